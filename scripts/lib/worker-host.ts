@@ -1,0 +1,72 @@
+// Runs the edge Worker on workerd through Miniflare, with D1, R2 and the order queue bound as in
+// wrangler.toml. Used by `npm start` (persisted under .wrangler/state/v3, like `wrangler dev`),
+// by the tests (in memory, one instance per test file) and by the benchmarks.
+import { Miniflare } from "miniflare";
+import path from "node:path";
+import type { D1Database, R2Bucket } from "@cloudflare/workers-types";
+import { buildWorker, ROOT, WORKER_BUNDLE } from "./build-worker.ts";
+import { applyMigrations } from "./migrations.ts";
+
+export interface WorkerHostOptions {
+  port?: number;
+  host?: string;
+  /** Directory for persisted D1/R2 state; omitted = in memory. */
+  persistDir?: string;
+  vars?: Record<string, string>;
+  /** Skip the esbuild step (the bundle is already fresh). */
+  prebuilt?: boolean;
+}
+
+export interface WorkerHost {
+  url: string;
+  mf: Miniflare;
+  db: D1Database;
+  blobs: R2Bucket;
+  fetch(pathOrUrl: string, init?: RequestInit): Promise<Response>;
+  dispose(): Promise<void>;
+}
+
+let bundleBuilt: Promise<string> | undefined;
+export function ensureBundle(): Promise<string> {
+  bundleBuilt ??= buildWorker();
+  return bundleBuilt;
+}
+
+export async function startWorkerHost(opts: WorkerHostOptions = {}): Promise<WorkerHost> {
+  const scriptPath = opts.prebuilt ? WORKER_BUNDLE : await ensureBundle();
+  const persist = opts.persistDir;
+  const mf = new Miniflare({
+    modules: true,
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    scriptPath,
+    compatibilityDate: "2025-09-01",
+    host: opts.host ?? "127.0.0.1",
+    port: opts.port ?? 0,
+    d1Databases: { DB: "virtengine" },
+    r2Buckets: { BLOBS: "virtengine-blobs" },
+    queueProducers: { ORDER_QUEUE: "virtengine-orders" },
+    queueConsumers: { "virtengine-orders": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 8 } },
+    bindings: { VE_MODE: "local", VE_VERSION: "0.1.0", ...(opts.vars ?? {}) },
+    ...(persist
+      ? {
+          d1Persist: path.join(persist, "d1"),
+          r2Persist: path.join(persist, "r2"),
+          cachePersist: path.join(persist, "cache"),
+        }
+      : {}),
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const db = (await mf.getD1Database("DB")) as unknown as D1Database;
+  const blobs = (await mf.getR2Bucket("BLOBS")) as unknown as R2Bucket;
+  await applyMigrations(db);
+  return {
+    url,
+    mf,
+    db,
+    blobs,
+    fetch: (p, init) => fetch(p.startsWith("http") ? p : url + p, init),
+    dispose: () => mf.dispose(),
+  };
+}
+
+export { ROOT };

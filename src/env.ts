@@ -1,0 +1,16 @@
+import type { D1Database, Queue, R2Bucket } from "@cloudflare/workers-types";
+import type { OrderJob } from "./marketplace/jobs.ts";
+
+/** Bindings declared in wrangler.toml (and given by scripts/lib/worker-host.ts locally). */
+export interface Bindings {
+  DB: D1Database;
+  BLOBS: R2Bucket;
+  ORDER_QUEUE: Queue<OrderJob>;
+  /** "local" enables the printed default staff credentials; anything else refuses them. */
+  VE_MODE: string;
+  VE_VERSION: string;
+  VE_ADMIN_USERNAME?: string;
+  VE_ADMIN_PASSWORD?: string;
+  /** JSON plugin configuration, see src/plugins/config.ts. */
+  VE_PLUGINS?: string;
+}
