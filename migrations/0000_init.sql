@@ -1,0 +1,475 @@
+CREATE TABLE `events` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`event_type` text NOT NULL,
+	`message` text NOT NULL,
+	`actor_id` integer,
+	`customer_id` integer,
+	`project_id` integer,
+	`context` text DEFAULT '{}' NOT NULL,
+	`created` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `events_uuid_unique` ON `events` (`uuid`);--> statement-breakpoint
+CREATE INDEX `events_created` ON `events` (`created`);--> statement-breakpoint
+CREATE TABLE `agent_identities` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`offering_id` integer NOT NULL,
+	`name` text NOT NULL,
+	`version` text DEFAULT '' NOT NULL,
+	`dependencies` text DEFAULT '[]' NOT NULL,
+	`config_file_path` text DEFAULT '' NOT NULL,
+	`config_file_content` text DEFAULT '' NOT NULL,
+	`last_restarted` text,
+	`created_by_id` integer NOT NULL,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`offering_id`) REFERENCES `offerings`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `agent_identities_uuid_unique` ON `agent_identities` (`uuid`);--> statement-breakpoint
+CREATE TABLE `agent_processors` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`service_id` integer NOT NULL,
+	`name` text NOT NULL,
+	`backend_type` text NOT NULL,
+	`backend_version` text DEFAULT '' NOT NULL,
+	`last_run` text,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`service_id`) REFERENCES `agent_services`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `agent_processors_uuid_unique` ON `agent_processors` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `agent_processors_name` ON `agent_processors` (`service_id`,`name`);--> statement-breakpoint
+CREATE TABLE `agent_services` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`identity_id` integer NOT NULL,
+	`name` text NOT NULL,
+	`mode` text DEFAULT '' NOT NULL,
+	`state` text DEFAULT 'Active' NOT NULL,
+	`statistics` text DEFAULT '{}' NOT NULL,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`identity_id`) REFERENCES `agent_identities`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `agent_services_uuid_unique` ON `agent_services` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `agent_services_name` ON `agent_services` (`identity_id`,`name`);--> statement-breakpoint
+CREATE TABLE `categories` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`title` text NOT NULL,
+	`description` text DEFAULT '' NOT NULL,
+	`icon` text,
+	`sections` text DEFAULT '[]' NOT NULL,
+	`components` text DEFAULT '[]' NOT NULL,
+	`default_vm_category` integer DEFAULT false NOT NULL,
+	`default_volume_category` integer DEFAULT false NOT NULL,
+	`default_tenant_category` integer DEFAULT false NOT NULL,
+	`created` text NOT NULL,
+	`modified` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `categories_uuid_unique` ON `categories` (`uuid`);--> statement-breakpoint
+CREATE TABLE `component_usages` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`resource_id` integer NOT NULL,
+	`component_id` integer NOT NULL,
+	`plan_period_id` integer,
+	`billing_period` text NOT NULL,
+	`usage` text NOT NULL,
+	`date` text NOT NULL,
+	`description` text DEFAULT '' NOT NULL,
+	`recurring` integer DEFAULT false NOT NULL,
+	`modified_by_id` integer,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`resource_id`) REFERENCES `resources`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`component_id`) REFERENCES `offering_components`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `component_usages_uuid_unique` ON `component_usages` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `component_usages_period` ON `component_usages` (`resource_id`,`component_id`,`billing_period`);--> statement-breakpoint
+CREATE TABLE `component_user_usages` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`component_usage_id` integer NOT NULL,
+	`offering_user_id` integer,
+	`username` text NOT NULL,
+	`usage` text NOT NULL,
+	`date` text NOT NULL,
+	`description` text DEFAULT '' NOT NULL,
+	`backend_id` text DEFAULT '' NOT NULL,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`component_usage_id`) REFERENCES `component_usages`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `component_user_usages_uuid_unique` ON `component_user_usages` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `component_user_usages_unique` ON `component_user_usages` (`component_usage_id`,`username`);--> statement-breakpoint
+CREATE TABLE `offering_components` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`offering_id` integer NOT NULL,
+	`type` text NOT NULL,
+	`name` text NOT NULL,
+	`description` text DEFAULT '' NOT NULL,
+	`measured_unit` text DEFAULT '' NOT NULL,
+	`billing_type` text NOT NULL,
+	`limit_period` text,
+	`limit_amount` integer,
+	`article_code` text DEFAULT '' NOT NULL,
+	`max_value` integer,
+	`min_value` integer,
+	`max_available_limit` integer,
+	`default_limit` integer,
+	`is_boolean` integer DEFAULT false NOT NULL,
+	`is_builtin` integer DEFAULT false NOT NULL,
+	`is_prepaid` integer DEFAULT false NOT NULL,
+	`unit_factor` integer DEFAULT 1 NOT NULL,
+	FOREIGN KEY (`offering_id`) REFERENCES `offerings`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `offering_components_uuid_unique` ON `offering_components` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `offering_components_type` ON `offering_components` (`offering_id`,`type`);--> statement-breakpoint
+CREATE TABLE `offering_user_attribute_configs` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`offering_id` integer NOT NULL,
+	`exposed_fields` text NOT NULL,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`offering_id`) REFERENCES `offerings`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `offering_user_attribute_configs_uuid_unique` ON `offering_user_attribute_configs` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `offering_user_attribute_configs_offering_id_unique` ON `offering_user_attribute_configs` (`offering_id`);--> statement-breakpoint
+CREATE TABLE `offering_users` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`offering_id` integer NOT NULL,
+	`user_id` integer NOT NULL,
+	`username` text DEFAULT '' NOT NULL,
+	`state` text DEFAULT 'Requested' NOT NULL,
+	`is_restricted` integer DEFAULT false NOT NULL,
+	`service_provider_comment` text DEFAULT '' NOT NULL,
+	`service_provider_comment_url` text DEFAULT '' NOT NULL,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`offering_id`) REFERENCES `offerings`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `offering_users_uuid_unique` ON `offering_users` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `offering_users_unique` ON `offering_users` (`offering_id`,`user_id`);--> statement-breakpoint
+CREATE TABLE `offerings` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`customer_id` integer NOT NULL,
+	`category_id` integer NOT NULL,
+	`project_id` integer,
+	`parent_id` integer,
+	`name` text NOT NULL,
+	`slug` text NOT NULL,
+	`description` text DEFAULT '' NOT NULL,
+	`full_description` text DEFAULT '' NOT NULL,
+	`privacy_policy_link` text DEFAULT '' NOT NULL,
+	`access_url` text DEFAULT '' NOT NULL,
+	`getting_started` text DEFAULT '' NOT NULL,
+	`integration_guide` text DEFAULT '' NOT NULL,
+	`vendor_details` text DEFAULT '' NOT NULL,
+	`type` text NOT NULL,
+	`state` text DEFAULT 'Draft' NOT NULL,
+	`paused_reason` text DEFAULT '' NOT NULL,
+	`shared` integer DEFAULT true NOT NULL,
+	`billable` integer DEFAULT true NOT NULL,
+	`attributes` text DEFAULT '{}' NOT NULL,
+	`options` text DEFAULT '{}' NOT NULL,
+	`resource_options` text DEFAULT '{}' NOT NULL,
+	`plugin_options` text DEFAULT '{}' NOT NULL,
+	`secret_options_sealed` text,
+	`service_attributes` text DEFAULT '{}' NOT NULL,
+	`backend_id` text DEFAULT '' NOT NULL,
+	`backend_metadata` text DEFAULT '{}' NOT NULL,
+	`endpoints` text DEFAULT '[]' NOT NULL,
+	`partitions` text DEFAULT '[]' NOT NULL,
+	`tags` text DEFAULT '[]' NOT NULL,
+	`image` text,
+	`thumbnail` text,
+	`latitude` text,
+	`longitude` text,
+	`country` text DEFAULT '' NOT NULL,
+	`remote_uuid` text,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`category_id`) REFERENCES `categories`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `offerings_uuid_unique` ON `offerings` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `offerings_slug_unique` ON `offerings` (`slug`);--> statement-breakpoint
+CREATE INDEX `offerings_customer` ON `offerings` (`customer_id`);--> statement-breakpoint
+CREATE INDEX `offerings_category` ON `offerings` (`category_id`);--> statement-breakpoint
+CREATE INDEX `offerings_state` ON `offerings` (`state`);--> statement-breakpoint
+CREATE TABLE `orders` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`offering_id` integer NOT NULL,
+	`plan_id` integer,
+	`old_plan_id` integer,
+	`project_id` integer NOT NULL,
+	`resource_id` integer,
+	`type` text NOT NULL,
+	`state` text NOT NULL,
+	`attributes` text DEFAULT '{}' NOT NULL,
+	`limits` text DEFAULT '{}' NOT NULL,
+	`cost` text,
+	`slug` text NOT NULL,
+	`output` text DEFAULT '' NOT NULL,
+	`error_message` text DEFAULT '' NOT NULL,
+	`error_traceback` text DEFAULT '' NOT NULL,
+	`callback_url` text,
+	`request_comment` text,
+	`start_date` text,
+	`backend_id` text DEFAULT '' NOT NULL,
+	`created_by_id` integer,
+	`consumer_reviewed_by_id` integer,
+	`consumer_reviewed_at` text,
+	`provider_reviewed_by_id` integer,
+	`provider_reviewed_at` text,
+	`consumer_rejection_comment` text,
+	`provider_rejection_comment` text,
+	`termination_comment` text,
+	`completed_at` text,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`offering_id`) REFERENCES `offerings`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`resource_id`) REFERENCES `resources`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`created_by_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `orders_uuid_unique` ON `orders` (`uuid`);--> statement-breakpoint
+CREATE INDEX `orders_offering_state` ON `orders` (`offering_id`,`state`);--> statement-breakpoint
+CREATE INDEX `orders_project` ON `orders` (`project_id`);--> statement-breakpoint
+CREATE INDEX `orders_resource` ON `orders` (`resource_id`);--> statement-breakpoint
+CREATE TABLE `plan_components` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`plan_id` integer NOT NULL,
+	`component_id` integer NOT NULL,
+	`amount` integer DEFAULT 0 NOT NULL,
+	`price` text DEFAULT '0' NOT NULL,
+	`future_price` text,
+	FOREIGN KEY (`plan_id`) REFERENCES `plans`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`component_id`) REFERENCES `offering_components`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `plan_components_unique` ON `plan_components` (`plan_id`,`component_id`);--> statement-breakpoint
+CREATE TABLE `plans` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`offering_id` integer NOT NULL,
+	`name` text NOT NULL,
+	`description` text DEFAULT '' NOT NULL,
+	`article_code` text DEFAULT '' NOT NULL,
+	`max_amount` integer,
+	`archived` integer DEFAULT false NOT NULL,
+	`unit` text DEFAULT 'month' NOT NULL,
+	`unit_price` text DEFAULT '0' NOT NULL,
+	`backend_id` text DEFAULT '' NOT NULL,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`offering_id`) REFERENCES `offerings`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `plans_uuid_unique` ON `plans` (`uuid`);--> statement-breakpoint
+CREATE INDEX `plans_offering` ON `plans` (`offering_id`);--> statement-breakpoint
+CREATE TABLE `resource_plan_periods` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`resource_id` integer NOT NULL,
+	`plan_id` integer NOT NULL,
+	`start` text NOT NULL,
+	`end` text,
+	FOREIGN KEY (`resource_id`) REFERENCES `resources`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `resource_plan_periods_uuid_unique` ON `resource_plan_periods` (`uuid`);--> statement-breakpoint
+CREATE INDEX `plan_periods_resource` ON `resource_plan_periods` (`resource_id`);--> statement-breakpoint
+CREATE TABLE `resources` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`offering_id` integer NOT NULL,
+	`plan_id` integer,
+	`project_id` integer NOT NULL,
+	`name` text NOT NULL,
+	`slug` text NOT NULL,
+	`description` text DEFAULT '' NOT NULL,
+	`state` text DEFAULT 'Creating' NOT NULL,
+	`backend_id` text DEFAULT '' NOT NULL,
+	`effective_id` text DEFAULT '' NOT NULL,
+	`attributes` text DEFAULT '{}' NOT NULL,
+	`limits` text DEFAULT '{}' NOT NULL,
+	`current_usages` text DEFAULT '{}' NOT NULL,
+	`backend_metadata` text DEFAULT '{}' NOT NULL,
+	`endpoints` text DEFAULT '[]' NOT NULL,
+	`report` text,
+	`options` text DEFAULT '{}' NOT NULL,
+	`access_details_key` text,
+	`end_date` text,
+	`paused` integer DEFAULT false NOT NULL,
+	`downscaled` integer DEFAULT false NOT NULL,
+	`restrict_member_access` integer DEFAULT false NOT NULL,
+	`error_message` text DEFAULT '' NOT NULL,
+	`error_traceback` text DEFAULT '' NOT NULL,
+	`last_sync` text,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`offering_id`) REFERENCES `offerings`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `resources_uuid_unique` ON `resources` (`uuid`);--> statement-breakpoint
+CREATE INDEX `resources_offering` ON `resources` (`offering_id`);--> statement-breakpoint
+CREATE INDEX `resources_project` ON `resources` (`project_id`);--> statement-breakpoint
+CREATE INDEX `resources_state` ON `resources` (`state`);--> statement-breakpoint
+CREATE TABLE `service_providers` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`customer_id` integer NOT NULL,
+	`description` text DEFAULT '' NOT NULL,
+	`enable_notifications` integer DEFAULT true NOT NULL,
+	`image` text,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `service_providers_uuid_unique` ON `service_providers` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `service_providers_customer_id_unique` ON `service_providers` (`customer_id`);--> statement-breakpoint
+CREATE TABLE `auth_tokens` (
+	`key_hash` text PRIMARY KEY NOT NULL,
+	`user_id` integer NOT NULL,
+	`created` text NOT NULL,
+	`last_used` text NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `auth_tokens_user` ON `auth_tokens` (`user_id`);--> statement-breakpoint
+CREATE TABLE `customers` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`name` text NOT NULL,
+	`slug` text NOT NULL,
+	`native_name` text DEFAULT '' NOT NULL,
+	`abbreviation` text DEFAULT '' NOT NULL,
+	`description` text DEFAULT '' NOT NULL,
+	`contact_details` text DEFAULT '' NOT NULL,
+	`email` text DEFAULT '' NOT NULL,
+	`phone_number` text DEFAULT '' NOT NULL,
+	`registration_code` text DEFAULT '' NOT NULL,
+	`agreement_number` text DEFAULT '' NOT NULL,
+	`vat_code` text DEFAULT '' NOT NULL,
+	`address` text DEFAULT '' NOT NULL,
+	`postal` text DEFAULT '' NOT NULL,
+	`homepage` text DEFAULT '' NOT NULL,
+	`domain` text DEFAULT '' NOT NULL,
+	`country` text DEFAULT '' NOT NULL,
+	`backend_id` text DEFAULT '' NOT NULL,
+	`blocked` integer DEFAULT false NOT NULL,
+	`archived` integer DEFAULT false NOT NULL,
+	`created` text NOT NULL,
+	`modified` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `customers_uuid_unique` ON `customers` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `customers_slug_unique` ON `customers` (`slug`);--> statement-breakpoint
+CREATE TABLE `projects` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`customer_id` integer NOT NULL,
+	`name` text NOT NULL,
+	`slug` text NOT NULL,
+	`description` text DEFAULT '' NOT NULL,
+	`backend_id` text DEFAULT '' NOT NULL,
+	`start_date` text,
+	`end_date` text,
+	`kind` text DEFAULT 'default' NOT NULL,
+	`is_removed` integer DEFAULT false NOT NULL,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `projects_uuid_unique` ON `projects` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `projects_slug_unique` ON `projects` (`slug`);--> statement-breakpoint
+CREATE INDEX `projects_customer` ON `projects` (`customer_id`);--> statement-breakpoint
+CREATE TABLE `role_grants` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`user_id` integer NOT NULL,
+	`scope_type` text NOT NULL,
+	`scope_id` integer NOT NULL,
+	`role` text NOT NULL,
+	`expiration_time` text,
+	`created_by_id` integer,
+	`created` text NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `role_grants_uuid_unique` ON `role_grants` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `role_grants_unique` ON `role_grants` (`user_id`,`scope_type`,`scope_id`,`role`);--> statement-breakpoint
+CREATE INDEX `role_grants_scope` ON `role_grants` (`scope_type`,`scope_id`);--> statement-breakpoint
+CREATE TABLE `ssh_keys` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`user_id` integer NOT NULL,
+	`name` text NOT NULL,
+	`public_key` text NOT NULL,
+	`type` text NOT NULL,
+	`fingerprint_md5` text NOT NULL,
+	`fingerprint_sha256` text NOT NULL,
+	`fingerprint_sha512` text NOT NULL,
+	`is_shared` integer DEFAULT false NOT NULL,
+	`created` text NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `ssh_keys_uuid_unique` ON `ssh_keys` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `ssh_keys_user_fp` ON `ssh_keys` (`user_id`,`fingerprint_sha256`);--> statement-breakpoint
+CREATE TABLE `users` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`username` text NOT NULL,
+	`slug` text NOT NULL,
+	`email` text DEFAULT '' NOT NULL,
+	`first_name` text DEFAULT '' NOT NULL,
+	`last_name` text DEFAULT '' NOT NULL,
+	`native_name` text DEFAULT '' NOT NULL,
+	`organization` text DEFAULT '' NOT NULL,
+	`job_title` text DEFAULT '' NOT NULL,
+	`phone_number` text DEFAULT '' NOT NULL,
+	`civil_number` text,
+	`description` text DEFAULT '' NOT NULL,
+	`preferred_language` text DEFAULT '' NOT NULL,
+	`registration_method` text DEFAULT 'default' NOT NULL,
+	`password_hash` text,
+	`is_staff` integer DEFAULT false NOT NULL,
+	`is_support` integer DEFAULT false NOT NULL,
+	`is_active` integer DEFAULT true NOT NULL,
+	`token_lifetime` integer DEFAULT 3600,
+	`failed_logins` integer DEFAULT 0 NOT NULL,
+	`locked_until` text,
+	`notifications_enabled` integer DEFAULT true NOT NULL,
+	`agreement_date` text,
+	`date_joined` text NOT NULL,
+	`modified` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `users_uuid_unique` ON `users` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `users_username_unique` ON `users` (`username`);

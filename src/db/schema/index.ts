@@ -1,0 +1,3 @@
+export * from "./events.ts";
+export * from "./marketplace.ts";
+export * from "./structure.ts";

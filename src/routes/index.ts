@@ -1,0 +1,15 @@
+import type { Hono } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { mountAuth } from "./auth.ts";
+import { mountCustomers } from "./customers.ts";
+import { mountKeys } from "./keys.ts";
+import { mountUsers } from "./users.ts";
+
+/** Every route module registers itself here; order matters only for literal-vs-param paths. */
+export function mountRoutes(app: Hono<AppEnv>) {
+  app.get("/api/version/", (c) => c.json({ version: c.env.VE_VERSION, latest_version: c.env.VE_VERSION }));
+  mountAuth(app);
+  mountUsers(app);
+  mountCustomers(app);
+  mountKeys(app);
+}
