@@ -1,0 +1,55 @@
+// `npm start`: the whole system locally. Builds the Worker, serves it on workerd (Miniflare) at
+// 127.0.0.1:8787 (PORT overrides) with D1 and R2 persisted under .wrangler/state/v3, applies the
+// migrations, seeds the staff account and demo data, starts the chain localnet when it is built,
+// and prints the logins. Ctrl-C stops everything.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { drizzle } from "drizzle-orm/d1";
+import * as schema from "../src/db/schema/index.ts";
+import { ensureStaff, staffCredentials } from "../src/seed/staff.ts";
+import type { Db } from "../src/app-env.ts";
+import { seedDemo } from "./lib/demo-seed.ts";
+import { ROOT, startWorkerHost } from "./lib/worker-host.ts";
+
+const port = Number(process.env.PORT ?? 8787);
+const mode = process.env.VE_MODE ?? "local";
+const creds = staffCredentials({ ...process.env, VE_MODE: mode });
+if ("error" in creds) {
+  console.error(`refusing to start: ${creds.error}`);
+  process.exit(2);
+}
+
+const children: ChildProcess[] = [];
+const chainScript = path.join(ROOT, "chain", "scripts", "localnet.sh");
+if (process.env.VE_CHAIN !== "off" && existsSync(chainScript)) {
+  console.log("starting the chain localnet (chain/scripts/localnet.sh; logs in .run/chain.log)");
+  const child = spawn("bash", ["-c", `mkdir -p .run && exec bash ${chainScript} > .run/chain.log 2>&1`], {
+    cwd: ROOT,
+    stdio: "ignore",
+    detached: true,
+  });
+  children.push(child);
+}
+
+const host = await startWorkerHost({
+  port,
+  persistDir: path.join(ROOT, ".wrangler", "state", "v3"),
+  vars: { VE_MODE: mode },
+});
+const db = drizzle(host.db as never, { schema }) as unknown as Db;
+await ensureStaff(db, creds);
+const logins = await seedDemo(host.url, creds);
+
+console.log(`\nVirtEngine API on ${host.url}/api/  (Waldur-compatible; try ${host.url}/api/marketplace-public-offerings/)`);
+console.log(`staff: ${creds.username} / ${creds.usedDefaults ? creds.password + "   (local default; set VE_ADMIN_USERNAME/VE_ADMIN_PASSWORD to change)" : "(from VE_ADMIN_PASSWORD)"}`);
+for (const u of logins.users) console.log(`user:  ${u.username} / ${u.password}   ${u.role}   token ${logins.tokens[u.username]}`);
+console.log("Ctrl-C to stop.");
+
+async function shutdown() {
+  for (const c of children) if (c.pid) try { process.kill(-c.pid, "SIGINT"); } catch { /* already gone */ }
+  await host.dispose();
+  process.exit(0);
+}
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
