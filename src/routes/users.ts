@@ -17,7 +17,7 @@ import { createUser, permissionsOf, serializeUser, tokenExpiresAt } from "../str
 
 const createBody = v.object({
   username: v.pipe(requiredStr(150), v.regex(/^[\w.@+-]+$/, "Enter a valid username.")),
-  email: v.optional(v.pipe(str(254), v.check((s) => s === "" || /^[^@\s]+@[^@\s]+$/.test(s), "Enter a valid email address.")), ""),
+  email: v.pipe(requiredStr(254), v.email("Enter a valid email address.")),
   password: v.optional(v.pipe(str(128), v.minLength(8, "This password is too short. It must contain at least 8 characters."))),
   first_name: optStr(100),
   last_name: optStr(100),
