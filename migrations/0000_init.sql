@@ -466,10 +466,18 @@ CREATE TABLE `users` (
 	`failed_logins` integer DEFAULT 0 NOT NULL,
 	`locked_until` text,
 	`notifications_enabled` integer DEFAULT true NOT NULL,
+	`wallet_address` text,
 	`agreement_date` text,
 	`date_joined` text NOT NULL,
 	`modified` text NOT NULL
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `users_uuid_unique` ON `users` (`uuid`);--> statement-breakpoint
-CREATE UNIQUE INDEX `users_username_unique` ON `users` (`username`);
+CREATE UNIQUE INDEX `users_username_unique` ON `users` (`username`);--> statement-breakpoint
+CREATE UNIQUE INDEX `users_wallet_address_unique` ON `users` (`wallet_address`);--> statement-breakpoint
+CREATE TABLE `wallet_nonces` (
+	`nonce` text PRIMARY KEY NOT NULL,
+	`address` text NOT NULL,
+	`expires_at` text NOT NULL,
+	`used_at` text
+);

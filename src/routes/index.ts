@@ -4,6 +4,7 @@ import { mountAuth } from "./auth.ts";
 import { mountCustomers } from "./customers.ts";
 import { mountKeys } from "./keys.ts";
 import { mountUsers } from "./users.ts";
+import { mountWalletAuth } from "./wallet-auth.ts";
 
 /** Every route module registers itself here; order matters only for literal-vs-param paths. */
 export function mountRoutes(app: Hono<AppEnv>) {
@@ -12,4 +13,5 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountUsers(app);
   mountCustomers(app);
   mountKeys(app);
+  mountWalletAuth(app);
 }

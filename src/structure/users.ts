@@ -144,6 +144,7 @@ export function serializeUser(links: Links, u: User, extra: Record<string, unkno
     identity_provider_label: "",
     identity_source: "",
     image: null,
+    wallet_address: u.walletAddress,
     ...extra,
   };
 }

@@ -27,6 +27,8 @@ export const users = sqliteTable("users", {
   failedLogins: integer("failed_logins").notNull().default(0),
   lockedUntil: text("locked_until"),
   notificationsEnabled: bool("notifications_enabled").notNull().default(true),
+  /** bech32 chain address proven by an ADR-036 signature (wallet login). */
+  walletAddress: text("wallet_address").unique(),
   agreementDate: text("agreement_date"),
   dateJoined: text("date_joined").notNull(),
   modified: text("modified").notNull(),
@@ -132,3 +134,11 @@ export const sshKeys = sqliteTable(
   },
   (t) => [uniqueIndex("ssh_keys_user_fp").on(t.userId, t.fingerprintSha256)],
 );
+
+/** Single-use login challenges for wallet sign-in, bound to one address and short-lived. */
+export const walletNonces = sqliteTable("wallet_nonces", {
+  nonce: text("nonce").primaryKey(),
+  address: text("address").notNull(),
+  expiresAt: text("expires_at").notNull(),
+  usedAt: text("used_at"),
+});
