@@ -2,6 +2,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env.ts";
+import { recordAudit } from "./audit/record.ts";
 import { authenticate } from "./auth/session.ts";
 import * as schema from "./db/schema/index.ts";
 import { ApiError } from "./http/errors.ts";
@@ -24,6 +25,7 @@ export function createApp(): Hono<AppEnv> {
   });
   app.use("/api/*", authenticate);
   app.use("/api-auth/*", authenticate);
+  app.use("/api/*", recordAudit);
   mountRoutes(app);
   app.notFound((c) => c.json({ detail: "Not found." }, 404));
   app.onError((err, c) => {

@@ -121,3 +121,23 @@ test("bad input: malformed JSON, wrong types, invalid hyperlinks, oversized bodi
   assert.equal(list.status, 400);
   assert.equal((await owner.get("/api/projects/not-a-uuid/")).status, 404);
 });
+
+test("audit trail: changes leave events naming the action and objects, without request bodies", async () => {
+  const owner = await userApi(w.host);
+  const cust = await owner.expect(201, owner.post("/api/customers/", { name: "Audited Org", email: "secret-contact@example.org" }));
+  const proj = await owner.expect(201, owner.post("/api/projects/", { name: "Audited", customer: cust.url }));
+  await owner.expect(200, owner.patch(`/api/projects/${proj.uuid}/`, { description: "changed" }));
+  await owner.post("/api/projects/", { name: "" }); // refused: leaves no event
+  const evs = await owner.expect(200, owner.get("/api/events/?page_size=50"));
+  const types = evs.map((e: { event_type: string }) => e.event_type);
+  assert.deepEqual(types.slice(0, 3).sort(), ["customers_create", "projects_create", "projects_update"].sort());
+  const upd = evs.find((e: { event_type: string }) => e.event_type === "projects_update");
+  assert.equal(upd.context.projects_uuid, proj.uuid);
+  assert.equal(upd.context.user_username, owner.username);
+  const created = evs.find((e: { event_type: string }) => e.event_type === "customers_create");
+  assert.equal(created.context.object_uuid, cust.uuid);
+  assert.ok(!JSON.stringify(evs).includes("secret-contact"));
+  const stranger = await userApi(w.host);
+  assert.equal((await stranger.expect(200, stranger.get("/api/events/"))).length, 0);
+  assert.equal((await stranger.get(`/api/events/${upd.uuid}/`)).status, 404);
+});

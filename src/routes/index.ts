@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { mountAuth } from "./auth.ts";
 import { mountCustomers } from "./customers.ts";
+import { mountEvents } from "./events.ts";
 import { mountKeys } from "./keys.ts";
 import { mountUsers } from "./users.ts";
 import { mountWalletAuth } from "./wallet-auth.ts";
@@ -14,4 +15,5 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountCustomers(app);
   mountKeys(app);
   mountWalletAuth(app);
+  mountEvents(app);
 }
