@@ -36,6 +36,7 @@ const host = await startWorkerHost({
   port,
   persistDir: path.join(ROOT, ".wrangler", "state", "v3"),
   vars: { VE_MODE: mode },
+  https: process.env.VE_HTTPS === "1",
 });
 const db = drizzle(host.db as never, { schema }) as unknown as Db;
 await ensureStaff(db, creds);

@@ -15,6 +15,8 @@ export interface WorkerHostOptions {
   vars?: Record<string, string>;
   /** Skip the esbuild step (the bundle is already fresh). */
   prebuilt?: boolean;
+  /** Serve HTTPS with a self-signed certificate Miniflare generates (TLS outside loopback). */
+  https?: boolean;
 }
 
 export interface WorkerHost {
@@ -41,6 +43,7 @@ export async function startWorkerHost(opts: WorkerHostOptions = {}): Promise<Wor
     scriptPath,
     compatibilityDate: "2025-09-01",
     host: opts.host ?? "127.0.0.1",
+    https: opts.https ?? false,
     port: opts.port ?? 0,
     d1Databases: { DB: "virtengine" },
     r2Buckets: { BLOBS: "virtengine-blobs" },
