@@ -15,6 +15,26 @@ export interface WaldurOp {
   requiredBody: string[];
 }
 
+export type WaldurDoc = {
+  paths: Record<string, Record<string, WaldurOperation>>;
+  components: { schemas: Record<string, SchemaNode>; parameters?: Record<string, { name: string }> };
+};
+export type SchemaNode = {
+  $ref?: string;
+  required?: string[];
+  properties?: Record<string, SchemaNode>;
+  allOf?: SchemaNode[];
+  oneOf?: SchemaNode[];
+  items?: SchemaNode;
+  type?: string;
+};
+export type WaldurOperation = {
+  operationId: string;
+  parameters?: { name: string; in: string; $ref?: string }[];
+  requestBody?: { content?: Record<string, { schema?: SchemaNode }> };
+  responses: Record<string, { content?: Record<string, { schema?: SchemaNode }> }>;
+};
+
 type Schema = { $ref?: string; required?: string[]; properties?: Record<string, unknown>; allOf?: Schema[] };
 type Doc = {
   paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown>; requestBody?: { content?: Record<string, { schema?: Schema }> } }>>;
@@ -27,12 +47,24 @@ function requiredOf(doc: Doc, s: Schema | undefined): string[] {
   return [...(s.required ?? []), ...(s.allOf ?? []).flatMap((x) => requiredOf(doc, x))];
 }
 
+/** The whole parsed schema (cached as JSON under .run/, which parses ten times faster than YAML). */
+export function loadWaldurDoc(): WaldurDoc {
+  const cache = path.join(ROOT, ".run", "waldur-schema.json");
+  if (existsSync(cache) && statSync(cache).mtimeMs > statSync(WALDUR_SCHEMA).mtimeMs) {
+    return JSON.parse(readFileSync(cache, "utf8")) as WaldurDoc;
+  }
+  const doc = parse(readFileSync(WALDUR_SCHEMA, "utf8"), { maxAliasCount: -1 }) as WaldurDoc;
+  mkdirSync(path.dirname(cache), { recursive: true });
+  writeFileSync(cache, JSON.stringify(doc));
+  return doc;
+}
+
 export function loadWaldurIndex(): Map<string, WaldurOp> {
   const cache = path.join(ROOT, ".run", "waldur-index.json");
   if (existsSync(cache) && statSync(cache).mtimeMs > statSync(WALDUR_SCHEMA).mtimeMs) {
     return new Map(Object.entries(JSON.parse(readFileSync(cache, "utf8")) as Record<string, WaldurOp>));
   }
-  const doc = parse(readFileSync(WALDUR_SCHEMA, "utf8"), { maxAliasCount: -1 }) as Doc;
+  const doc = loadWaldurDoc() as Doc;
   const out: Record<string, WaldurOp> = {};
   for (const [p, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
