@@ -193,6 +193,7 @@ CREATE TABLE `offerings` (
 	`resource_options` text DEFAULT '{}' NOT NULL,
 	`plugin_options` text DEFAULT '{}' NOT NULL,
 	`secret_options_sealed` text,
+	`secret_options_keys` text DEFAULT '[]' NOT NULL,
 	`service_attributes` text DEFAULT '{}' NOT NULL,
 	`backend_id` text DEFAULT '' NOT NULL,
 	`backend_metadata` text DEFAULT '{}' NOT NULL,
@@ -345,6 +346,7 @@ CREATE TABLE `service_providers` (
 	`description` text DEFAULT '' NOT NULL,
 	`enable_notifications` integer DEFAULT true NOT NULL,
 	`image` text,
+	`api_secret_code_hash` text,
 	`created` text NOT NULL,
 	`modified` text NOT NULL,
 	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE no action

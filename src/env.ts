@@ -11,6 +11,8 @@ export interface Bindings {
   VE_VERSION: string;
   VE_ADMIN_USERNAME?: string;
   VE_ADMIN_PASSWORD?: string;
+  /** 32 bytes base64: seals offering secret options for the plugins (src/secrets). Unset in local mode = dev key. */
+  VE_EXECUTOR_KEY?: string;
   /** JSON plugin configuration, see src/plugins/config.ts. */
   VE_PLUGINS?: string;
 }

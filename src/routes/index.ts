@@ -1,9 +1,14 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { mountAuth } from "./auth.ts";
+import { mountCategories } from "./categories.ts";
 import { mountCustomers } from "./customers.ts";
 import { mountEvents } from "./events.ts";
 import { mountKeys } from "./keys.ts";
+import { mountOfferings } from "./offerings.ts";
+import { mountPlans } from "./plans.ts";
+import { mountServiceProviders } from "./service-providers.ts";
+import { mountSiteAgent } from "./site-agent.ts";
 import { mountUsers } from "./users.ts";
 import { mountWalletAuth } from "./wallet-auth.ts";
 
@@ -16,4 +21,9 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountKeys(app);
   mountWalletAuth(app);
   mountEvents(app);
+  mountCategories(app);
+  mountServiceProviders(app);
+  mountOfferings(app);
+  mountPlans(app);
+  mountSiteAgent(app);
 }

@@ -39,6 +39,8 @@ export const serviceProviders = sqliteTable("service_providers", {
   description: text("description").notNull().default(""),
   enableNotifications: bool("enable_notifications").notNull().default(true),
   image: text("image"),
+  /** SHA-256 of the provider's API secret code (shown once when generated). */
+  apiSecretCodeHash: text("api_secret_code_hash"),
   ...timestamps(),
 });
 
@@ -76,6 +78,8 @@ export const offerings = sqliteTable(
     pluginOptions: json<Record<string, unknown>>("plugin_options").notNull().default({}),
     /** Secret options sealed with the executor key (src/secrets), never plaintext. */
     secretOptionsSealed: text("secret_options_sealed"),
+    /** Names of the secret options set (shown masked to the provider). */
+    secretOptionsKeys: json<string[]>("secret_options_keys").notNull().default([]),
     serviceAttributes: json<Record<string, unknown>>("service_attributes").notNull().default({}),
     backendId: text("backend_id").notNull().default(""),
     backendMetadata: json<Record<string, unknown>>("backend_metadata").notNull().default({}),

@@ -1,0 +1,58 @@
+// Catalog fixtures through the API: a provider organization registered as a service provider,
+// a category, and an active offering with components and a plan.
+import type { WorkerHost } from "../../scripts/lib/worker-host.ts";
+import { type Api, type Json, staffApi, userApi } from "./api.ts";
+
+export interface ProviderFixture {
+  staff: Api;
+  provider: Api & { uuid: string; username: string };
+  customer: Json;
+  serviceProvider: Json;
+  category: Json;
+}
+
+export async function createProvider(host: WorkerHost): Promise<ProviderFixture> {
+  const staff = await staffApi(host);
+  const provider = await userApi(host);
+  const customer = await provider.expect(201, provider.post("/api/customers/", { name: `Provider ${provider.username}` }));
+  const serviceProvider = await provider.expect(201, provider.post("/api/marketplace-service-providers/", { customer: customer.url }));
+  const category = await staff.expect(201, staff.post("/api/marketplace-categories/", { title: `Cat ${provider.username}` }));
+  return { staff, provider, customer, serviceProvider, category };
+}
+
+export interface OfferingSpec {
+  type?: string;
+  name?: string;
+  shared?: boolean;
+  components?: Json[];
+  plans?: Json[];
+  plugin_options?: Json;
+  secret_options?: Json;
+  activate?: boolean;
+}
+
+export const USAGE_COMPONENTS = [
+  { type: "cpu", name: "CPU", measured_unit: "hours", billing_type: "usage" },
+  { type: "storage", name: "Storage", measured_unit: "GB", billing_type: "limit", limit_period: "month", max_value: 1000 },
+];
+
+export async function createOffering(f: ProviderFixture, spec: OfferingSpec = {}): Promise<Json> {
+  const o = await f.provider.expect(
+    201,
+    f.provider.post("/api/marketplace-provider-offerings/", {
+      name: spec.name ?? `Offering ${Math.random().toString(36).slice(2, 8)}`,
+      category: f.category.url,
+      customer: f.customer.url,
+      type: spec.type ?? "Marketplace.Basic",
+      shared: spec.shared ?? true,
+      components: spec.components ?? USAGE_COMPONENTS,
+      plans: spec.plans ?? [{ name: "Standard", unit: "month", prices: { cpu: "0.50", storage: "0.10" } }],
+      plugin_options: spec.plugin_options ?? {},
+      secret_options: spec.secret_options ?? {},
+    }),
+  );
+  if (spec.activate !== false) await f.staff.expect(200, f.staff.post(`/api/marketplace-provider-offerings/${o.uuid}/activate/`));
+  return f.provider.expect(200, f.provider.get(`/api/marketplace-provider-offerings/${o.uuid}/`));
+}
+
+export { userApi };
