@@ -34,7 +34,7 @@ if (process.env.VE_CHAIN !== "off" && existsSync(chainScript)) {
 
 const host = await startWorkerHost({
   port,
-  persistDir: path.join(ROOT, ".wrangler", "state", "v3"),
+  persistDir: process.env.VE_STATE_DIR ?? path.join(ROOT, ".wrangler", "state", "v3"),
   vars: { VE_MODE: mode },
   https: process.env.VE_HTTPS === "1",
 });

@@ -134,7 +134,7 @@ async function createDemo(base: string, staffApi: Client) {
   await offering({
     name: "Kubernetes namespace",
     category: k8s.url,
-    type: "Marketplace.Rancher",
+    type: "Kubernetes.Namespace",
     description: "A namespace with CPU and memory quota",
     components: [
       { type: "cpu", name: "CPU", measured_unit: "cores", billing_type: "limit", limit_period: "month", max_value: 32 },
