@@ -40,7 +40,7 @@ export async function parsePublicKey(text: string) {
   };
 }
 
-function serialize(links: Links, k: typeof sshKeys.$inferSelect, userUuid: string) {
+export function serializeKey(links: Links, k: typeof sshKeys.$inferSelect, user: { uuid: string; username?: string; fullName?: string }) {
   return {
     url: links.to("keys", k.uuid),
     uuid: k.uuid,
@@ -49,7 +49,8 @@ function serialize(links: Links, k: typeof sshKeys.$inferSelect, userUuid: strin
     fingerprint_md5: k.fingerprintMd5,
     fingerprint_sha256: k.fingerprintSha256,
     fingerprint_sha512: k.fingerprintSha512,
-    user_uuid: userUuid,
+    user_uuid: user.uuid,
+    ...(user.username !== undefined ? { user_username: user.username, user_full_name: user.fullName ?? "" } : {}),
     is_shared: k.isShared,
     type: k.type,
   };
@@ -79,7 +80,7 @@ export function mountKeys(app: Hono<AppEnv>) {
       .offset(p.offset)
       .all();
     const links = linksFor(c);
-    return paginated(c, p, total, rows.map((r) => serialize(links, r.k, r.u)));
+    return paginated(c, p, total, rows.map((r) => serializeKey(links, r.k, { uuid: r.u })));
   });
 
   app.post("/api/keys/", async (c) => {
@@ -108,7 +109,7 @@ export function mountKeys(app: Hono<AppEnv>) {
       })
       .returning()
       .get();
-    return c.json(serialize(linksFor(c), row, me.uuid), 201);
+    return c.json(serializeKey(linksFor(c), row, { uuid: me.uuid }), 201);
   });
 
   app.get("/api/keys/:uuid/", async (c) => {
@@ -120,7 +121,7 @@ export function mountKeys(app: Hono<AppEnv>) {
       .where(and(eq(sshKeys.uuid, pathUuid(c.req.param("uuid"))), seesEverything(me) ? undefined : eq(sshKeys.userId, me.id)))
       .get();
     if (!r) throw notFound();
-    return c.json(sparse(c, serialize(linksFor(c), r.k, r.u)));
+    return c.json(sparse(c, serializeKey(linksFor(c), r.k, { uuid: r.u })));
   });
 
   app.delete("/api/keys/:uuid/", async (c) => {

@@ -16,6 +16,7 @@ import { loadBundles, serializeOffering } from "../marketplace/catalog/serialize
 import { setOfferingsUsername } from "../marketplace/offering-users/usernames.ts";
 import { customerVisible, serializeCustomers, serializeProjects } from "../structure/customers.ts";
 import { mountRoleActions } from "../structure/roles.ts";
+import { serializeKey } from "./keys.ts";
 import { fullName, serializeUser } from "../structure/users.ts";
 
 const BASE = "/api/marketplace-service-providers";
@@ -229,20 +230,7 @@ export function mountServiceProviders(app: Hono<AppEnv>) {
       c,
       p,
       total,
-      rows.map(({ k, u }) => ({
-        url: links.to("keys", k.uuid),
-        uuid: k.uuid,
-        name: k.name,
-        public_key: k.publicKey,
-        fingerprint_md5: k.fingerprintMd5,
-        fingerprint_sha256: k.fingerprintSha256,
-        fingerprint_sha512: k.fingerprintSha512,
-        user_uuid: u.uuid,
-        user_username: u.username,
-        user_full_name: fullName(u),
-        is_shared: k.isShared,
-        type: k.type,
-      })),
+      rows.map(({ k, u }) => serializeKey(links, k, { uuid: u.uuid, username: u.username, fullName: fullName(u) })),
     );
   });
 

@@ -15,6 +15,8 @@ import { body, bool, int, optStr, requiredStr, str, v } from "../http/validate.t
 import { issueToken } from "./auth.ts";
 import { createUser, permissionsOf, serializeUser, tokenExpiresAt } from "../structure/users.ts";
 
+const emailField = () => v.pipe(str(254), v.check((s) => s === "" || /^[^@\s]+@[^@\s]+$/.test(s), "Enter a valid email address."));
+
 const createBody = v.object({
   username: v.pipe(requiredStr(150), v.regex(/^[\w.@+-]+$/, "Enter a valid username.")),
   email: v.pipe(requiredStr(254), v.email("Enter a valid email address.")),
@@ -30,7 +32,7 @@ const createBody = v.object({
 
 const updateBody = v.partial(
   v.object({
-    email: v.pipe(str(254), v.check((s) => s === "" || /^[^@\s]+@[^@\s]+$/.test(s), "Enter a valid email address.")),
+    email: emailField(),
     first_name: str(100),
     last_name: str(100),
     native_name: str(100),
