@@ -84,11 +84,7 @@ export async function analyzeFace(bytes: Uint8Array, opts: FaceOptions = {}): Pr
   }
   if (found.length === 0) return reject("no_face", "no face found in the image");
 
-  const sorted = [...found].sort((p, q) => q.detection.box.width - p.detection.box.width);
-  const main = sorted[0]!;
-  const others = sorted
-    .slice(1)
-    .filter((f) => f.detection.box.width >= SECOND_FACE_MIN_RATIO * main.detection.box.width);
+  const { main, others } = selectFace(found, (f) => f.detection.box.width);
   if (others.length > 0) {
     return reject(
       "several_faces",
@@ -164,4 +160,14 @@ async function describe(faceapi: Api, chips: Uint8Array[]): Promise<Float32Array
   } finally {
     for (const t of tensors) t.dispose();
   }
+}
+
+/**
+ * The subject is the widest face; any other face at least SECOND_FACE_MIN_RATIO of its width is
+ * another person in the picture. Smaller ones (a poster, a passer-by far behind) are ignored.
+ */
+export function selectFace<T>(faces: T[], width: (f: T) => number): { main: T; others: T[] } {
+  const sorted = [...faces].sort((p, q) => width(q) - width(p));
+  const main = sorted[0]!;
+  return { main, others: sorted.slice(1).filter((f) => width(f) >= SECOND_FACE_MIN_RATIO * width(main)) };
 }

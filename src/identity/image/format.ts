@@ -26,19 +26,16 @@ export function detectImageFormat(bytes: Uint8Array): ImageFormat | null {
 /**
  * Whether the container is structurally complete: the decoder alone is not enough, because libvips
  * (and most PNG decoders) happily return an image whose bottom rows are missing or grey.
- * - JPEG: an EOI marker (FF D9) must appear after the last SOS; trailing bytes after EOI are allowed
- *   (cameras append data there).
+ * - JPEG: walking the marker segments from SOI (skipping each segment by its length, and the
+ *   entropy-coded data after each SOS) must reach the EOI marker. Searching for FF D9 alone is not
+ *   enough: the EXIF thumbnail inside APP1 has its own EOI. Bytes after EOI are allowed.
  * - PNG: the IEND chunk must be present.
  * - WebP: the RIFF size field must fit in the bytes received.
  */
 export function isStructurallyComplete(bytes: Uint8Array, format: ImageFormat): boolean {
   switch (format) {
-    case "jpeg": {
-      for (let i = bytes.length - 2; i >= 2; i--) {
-        if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return true;
-      }
-      return false;
-    }
+    case "jpeg":
+      return jpegReachesEoi(bytes);
     case "png": {
       const iend = [0x49, 0x45, 0x4e, 0x44];
       // IEND is the last chunk: 4 length bytes, "IEND", 4 CRC bytes; search the tail only.
@@ -52,4 +49,45 @@ export function isStructurallyComplete(bytes: Uint8Array, format: ImageFormat): 
       return riffSize + 8 <= bytes.length;
     }
   }
+}
+
+function jpegReachesEoi(b: Uint8Array): boolean {
+  const n = b.length;
+  let i = 2; // after SOI
+  while (i + 1 < n) {
+    if (b[i] !== 0xff) return false;
+    const m = b[i + 1]!;
+    if (m === 0xff) {
+      i++; // fill byte
+      continue;
+    }
+    if (m === 0xd9) return true; // EOI
+    if ((m >= 0xd0 && m <= 0xd7) || m === 0x01) {
+      i += 2; // markers without a length
+      continue;
+    }
+    if (i + 3 >= n) return false;
+    const len = (b[i + 2]! << 8) | b[i + 3]!;
+    if (len < 2) return false;
+    i += 2 + len;
+    if (m === 0xda) {
+      // Entropy-coded data: FF is followed by 00 (stuffing), a restart marker, or the next marker.
+      while (i + 1 < n) {
+        if (b[i] === 0xff) {
+          const x = b[i + 1]!;
+          if (x === 0x00 || (x >= 0xd0 && x <= 0xd7)) {
+            i += 2;
+            continue;
+          }
+          if (x === 0xff) {
+            i++;
+            continue;
+          }
+          break;
+        }
+        i++;
+      }
+    }
+  }
+  return false;
 }
