@@ -41,6 +41,8 @@ export interface FaceOptions {
   alignment?: "similarity" | "box";
   /** Average the descriptor with that of the mirrored chip (default true). */
   mirror?: boolean;
+  /** Longer side of the working copy (default WORK_MAX_SIDE). */
+  workMaxSide?: number;
 }
 
 // Detection runs on a copy whose longer side is at most this. SSD MobileNet v1 sees a 512×512 input
@@ -67,7 +69,7 @@ export async function analyzeFace(bytes: Uint8Array, opts: FaceOptions = {}): Pr
   const tf = faceapi.tf;
   let decoded: Awaited<ReturnType<typeof decodeImage>>;
   try {
-    decoded = await decodeImage(bytes, { maxSide: WORK_MAX_SIDE, limits: opts.limits });
+    decoded = await decodeImage(bytes, { maxSide: opts.workMaxSide ?? WORK_MAX_SIDE, limits: opts.limits });
   } catch (e) {
     if (e instanceof ImageError) return reject(e.code, e.message);
     throw e;
