@@ -95,6 +95,21 @@ CREATE TABLE `component_usages` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `component_usages_uuid_unique` ON `component_usages` (`uuid`);--> statement-breakpoint
 CREATE UNIQUE INDEX `component_usages_period` ON `component_usages` (`resource_id`,`component_id`,`billing_period`);--> statement-breakpoint
+CREATE TABLE `component_user_usage_limits` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`resource_id` integer NOT NULL,
+	`component_id` integer NOT NULL,
+	`username` text NOT NULL,
+	`limit` text NOT NULL,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`resource_id`) REFERENCES `resources`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`component_id`) REFERENCES `offering_components`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `component_user_usage_limits_uuid_unique` ON `component_user_usage_limits` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `component_user_usage_limits_unique` ON `component_user_usage_limits` (`resource_id`,`component_id`,`username`);--> statement-breakpoint
 CREATE TABLE `component_user_usages` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`uuid` text NOT NULL,
@@ -246,6 +261,9 @@ CREATE TABLE `orders` (
 	`consumer_rejection_comment` text,
 	`provider_rejection_comment` text,
 	`termination_comment` text,
+	`provider_message` text DEFAULT '' NOT NULL,
+	`provider_message_url` text DEFAULT '' NOT NULL,
+	`consumer_message` text DEFAULT '' NOT NULL,
 	`completed_at` text,
 	`created` text NOT NULL,
 	`modified` text NOT NULL,

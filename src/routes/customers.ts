@@ -17,6 +17,7 @@ import {
   serializeCustomers,
   serializeProjects,
 } from "../structure/customers.ts";
+import { ensureForProject } from "../marketplace/offering-users/sync.ts";
 import { grantRole, mountRoleActions } from "../structure/roles.ts";
 
 const customerFields = {
@@ -298,6 +299,7 @@ export function mountCustomers(app: Hono<AppEnv>) {
   mountRoleActions(app, "/api/projects", {
     scopeType: "project",
     roles: PROJECT_ROLES,
+    afterGrant: (db, scope) => ensureForProject(db, scope.id),
     find: async (c, uuid, user) => findProject(c.var.db, user, uuid),
     canManage: async (db, user, scope, role) => {
       const proj = await db.select().from(projects).where(eq(projects.id, scope.id)).get();

@@ -6,6 +6,10 @@ import { mountCustomers } from "./customers.ts";
 import { mountEvents } from "./events.ts";
 import { mountKeys } from "./keys.ts";
 import { mountOfferings } from "./offerings.ts";
+import { mountOfferingUsers } from "./offering-users.ts";
+import { mountOrders } from "./orders.ts";
+import { mountResources } from "./resources.ts";
+import { mountUsages } from "./usages.ts";
 import { mountPlans } from "./plans.ts";
 import { mountServiceProviders } from "./service-providers.ts";
 import { mountSiteAgent } from "./site-agent.ts";
@@ -26,4 +30,8 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountOfferings(app);
   mountPlans(app);
   mountSiteAgent(app);
+  mountOrders(app);
+  mountResources(app);
+  mountUsages(app);
+  mountOfferingUsers(app);
 }

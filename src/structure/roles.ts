@@ -25,6 +25,8 @@ export interface RoleScopeConfig {
   find(c: Context<AppEnv>, uuid: string, user: User): Promise<RoleScope>;
   /** May the caller grant or revoke this role here? */
   canManage(db: Db, user: User, scope: RoleScope, role: string): Promise<boolean>;
+  /** Side effects of a new grant (e.g. offering users for project members). */
+  afterGrant?(db: Db, scope: RoleScope): Promise<void>;
 }
 
 const userRef = () =>
@@ -97,6 +99,7 @@ export function mountRoleActions(app: Hono<AppEnv>, base: string, cfg: RoleScope
     }
     if (await existing(c.var.db, target.id, scope.id, b.role)) throw viewError("User already has role within this scope.");
     await grantRole(c.var.db, target.id, cfg.scopeType, scope.id, b.role, me.id, b.expiration_time);
+    await cfg.afterGrant?.(c.var.db, scope);
     return c.json({ expiration_time: b.expiration_time }, 201);
   });
 

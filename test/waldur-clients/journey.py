@@ -45,6 +45,7 @@ from waldur_api_client.models.marketplace_category_request import MarketplaceCat
 from waldur_api_client.models.offering_create_request import OfferingCreateRequest
 from waldur_api_client.models.order_approve_by_provider_request import OrderApproveByProviderRequest
 from waldur_api_client.models.order_create_request import OrderCreateRequest
+from waldur_api_client.models.order_state import OrderState
 from waldur_api_client.models.project_request import ProjectRequest
 from waldur_api_client.models.resource_terminate_request import ResourceTerminateRequest
 from waldur_api_client.models.component_usage_create_request import ComponentUsageCreateRequest
@@ -115,7 +116,7 @@ def main() -> int:
     assert str(order.state) == "pending-provider", order.state
     step(f"order {order.uuid} pending-provider")
 
-    pending = marketplace_orders_list.sync(client=provider, offering_uuid=UUID(str(offering.uuid)), state=["pending-provider"])
+    pending = marketplace_orders_list.sync(client=provider, offering_uuid=UUID(str(offering.uuid)), state=[OrderState.PENDING_PROVIDER])
     assert [str(o.uuid) for o in pending] == [str(order.uuid)], pending
     marketplace_orders_approve_by_provider.sync(
         uuid=UUID(str(order.uuid)), client=provider, body=OrderApproveByProviderRequest.from_dict({})

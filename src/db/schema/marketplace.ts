@@ -259,6 +259,9 @@ export const orders = sqliteTable(
     consumerRejectionComment: text("consumer_rejection_comment"),
     providerRejectionComment: text("provider_rejection_comment"),
     terminationComment: text("termination_comment"),
+    providerMessage: text("provider_message").notNull().default(""),
+    providerMessageUrl: text("provider_message_url").notNull().default(""),
+    consumerMessage: text("consumer_message").notNull().default(""),
     completedAt: text("completed_at"),
     ...timestamps(),
   },
@@ -322,6 +325,24 @@ export const componentUserUsages = sqliteTable(
     ...timestamps(),
   },
   (t) => [uniqueIndex("component_user_usages_unique").on(t.componentUsageId, t.username)],
+);
+
+/** Per-user caps inside a resource (the site agent applies them as SLURM user limits). */
+export const componentUserUsageLimits = sqliteTable(
+  "component_user_usage_limits",
+  {
+    ...ids(),
+    resourceId: integer("resource_id")
+      .notNull()
+      .references(() => resources.id, { onDelete: "cascade" }),
+    componentId: integer("component_id")
+      .notNull()
+      .references(() => offeringComponents.id, { onDelete: "cascade" }),
+    username: text("username").notNull(),
+    limit: text("limit").notNull(),
+    ...timestamps(),
+  },
+  (t) => [uniqueIndex("component_user_usage_limits_unique").on(t.resourceId, t.componentId, t.username)],
 );
 
 export type OfferingUserState =
