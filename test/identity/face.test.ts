@@ -14,6 +14,7 @@ import {
   SECOND_FACE_MIN_RATIO,
   selectFace,
 } from "../../src/identity/face/pipeline.ts";
+import { FacePool } from "../../src/identity/face/pool.ts";
 import { euclideanDistance, MATCH_THRESHOLD } from "../../src/identity/face/verify.ts";
 import { renderIdCard } from "../../src/identity/image/card.ts";
 
@@ -199,5 +200,23 @@ describe("alignment", () => {
     const averaged = await analyzeFace(dev("img2.jpg"));
     assert.ok(plain.ok && averaged.ok);
     assert.ok(euclideanDistance(plain.descriptor, averaged.descriptor) < 0.3);
+  });
+});
+
+describe("FacePool (worker threads)", () => {
+  it("analyses document and selfie in parallel workers with the same results as in-process", async () => {
+    const pool = new FacePool(2);
+    try {
+      await pool.ready();
+      const v = await pool.verify(dev("img1.jpg"), dev("img2.jpg"));
+      const local = await verifyFaces(dev("img1.jpg"), dev("img2.jpg"));
+      assert.ok(v.ok && local.ok);
+      assert.equal(v.match, true);
+      assert.ok(Math.abs(v.distance - local.distance) < 1e-6);
+      const bad = await pool.verify(new TextEncoder().encode("not an image"), dev("img2.jpg"));
+      assert.deepEqual(bad.ok ? null : [bad.image, bad.reason], ["document", "unsupported_format"]);
+    } finally {
+      await pool.close();
+    }
   });
 });
