@@ -123,7 +123,7 @@ async function main(): Promise<void> {
       cardBytes.push(card);
     }
     const analysed = await analyzeAll(pool, cardBytes);
-    cardFiles.forEach((f, i) => cards.set(f, analysed[i]!));
+    for (const [i, f] of cardFiles.entries()) cards.set(f, analysed[i]!);
   }
   await pool.close();
   const first = documentMode ? cards : selfies;

@@ -218,5 +218,6 @@ describe("FacePool (worker threads)", () => {
     } finally {
       await pool.close();
     }
+    await assert.rejects(pool.analyze(dev("img2.jpg")), /face pool is closed/);
   });
 });
