@@ -13,6 +13,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { compareAnalyses } from "../src/identity/face/compare.ts";
+import { facePipelineManifest } from "../src/identity/face/manifest.ts";
 import type { FaceAnalysis } from "../src/identity/face/pipeline.ts";
 import { FacePool } from "../src/identity/face/pool.ts";
 import { MATCH_THRESHOLD } from "../src/identity/face/verify.ts";
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
   console.log(
     `model: face-api SSD MobileNet v1 + 68 landmarks + dlib ResNet 128-d; threshold: euclidean < ${MATCH_THRESHOLD}`,
   );
+  console.log(`pipeline hash (models, feature code, parameters): ${(await facePipelineManifest()).hash}`);
   const failed = [...first.entries(), ...(documentMode ? selfies.entries() : [])].filter(
     ([, t]) => !t.analysis.ok,
   );

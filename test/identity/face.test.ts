@@ -1,12 +1,15 @@
 // Face pipeline on real photos from the dev set and face-api's demo pictures, with the real models.
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import sharp from "sharp";
 import { CHIP_SIZE, chipTransform, extractChip, fitSimilarity } from "../../src/identity/face/align.ts";
 import { compareAnalyses, verifyFaces } from "../../src/identity/face/compare.ts";
-import { loadFaceModels } from "../../src/identity/face/models.ts";
+import { facePipelineManifest } from "../../src/identity/face/manifest.ts";
+import { loadFaceModels, MODEL_DIR } from "../../src/identity/face/models.ts";
 import {
   analyzeFace,
   type FaceAnalysis,
@@ -219,5 +222,25 @@ describe("FacePool (worker threads)", () => {
       await pool.close();
     }
     await assert.rejects(pool.analyze(dev("img2.jpg")), /face pool is closed/);
+  });
+});
+
+describe("pipeline manifest for attestations", () => {
+  it("hashes the shipped model files, the feature code and the parameters", async () => {
+    const m = await facePipelineManifest();
+    assert.equal(m.params.matchThreshold, MATCH_THRESHOLD);
+    const weights = readFileSync(join(MODEL_DIR, "face_recognition_model.bin"));
+    assert.equal(m.models["face_recognition_model.bin"], createHash("sha256").update(weights).digest("hex"));
+    assert.equal(Object.keys(m.models).length, 6);
+    const code = readFileSync(new URL("../../src/identity/face/verify.ts", import.meta.url));
+    assert.equal(m.code["face/verify.ts"], createHash("sha256").update(code).digest("hex"));
+    assert.match(m.hash, /^[0-9a-f]{64}$/);
+    const again = await facePipelineManifest();
+    assert.equal(again.hash, m.hash);
+    const tampered = { ...m.params, matchThreshold: 0.6 };
+    const rehash = createHash("sha256")
+      .update(JSON.stringify({ params: tampered, models: m.models, code: m.code }))
+      .digest("hex");
+    assert.notEqual(rehash, m.hash);
   });
 });
