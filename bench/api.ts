@@ -42,7 +42,7 @@ try {
   console.log(`seeded ${OFFERINGS} offerings in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
   const plans = await staff.expect(200, staff.get(`/api/marketplace-public-offerings/${firstOffering!.uuid}/plans/`));
   const auth = { Authorization: `Token ${staff.token}` };
-  const orderBody = JSON.stringify({ offering: firstOffering!.url, project: proj.url, plan: plans[0].url, attributes: { name: "bench" } });
+  const orderBody = JSON.stringify({ offering: `${host.url}/api/marketplace-public-offerings/${firstOffering!.uuid}/`, project: proj.url, plan: plans[0].url, attributes: { name: "bench" } });
 
   const results: Record<string, ReturnType<typeof fmt>> = {};
   const figures: Record<string, number> = {};

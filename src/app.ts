@@ -10,6 +10,17 @@ import { mountRoutes } from "./routes/index.ts";
 
 export type { AppEnv };
 
+// Building a drizzle instance walks the whole schema; do it once per D1 binding, not per request.
+const instances = new WeakMap<object, AppEnv["Variables"]["db"]>();
+function dbFor(binding: AppEnv["Bindings"]["DB"]): AppEnv["Variables"]["db"] {
+  let db = instances.get(binding);
+  if (!db) {
+    db = drizzle(binding, { schema });
+    instances.set(binding, db);
+  }
+  return db;
+}
+
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(
@@ -20,7 +31,7 @@ export function createApp(): Hono<AppEnv> {
     }),
   );
   app.use("*", async (c, next) => {
-    c.set("db", drizzle(c.env.DB, { schema }));
+    c.set("db", dbFor(c.env.DB));
     await next();
   });
   app.use("/api/*", authenticate);

@@ -7,9 +7,18 @@ import { ApiError, fieldErrors } from "./errors.ts";
 /** Largest JSON body accepted (site-agent config files are the biggest legitimate payloads). */
 export const MAX_BODY_BYTES = 1_000_000;
 
+/** Drains a refused body so the client sees the 413 instead of a reset connection (within reason). */
+async function refuseTooLarge(c: Context, declared: number): Promise<never> {
+  if (declared <= 16 * MAX_BODY_BYTES && c.req.raw.body) {
+    const reader = c.req.raw.body.getReader();
+    for (;;) if ((await reader.read()).done) break;
+  }
+  throw new ApiError(413, { detail: "Request body is too large." });
+}
+
 export async function readJson(c: Context): Promise<unknown> {
   const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw new ApiError(413, { detail: "Request body is too large." });
+  if (declared > MAX_BODY_BYTES) await refuseTooLarge(c, declared);
   const buf = await c.req.arrayBuffer();
   if (buf.byteLength > MAX_BODY_BYTES) throw new ApiError(413, { detail: "Request body is too large." });
   if (buf.byteLength === 0) return {};

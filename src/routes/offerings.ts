@@ -1,9 +1,9 @@
 // /api/marketplace-provider-offerings/ (the provider's view and editors) and
 // /api/marketplace-public-offerings/ (what customers and anonymous visitors browse).
-import { and, count, eq, gte, inArray, like, or, type SQL } from "drizzle-orm";
+import { and, count, eq, gte, inArray, like, or, type SQL, sql } from "drizzle-orm";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { hasRole, OFFERING_ROLES, PROVIDER_ROLES, scopeIdsOf } from "../auth/access.ts";
+import { hasRole, OFFERING_ROLES, PROVIDER_ROLES, scopeIdsOf, seesEverything } from "../auth/access.ts";
 import { requireUser, type User } from "../auth/session.ts";
 import {
   categories,
@@ -20,6 +20,7 @@ import { newUuid, nowIso, pathUuid } from "../http/ids.ts";
 import { ordering, pageOf, paginated, qAll, qBool, qChoices, qOne, qUuids, sparse } from "../http/list.ts";
 import { hyperlink, linksFor } from "../http/links.ts";
 import { body, bool, jsonObject, optStr, requiredStr, str, v } from "../http/validate.ts";
+import { cached, catalogVersion, gzip, remember } from "../marketplace/catalog/page-cache.ts";
 import { findProviderOffering, findPublicOffering, providerVisible, publicVisible } from "../marketplace/catalog/queries.ts";
 import { componentSchema, offeringCreateSchema } from "../marketplace/catalog/schemas.ts";
 import { loadBundles, type Offering, serializeComponent, serializeOffering, serializePlan } from "../marketplace/catalog/serialize.ts";
@@ -73,17 +74,18 @@ async function listView(c: Context<AppEnv>, view: "provider" | "public", visible
   const db = c.var.db;
   const where = and(visible, ...listFilters(c));
   const p = pageOf(c);
-  const total = (await db.select({ n: count() }).from(offerings).where(where).get())?.n ?? 0;
-  const rows = await db
-    .select()
+  // The total rides along as a window count: one round trip for the page and its size.
+  const page = await db
+    .select({ row: offerings, total: sql<number>`count(*) over ()` })
     .from(offerings)
     .where(where)
     .orderBy(...ordering(c, ORDERING, [offerings.created, offerings.id]))
     .limit(p.size)
     .offset(p.offset)
     .all();
+  const total = page[0]?.total ?? (p.offset > 0 ? ((await db.select({ n: count() }).from(offerings).where(where).get())?.n ?? 0) : 0);
   const links = linksFor(c);
-  return paginated(c, p, total, (await loadBundles(db, rows)).map((b) => serializeOffering(links, b, view)));
+  return paginated(c, p, total, (await loadBundles(db, page.map((r) => r.row))).map((b) => serializeOffering(links, b, view)));
 }
 
 async function one(c: Context<AppEnv>, o: Offering, view: "provider" | "public") {
@@ -485,8 +487,32 @@ export function mountOfferings(app: Hono<AppEnv>) {
     },
   });
 
-  // ---- public view
-  app.get(`${PUBLIC}/`, async (c) => listView(c, "public", publicVisible(c.var.db, c.var.user)));
+  // ---- public view (rendered pages cached until the catalog changes)
+  app.get(`${PUBLIC}/`, async (c) => {
+    const me = c.var.user;
+    const audience = !me ? "anon" : seesEverything(me) ? "all" : `user:${me.id}`;
+    const url = new URL(c.req.url);
+    const key = `${audience} ${c.req.header("x-forwarded-proto") ?? ""} ${url.host} ${url.search}`;
+    const version = await catalogVersion(c.var.db);
+    const hit = cached(key, version);
+    if (hit) {
+      const headers = { ...hit.headers, "Content-Type": "application/json", Vary: "Accept-Encoding" };
+      if (/\bgzip\b/.test(c.req.header("accept-encoding") ?? "")) {
+        // encodeBody "manual": the bytes are already gzip; workerd must not encode them again.
+        return new Response(hit.gzip as unknown as ArrayBuffer, { headers: { ...headers, "Content-Encoding": "gzip" }, encodeBody: "manual" } as ResponseInit);
+      }
+      return c.body(hit.body, 200, headers);
+    }
+    const res = await listView(c, "public", publicVisible(c.var.db, me));
+    const body = await res.clone().text();
+    const headers: Record<string, string> = {};
+    for (const h of ["X-Result-Count", "Link", "Access-Control-Expose-Headers"]) {
+      const val = res.headers.get(h);
+      if (val !== null) headers[h] = val;
+    }
+    remember(key, { version, body, gzip: await gzip(body), headers });
+    return res;
+  });
   app.get(`${PUBLIC}/:uuid/`, async (c) => {
     const o = await findPublicOffering(c.var.db, c.var.user, pathUuid(c.req.param("uuid")));
     return c.json(await one(c, o, "public"));

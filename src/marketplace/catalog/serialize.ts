@@ -1,5 +1,5 @@
 // ProviderOfferingDetails / PublicOfferingDetails / plan shapes, as Waldur renders them.
-import { inArray } from "drizzle-orm";
+import { count, inArray } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
 import {
   categories,
@@ -110,24 +110,21 @@ export interface OfferingBundle {
   orderCount: number;
 }
 
-/** Loads everything the serializers need for many offerings in a fixed number of queries. */
+/** Loads everything the serializers need for many offerings in one D1 round trip (a batch). */
 export async function loadBundles(db: Db, rows: Offering[]): Promise<OfferingBundle[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((o) => o.id);
-  const [comps, planRows, custRows, catRows] = await Promise.all([
-    db.select().from(offeringComponents).where(inArray(offeringComponents.offeringId, ids)).all(),
-    db.select().from(plans).where(inArray(plans.offeringId, ids)).all(),
-    db.select().from(customers).where(inArray(customers.id, [...new Set(rows.map((o) => o.customerId))])).all(),
-    db.select().from(categories).where(inArray(categories.id, [...new Set(rows.map((o) => o.categoryId))])).all(),
-  ]);
-  const pcs = planRows.length
-    ? await db.select().from(planComponents).where(inArray(planComponents.planId, planRows.map((p) => p.id))).all()
-    : [];
-  const resCounts = planRows.length
-    ? await db.select({ planId: resources.planId }).from(resources).where(inArray(resources.planId, planRows.map((p) => p.id))).all()
-    : [];
+  const planIds = db.select({ id: plans.id }).from(plans).where(inArray(plans.offeringId, ids));
   const projIds = rows.map((o) => o.projectId).filter((x): x is number => x !== null);
-  const projRows = projIds.length ? await db.select().from(projects).where(inArray(projects.id, projIds)).all() : [];
+  const [comps, planRows, custRows, catRows, pcs, resCounts, projRows] = await db.batch([
+    db.select().from(offeringComponents).where(inArray(offeringComponents.offeringId, ids)),
+    db.select().from(plans).where(inArray(plans.offeringId, ids)),
+    db.select().from(customers).where(inArray(customers.id, [...new Set(rows.map((o) => o.customerId))])),
+    db.select().from(categories).where(inArray(categories.id, [...new Set(rows.map((o) => o.categoryId))])),
+    db.select().from(planComponents).where(inArray(planComponents.planId, planIds)),
+    db.select({ planId: resources.planId, n: count() }).from(resources).where(inArray(resources.planId, planIds)).groupBy(resources.planId),
+    db.select().from(projects).where(inArray(projects.id, projIds.length ? projIds : [-1])),
+  ]);
   return rows.map((o) => {
     const components = comps.filter((c) => c.offeringId === o.id).sort((a, b) => a.id - b.id);
     return {
@@ -142,7 +139,7 @@ export async function loadBundles(db: Db, rows: Offering[]): Promise<OfferingBun
             component,
             pc: pcs.find((x) => x.planId === plan.id && x.componentId === component.id),
           })),
-          resourcesCount: resCounts.filter((r) => r.planId === plan.id).length,
+          resourcesCount: resCounts.find((r) => r.planId === plan.id)?.n ?? 0,
         })),
       customer: custRows.find((c) => c.id === o.customerId)!,
       category: catRows.find((c) => c.id === o.categoryId)!,
