@@ -45,7 +45,7 @@ function serializeProcessor(links: Links, p: Processor, s: Service) {
   return {
     uuid: p.uuid,
     url: links.to("marketplace-site-agent-processors", p.uuid),
-    service: links.to("marketplace-site-agent-services", s.uuid),
+    service: s.uuid,
     service_name: s.name,
     name: p.name,
     backend_type: p.backendType,
@@ -64,7 +64,7 @@ async function serializeServices(c: Context<AppEnv>, identity: Identity, service
   return services.map((s) => ({
     uuid: s.uuid,
     url: links.to("marketplace-site-agent-services", s.uuid),
-    identity: links.to("marketplace-site-agent-identities", identity.uuid),
+    identity: identity.uuid,
     identity_name: identity.name,
     name: s.name,
     mode: s.mode,
@@ -87,7 +87,7 @@ async function serializeIdentity(c: Context<AppEnv>, i: Identity) {
     url: links.to("marketplace-site-agent-identities", i.uuid),
     offering: off?.uuid ?? null,
     offering_name: off?.name ?? null,
-    created_by: by ? links.to("users", by.uuid) : null,
+    created_by: by?.uuid ?? null,
     name: i.name,
     version: i.version,
     dependencies: i.dependencies,
