@@ -72,6 +72,18 @@ export function offeringManaged(db: Db, user: User, offeringIdCol: SQLiteColumn)
   );
 }
 
+// A request's user object lives for that request: its grants are read once and reused by every
+// permission check the handler makes.
+const grantsCache = new WeakMap<User, Promise<(typeof roleGrants.$inferSelect)[]>>();
+function grantsOf(db: Db, user: User) {
+  let p = grantsCache.get(user);
+  if (!p) {
+    p = db.select().from(roleGrants).where(eq(roleGrants.userId, user.id)).all();
+    grantsCache.set(user, p);
+  }
+  return p;
+}
+
 export async function hasRole(
   db: Db,
   user: User,
@@ -80,20 +92,14 @@ export async function hasRole(
   roles: readonly string[],
 ): Promise<boolean> {
   if (user.isStaff) return true;
-  const row = await db
-    .select({ id: roleGrants.id })
-    .from(roleGrants)
-    .where(
-      and(
-        eq(roleGrants.userId, user.id),
-        eq(roleGrants.scopeType, scopeType),
-        eq(roleGrants.scopeId, scopeId),
-        inArray(roleGrants.role, [...roles]),
-        active(),
-      ),
-    )
-    .get();
-  return !!row;
+  const now = new Date().toISOString();
+  return (await grantsOf(db, user)).some(
+    (g) =>
+      g.scopeType === scopeType &&
+      g.scopeId === scopeId &&
+      roles.includes(g.role) &&
+      (g.expirationTime === null || g.expirationTime > now),
+  );
 }
 
 /** Provider-side authority over an offering: staff, owner/manager of its customer, offering manager. */

@@ -1,6 +1,6 @@
 // Loads the rows an order or resource serializer needs (offering, plan, project, customers,
 // category, users) for many objects in a fixed number of queries.
-import { inArray } from "drizzle-orm";
+import { inArray, or } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
 import {
   categories,
@@ -34,25 +34,28 @@ const ids = (xs: (number | null | undefined)[]) => [...new Set(xs.filter((x): x 
 
 export async function loadRelated(db: Db, input: { orders?: Order[]; resources?: Resource[] }): Promise<Related> {
   const os = input.orders ?? [];
-  let rs = input.resources ?? [];
-  const extraRes = ids(os.map((o) => o.resourceId)).filter((id) => !rs.some((r) => r.id === id));
-  if (extraRes.length) rs = [...rs, ...(await db.select().from(resources).where(inArray(resources.id, extraRes)).all())];
+  const given = input.resources ?? [];
+  const extraRes = ids(os.map((o) => o.resourceId)).filter((id) => !given.some((r) => r.id === id));
+  const rs = given;
   const offIds = ids([...os.map((o) => o.offeringId), ...rs.map((r) => r.offeringId)]);
   const planIds = ids([...os.flatMap((o) => [o.planId, o.oldPlanId]), ...rs.map((r) => r.planId)]);
   const projIds = ids([...os.map((o) => o.projectId), ...rs.map((r) => r.projectId)]);
   const userIds = ids(os.flatMap((o) => [o.createdById, o.consumerReviewedById, o.providerReviewedById]));
-  const [offRows, planRows, projRows, userRows, compRows] = await Promise.all([
-    offIds.length ? db.select().from(offerings).where(inArray(offerings.id, offIds)).all() : [],
-    planIds.length ? db.select().from(plans).where(inArray(plans.id, planIds)).all() : [],
-    projIds.length ? db.select().from(projects).where(inArray(projects.id, projIds)).all() : [],
-    userIds.length ? db.select().from(users).where(inArray(users.id, userIds)).all() : [],
-    offIds.length ? db.select().from(offeringComponents).where(inArray(offeringComponents.offeringId, offIds)).all() : [],
-  ]);
-  const custIds = ids([...offRows.map((o) => o.customerId), ...projRows.map((p) => p.customerId)]);
-  const catIds = ids(offRows.map((o) => o.categoryId));
-  const [custRows, catRows] = await Promise.all([
-    custIds.length ? db.select().from(customers).where(inArray(customers.id, custIds)).all() : [],
-    catIds.length ? db.select().from(categories).where(inArray(categories.id, catIds)).all() : [],
+  // One round trip: the offerings' customers and categories are reached through subqueries.
+  const none = [-1];
+  const offCust = db.select({ id: offerings.customerId }).from(offerings).where(inArray(offerings.id, offIds.length ? offIds : none));
+  const projCust = db.select({ id: projects.customerId }).from(projects).where(inArray(projects.id, projIds.length ? projIds : none));
+  const offCat = db.select({ id: offerings.categoryId }).from(offerings).where(inArray(offerings.id, offIds.length ? offIds : none));
+  const [offRows, planRows, projRows, userRows, compRows, custRows, catRows, moreRes] = await db.batch([
+    db.select().from(offerings).where(inArray(offerings.id, offIds.length ? offIds : none)),
+    db.select().from(plans).where(inArray(plans.id, planIds.length ? planIds : none)),
+    db.select().from(projects).where(inArray(projects.id, projIds.length ? projIds : none)),
+    db.select().from(users).where(inArray(users.id, userIds.length ? userIds : none)),
+    db.select().from(offeringComponents).where(inArray(offeringComponents.offeringId, offIds.length ? offIds : none)),
+    db.select().from(customers).where(or(inArray(customers.id, offCust), inArray(customers.id, projCust))),
+    db.select().from(categories).where(inArray(categories.id, offCat)),
+    // Resources of the orders (their offering, plan and project are the orders' own).
+    db.select().from(resources).where(inArray(resources.id, extraRes.length ? extraRes : none)),
   ]);
   const components = new Map<number, Row<typeof offeringComponents>[]>();
   for (const c of compRows) components.set(c.offeringId, [...(components.get(c.offeringId) ?? []), c]);
@@ -63,7 +66,7 @@ export async function loadRelated(db: Db, input: { orders?: Order[]; resources?:
     customers: byId(custRows),
     categories: byId(catRows),
     users: byId(userRows),
-    resources: byId(rs),
+    resources: byId([...rs, ...moreRes]),
     components,
   };
 }
