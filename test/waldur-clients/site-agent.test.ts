@@ -112,6 +112,14 @@ test("site agent: order → SLURM account → done/OK → usage reported → ter
   assert.equal(idents.length, 1);
   assert.ok(idents[0].services.some((s: { name: string }) => s.name === "order_process"));
 
+  // Membership sync: the agent reads the team and offering users, syncs associations, heartbeats.
+  await cycle(config, "membership_sync");
+  const synced = await f.provider.expect(200, f.provider.get(`/api/marketplace-provider-resources/${res.uuid}/?field=last_sync&field=state`));
+  assert.equal(synced.state, "OK");
+  assert.ok(synced.last_sync, "refresh_last_sync was called");
+  const assoc = slurm.run("sacctmgr", ["--parsable2", "--noheader", "show", "assoc", `account=${res.backend_id}`, "format=User"]);
+  assert.ok(assoc.split("\n").includes("hpcuser1"), `association for the project member: ${assoc}`);
+
   // Real work on the account, then the report cycle.
   sacctmgr("-i", "add", "user", "root", `account=${res.backend_id}`);
   const jobId = slurm.run("sbatch", ["--parsable", `--account=${res.backend_id}`, "-n", "2", "-o", "/dev/null", "--wrap", "sleep 6"]).trim();
