@@ -1,0 +1,336 @@
+// Envelope encryption (VEENV v1): seal a payload to recipients' X25519 keys, open it, and re-wrap
+// its content key for new recipients. The byte layout is in format.ts and
+// openapi/envelope-format.md; the streaming variants (large blobs) are in stream.ts.
+import type { Bytes } from "./bytes.ts";
+import {
+  contextHash,
+  DEFAULT_CHUNK_SIZE,
+  type EnvelopeContext,
+  encodeHeaderBody,
+  type Header,
+  MAX_CHUNK_SIZE,
+  MAX_RECIPIENTS,
+  MIN_CHUNK_SIZE,
+  hasDuplicateIds,
+  parseHeader,
+  type RecipientEntry,
+  sameContext,
+  TAG_LENGTH,
+  validateContext,
+} from "./format.ts";
+import { importX25519, type KeyPair, keyId, type RandomSource, systemRandom } from "./keys.ts";
+import {
+  aesGcm,
+  type ContentKeys,
+  chunkAad,
+  chunkNonce,
+  contentKeys,
+  headerMac,
+  unwrapCek,
+  verifyHeaderMac,
+  wrapAad,
+  wrapCek,
+  wrapSecret,
+  x25519,
+} from "./primitives.ts";
+import { fail, ok, type Result } from "./result.ts";
+
+export interface Recipient {
+  /** Raw 32-byte X25519 public key, as registered in the key directory. */
+  publicKey: Uint8Array;
+  /** The key's registered version (u32). */
+  keyVersion: number;
+}
+
+export interface SealOptions {
+  context: EnvelopeContext;
+  recipients: Recipient[];
+  /** Plaintext bytes per chunk (64 KiB unless given). */
+  chunkSize?: number;
+  /**
+   * Randomness, drawn in this order: CEK (32), base nonce (12), then one ephemeral private key (32)
+   * per recipient. Injected only to reproduce the test vectors.
+   */
+  random?: RandomSource;
+}
+
+export interface OpenOptions {
+  /** The opener's key pair. */
+  key: KeyPair;
+  /** The record the caller expects this envelope to belong to. */
+  context: EnvelopeContext;
+}
+
+/** What sealing and opening share: the keys and per-envelope constants that chunks need. */
+export interface ChunkKeys {
+  keys: ContentKeys;
+  ctxHash: Bytes;
+  baseNonce: Bytes;
+  chunkSize: number;
+}
+
+export interface SealedHeader extends ChunkKeys {
+  header: Bytes;
+  recipients: RecipientEntry[];
+}
+
+/** Wraps `cek` for each recipient (each with a fresh ephemeral key drawn from `ephemerals`). */
+async function wrapFor(
+  cek: Uint8Array,
+  ctxHash: Uint8Array,
+  recipients: Recipient[],
+  ephemerals: Uint8Array[],
+): Promise<RecipientEntry[]> {
+  return Promise.all(
+    recipients.map(async (r, i) => {
+      if (r.publicKey.length !== 32) throw new RangeError(`recipient ${i}: an X25519 public key is 32 bytes`);
+      if (!Number.isInteger(r.keyVersion) || r.keyVersion < 0 || r.keyVersion > 0xffffffff)
+        throw new RangeError(`recipient ${i}: key version must be a u32`);
+      const eph = await importX25519(ephemerals[i]!);
+      const [id, shared] = await Promise.all([keyId(r.publicKey), x25519(eph.privateKey, r.publicKey)]);
+      const secret = await wrapSecret(shared, eph.publicKey, r.publicKey, ctxHash);
+      const wrappedKey = await wrapCek(cek, secret, wrapAad(id, r.keyVersion));
+      return { keyId: id, keyVersion: r.keyVersion, ephemeralPublicKey: eph.publicKey, wrappedKey };
+    }),
+  );
+}
+
+function rejectDuplicates(entries: RecipientEntry[]): void {
+  if (hasDuplicateIds(entries)) throw new RangeError("the same key is listed twice as a recipient");
+}
+
+async function finishHeader(
+  fields: { chunkSize: number; baseNonce: Bytes; context: EnvelopeContext; recipients: RecipientEntry[] },
+  macKey: CryptoKey,
+): Promise<Bytes> {
+  const body = encodeHeaderBody(fields);
+  const mac = await headerMac(macKey, body);
+  const out = new Uint8Array(body.length + mac.length);
+  out.set(body);
+  out.set(mac, body.length);
+  return out;
+}
+
+/** Builds the header and the content keys: the first half of sealing, shared with the stream sealer. */
+export async function sealHeader(opts: SealOptions): Promise<SealedHeader> {
+  const bad = validateContext(opts.context);
+  if (bad) throw new RangeError(bad);
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE)
+    throw new RangeError(`chunk size must be ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE}`);
+  const n = opts.recipients.length;
+  if (n < 1 || n > MAX_RECIPIENTS) throw new RangeError(`1..${MAX_RECIPIENTS} recipients`);
+  // Draw every random value up front, in the documented order, so injected randomness is reproducible
+  // however the async work below interleaves.
+  const random = opts.random ?? systemRandom;
+  const cek = random(32);
+  const baseNonce = random(12).slice() as Bytes;
+  const ephemerals = opts.recipients.map(() => random(32));
+  const ctxHash = await contextHash(opts.context);
+  const [keys, recipients] = await Promise.all([
+    contentKeys(cek, ctxHash),
+    wrapFor(cek, ctxHash, opts.recipients, ephemerals),
+  ]);
+  cek.fill(0);
+  for (const e of ephemerals) e.fill(0);
+  rejectDuplicates(recipients);
+  const header = await finishHeader({ chunkSize, baseNonce, context: opts.context, recipients }, keys.mac);
+  return { header, recipients, keys, ctxHash, baseNonce, chunkSize };
+}
+
+export function encryptChunk(
+  k: ChunkKeys,
+  index: number,
+  final: boolean,
+  plaintext: Uint8Array,
+): Promise<Bytes> {
+  return aesGcm(
+    k.keys.payload,
+    "encrypt",
+    chunkNonce(k.baseNonce, index),
+    chunkAad(k.ctxHash, index, final),
+    plaintext,
+  );
+}
+
+export async function decryptChunk(
+  k: ChunkKeys,
+  index: number,
+  final: boolean,
+  ciphertext: Uint8Array,
+): Promise<Result<Bytes>> {
+  try {
+    return ok(
+      await aesGcm(
+        k.keys.payload,
+        "decrypt",
+        chunkNonce(k.baseNonce, index),
+        chunkAad(k.ctxHash, index, final),
+        ciphertext,
+      ),
+    );
+  } catch {
+    return fail("chunk_auth", `chunk ${index}${final ? " (final)" : ""} does not authenticate`);
+  }
+}
+
+/** Chunk count for a plaintext length: the final chunk is always shorter than chunkSize (maybe empty). */
+export const chunkCount = (plaintextLength: number, chunkSize: number) =>
+  Math.floor(plaintextLength / chunkSize) + 1;
+
+/** Seals a payload held in memory. Throws RangeError on invalid arguments (a programming error). */
+export async function seal(plaintext: Uint8Array, opts: SealOptions): Promise<Bytes> {
+  const h = await sealHeader(opts);
+  const cs = h.chunkSize;
+  const count = chunkCount(plaintext.length, cs);
+  const out = new Uint8Array(h.header.length + plaintext.length + count * TAG_LENGTH);
+  out.set(h.header);
+  const parts = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      encryptChunk(
+        h,
+        i,
+        i === count - 1,
+        plaintext.subarray(i * cs, Math.min((i + 1) * cs, plaintext.length)),
+      ),
+    ),
+  );
+  let o = h.header.length;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export interface Unlocked extends ChunkKeys {
+  header: Header;
+  cek: Bytes;
+}
+
+/**
+ * Checks a parsed header against the opener: expected context, recipient entry, wrapped key, MAC —
+ * in that order (the spec fixes it, so both decoders report the same code for the same damage).
+ */
+export async function unlockHeader(header: Header, opts: OpenOptions): Promise<Result<Unlocked>> {
+  if (!sameContext(header.context, opts.context))
+    return fail("context_mismatch", "the envelope belongs to another record or version");
+  const entry = header.recipients.find((e) => constantTimeIdMatch(e.keyId, opts.key.keyId));
+  if (!entry) return fail("not_a_recipient", "no recipient entry for this key");
+  const ctxHash = await contextHash(opts.context);
+  let cek: Bytes;
+  try {
+    const shared = await x25519(opts.key.privateKey, entry.ephemeralPublicKey);
+    const secret = await wrapSecret(shared, entry.ephemeralPublicKey, opts.key.publicKey, ctxHash);
+    cek = await unwrapCek(entry.wrappedKey, secret, wrapAad(entry.keyId, entry.keyVersion));
+  } catch {
+    return fail("unwrap_failed", "the wrapped content key does not authenticate for this key");
+  }
+  const keys = await contentKeys(cek, ctxHash);
+  const body = header.bytes.subarray(0, header.bytes.length - header.mac.length);
+  if (!(await verifyHeaderMac(keys.mac, body, header.mac)))
+    return fail("header_mac", "the header was modified (recipients, context or parameters)");
+  return ok({ header, cek, keys, ctxHash, baseNonce: header.baseNonce, chunkSize: header.chunkSize });
+}
+
+// Key ids are public, but comparing them in constant time costs nothing and keeps the rule simple.
+function constantTimeIdMatch(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
+
+export interface Opened {
+  plaintext: Bytes;
+  header: Header;
+}
+
+/** Opens an envelope held in memory. Every failure is a value with an EnvelopeErrorCode. */
+export async function open(envelope: Uint8Array, opts: OpenOptions): Promise<Result<Opened>> {
+  const parsed = parseHeader(envelope);
+  if (!parsed.ok) return parsed;
+  const u = await unlockHeader(parsed.value, opts);
+  if (!u.ok) return u;
+  const cs = u.value.chunkSize;
+  const body = envelope.subarray(parsed.value.bytes.length);
+  const full = cs + TAG_LENGTH;
+  const fullChunks = Math.floor(body.length / full);
+  const finalLength = body.length - fullChunks * full;
+  if (finalLength < TAG_LENGTH) return fail("truncated", "the payload ends before its final chunk");
+  const plaintext = new Uint8Array(body.length - (fullChunks + 1) * TAG_LENGTH);
+  const results = await Promise.all(
+    Array.from({ length: fullChunks + 1 }, (_, i) =>
+      decryptChunk(
+        u.value,
+        i,
+        i === fullChunks,
+        body.subarray(i * full, Math.min((i + 1) * full, body.length)),
+      ),
+    ),
+  );
+  let o = 0;
+  for (const r of results) {
+    if (!r.ok) return r;
+    plaintext.set(r.value, o);
+    o += r.value.length;
+  }
+  return ok({ plaintext, header: parsed.value });
+}
+
+export interface RewrapOptions extends OpenOptions {
+  /** Recipients to add; ones already present (same key id) are skipped. */
+  add?: Recipient[];
+  /**
+   * Key ids to drop from the header. This only tidies the list: a removed member who kept the
+   * content key can still read this envelope, so revocation means sealing new data with a new key.
+   */
+  remove?: Uint8Array[];
+  random?: RandomSource;
+}
+
+/**
+ * Re-wraps the content key of an envelope the opener can read, for new recipients. Only the header
+ * changes (the payload's AAD holds the context, not the recipients), so `envelope` may be the header
+ * alone, e.g. the first bytes of an R2 object; the result is the new header followed by whatever
+ * followed the old one.
+ */
+export async function rewrap(
+  envelope: Uint8Array,
+  opts: RewrapOptions,
+): Promise<Result<{ header: Bytes; envelope: Bytes }>> {
+  const parsed = parseHeader(envelope);
+  if (!parsed.ok) return parsed;
+  const u = await unlockHeader(parsed.value, opts);
+  if (!u.ok) return u;
+  const idOf = (id: Uint8Array) => Array.from(id).join(",");
+  const dropped = new Set((opts.remove ?? []).map(idOf));
+  const kept = parsed.value.recipients.filter((e) => !dropped.has(idOf(e.keyId)));
+  const have = new Set(kept.map((e) => idOf(e.keyId)));
+  const add: Recipient[] = [];
+  for (const r of opts.add ?? []) {
+    const id = idOf(await keyId(r.publicKey));
+    if (!have.has(id)) add.push(r);
+    have.add(id);
+  }
+  const random = opts.random ?? systemRandom;
+  const added = await wrapFor(
+    u.value.cek,
+    u.value.ctxHash,
+    add,
+    add.map(() => random(32)),
+  );
+  const recipients = [...kept, ...added];
+  if (recipients.length < 1 || recipients.length > MAX_RECIPIENTS)
+    throw new RangeError(`1..${MAX_RECIPIENTS} recipients`);
+  const header = await finishHeader(
+    { chunkSize: u.value.chunkSize, baseNonce: u.value.baseNonce, context: opts.context, recipients },
+    u.value.keys.mac,
+  );
+  u.value.cek.fill(0);
+  const rest = envelope.subarray(parsed.value.bytes.length);
+  const out = new Uint8Array(header.length + rest.length);
+  out.set(header);
+  out.set(rest, header.length);
+  return ok({ header, envelope: out });
+}

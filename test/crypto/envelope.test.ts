@@ -1,0 +1,243 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { generateKeyPair, open, parseHeader, rewrap, seal } from "../../src/crypto/index.ts";
+import { FIXED_PREFIX, RECIPIENT_ENTRY_LENGTH, encodeContext } from "../../src/crypto/format.ts";
+import { asRecipient, ctxA, ctxB, errorCode, pattern, text } from "./helpers.ts";
+
+const [alice, bob, carol, mallory] = await Promise.all([1, 2, 3, 4].map(() => generateKeyPair()));
+const secret = text("ssh root@10.1.2.3 -i kubeconfig: very secret");
+
+describe("envelope seal/open", () => {
+  test("each recipient opens; the plaintext and header come back", async () => {
+    const env = await seal(secret, {
+      context: ctxA,
+      recipients: [asRecipient(alice!), asRecipient(bob!, 7)],
+    });
+    for (const k of [alice!, bob!]) {
+      const r = await open(env, { key: k, context: ctxA });
+      assert.ok(r.ok);
+      assert.deepEqual(r.value.plaintext, secret);
+      assert.equal(r.value.header.recipients.length, 2);
+    }
+    const h = parseHeader(env);
+    assert.ok(h.ok);
+    assert.deepEqual(h.value.context, ctxA);
+    assert.deepEqual(
+      h.value.recipients.map((e) => e.keyVersion),
+      [1, 7],
+    );
+  });
+
+  test("the ciphertext does not contain the plaintext", async () => {
+    const env = await seal(secret, { context: ctxA, recipients: [asRecipient(alice!)] });
+    assert.ok(!Buffer.from(env).includes(Buffer.from("very secret")));
+  });
+
+  test("a wrong recipient cannot open", async () => {
+    const env = await seal(secret, { context: ctxA, recipients: [asRecipient(alice!)] });
+    assert.equal(errorCode(await open(env, { key: mallory!, context: ctxA })), "not_a_recipient");
+  });
+
+  test("a wrong key claiming a listed key id cannot unwrap", async () => {
+    const env = await seal(secret, { context: ctxA, recipients: [asRecipient(alice!)] });
+    const impostor = { ...mallory!, keyId: alice!.keyId };
+    assert.equal(errorCode(await open(env, { key: impostor, context: ctxA })), "unwrap_failed");
+  });
+
+  test("empty payloads and exact multiples of the chunk size round-trip", async () => {
+    for (const n of [0, 1, 63, 64, 65, 128, 1000]) {
+      const pt = pattern(n);
+      const env = await seal(pt, { context: ctxA, recipients: [asRecipient(alice!)], chunkSize: 64 });
+      const r = await open(env, { key: alice!, context: ctxA });
+      assert.ok(r.ok, `n=${n}`);
+      assert.deepEqual(r.value.plaintext, pt);
+    }
+  });
+
+  test("same key twice as a recipient is refused at seal time", async () => {
+    await assert.rejects(
+      seal(secret, { context: ctxA, recipients: [asRecipient(alice!), asRecipient(alice!, 2)] }),
+      RangeError,
+    );
+  });
+});
+
+describe("tampering is rejected", () => {
+  const sealed = () =>
+    seal(pattern(300), {
+      context: ctxA,
+      recipients: [asRecipient(alice!), asRecipient(bob!)],
+      chunkSize: 64,
+    });
+  const headerLength = (env: Uint8Array) => {
+    const h = parseHeader(env);
+    assert.ok(h.ok);
+    return h.value.bytes.length;
+  };
+
+  test("every single flipped byte of the envelope is detected", async () => {
+    const env = await sealed();
+    const codes = new Set<string>();
+    for (let i = 0; i < env.length; i++) {
+      const bad = env.slice();
+      bad[i]! ^= 0x01;
+      const code = errorCode(await open(bad, { key: alice!, context: ctxA }));
+      assert.notEqual(code, "ok", `byte ${i} flipped went unnoticed`);
+      codes.add(code);
+    }
+    // Header fields, wraps, MAC and chunks each fail in their own way.
+    for (const c of ["malformed", "unsupported", "context_mismatch", "header_mac", "chunk_auth"])
+      assert.ok(codes.has(c), c);
+  });
+
+  test("ciphertext edited → chunk_auth", async () => {
+    const env = await sealed();
+    env[env.length - 20]! ^= 0x80;
+    assert.equal(errorCode(await open(env, { key: alice!, context: ctxA })), "chunk_auth");
+  });
+
+  test("chunks swapped → chunk_auth", async () => {
+    const env = await sealed();
+    const h = headerLength(env);
+    const full = 64 + 16;
+    const swapped = env.slice();
+    swapped.set(env.subarray(h + full, h + 2 * full), h);
+    swapped.set(env.subarray(h, h + full), h + full);
+    assert.equal(errorCode(await open(swapped, { key: alice!, context: ctxA })), "chunk_auth");
+  });
+
+  test("truncation at a chunk boundary → truncated; inside a chunk → chunk_auth", async () => {
+    const env = await sealed();
+    const h = headerLength(env);
+    const full = 64 + 16;
+    // 300 bytes = 4 full chunks + a final of 44: cut the final chunk off entirely.
+    assert.equal(
+      errorCode(await open(env.subarray(0, h + 4 * full), { key: alice!, context: ctxA })),
+      "truncated",
+    );
+    assert.equal(
+      errorCode(await open(env.subarray(0, h + 4 * full + 5), { key: alice!, context: ctxA })),
+      "truncated",
+    );
+    // Cut after 2 full chunks: the second (a non-final chunk) would have to pass as final.
+    assert.equal(
+      errorCode(await open(env.subarray(0, h + 2 * full), { key: alice!, context: ctxA })),
+      "truncated",
+    );
+    assert.equal(
+      errorCode(await open(env.subarray(0, h + 2 * full + 30), { key: alice!, context: ctxA })),
+      "chunk_auth",
+    );
+    assert.equal(errorCode(await open(env.subarray(0, h - 1), { key: alice!, context: ctxA })), "truncated");
+  });
+
+  test("bytes appended after the final chunk → chunk_auth", async () => {
+    const env = await sealed();
+    const longer = new Uint8Array(env.length + 16);
+    longer.set(env);
+    assert.equal(errorCode(await open(longer, { key: alice!, context: ctxA })), "chunk_auth");
+  });
+
+  test("a blob swapped between two records is detected", async () => {
+    const forA = await seal(text("A's details"), { context: ctxA, recipients: [asRecipient(alice!)] });
+    const forB = await seal(text("B's details"), { context: ctxB, recipients: [asRecipient(alice!)] });
+    // Served as record B's blob: the caller expects B.
+    assert.equal(errorCode(await open(forA, { key: alice!, context: ctxB })), "context_mismatch");
+    // Header of B's envelope spliced onto A's payload (the attacker edits the context field too).
+    const hA = headerLength(forA);
+    const hB = headerLength(forB);
+    const spliced = new Uint8Array([...forB.subarray(0, hB), ...forA.subarray(hA)]);
+    assert.equal(errorCode(await open(spliced, { key: alice!, context: ctxB })), "chunk_auth");
+    // A's header rewritten to claim record B (same length ids): the wrapped key is bound to the
+    // context hash too, so the unwrap fails even before the header MAC is checked.
+    const relabelled = forA.slice();
+    const at = Buffer.from(relabelled).indexOf(Buffer.from(ctxA.recordId));
+    relabelled.set(text(ctxB.recordId), at);
+    assert.equal(errorCode(await open(relabelled, { key: alice!, context: ctxB })), "unwrap_failed");
+    // A newer version of the same record is another context as well.
+    assert.equal(
+      errorCode(await open(forA, { key: alice!, context: { ...ctxA, version: 2 } })),
+      "context_mismatch",
+    );
+  });
+
+  test("a recipient removed from the header is detected by the others", async () => {
+    const env = await seal(secret, { context: ctxA, recipients: [asRecipient(alice!), asRecipient(bob!)] });
+    const ctxLen = encodeContext(ctxA).length;
+    const countAt = FIXED_PREFIX + ctxLen;
+    const firstEntry = countAt + 2;
+    // Drop bob's entry (the second) and fix up header_len and the count so the header still parses.
+    const cut = new Uint8Array(env.length - RECIPIENT_ENTRY_LENGTH);
+    cut.set(env.subarray(0, firstEntry + RECIPIENT_ENTRY_LENGTH));
+    cut.set(env.subarray(firstEntry + 2 * RECIPIENT_ENTRY_LENGTH), firstEntry + RECIPIENT_ENTRY_LENGTH);
+    const dv = new DataView(cut.buffer);
+    dv.setUint32(8, dv.getUint32(8) - RECIPIENT_ENTRY_LENGTH);
+    dv.setUint16(countAt, 1);
+    assert.ok(parseHeader(cut).ok);
+    assert.equal(errorCode(await open(cut, { key: alice!, context: ctxA })), "header_mac");
+    assert.equal(errorCode(await open(cut, { key: bob!, context: ctxA })), "not_a_recipient");
+  });
+});
+
+describe("re-wrap for an added member", () => {
+  test("a holder adds carol; carol opens; the payload bytes are unchanged", async () => {
+    const env = await seal(pattern(5000), {
+      context: ctxA,
+      recipients: [asRecipient(alice!)],
+      chunkSize: 1024,
+    });
+    assert.equal(errorCode(await open(env, { key: carol!, context: ctxA })), "not_a_recipient");
+    const r = await rewrap(env, {
+      key: alice!,
+      context: ctxA,
+      add: [asRecipient(carol!, 3), asRecipient(alice!)],
+    });
+    assert.ok(r.ok);
+    const oldH = parseHeader(env);
+    const newH = parseHeader(r.value.envelope);
+    assert.ok(oldH.ok && newH.ok);
+    assert.deepEqual(
+      r.value.envelope.subarray(newH.value.bytes.length),
+      env.subarray(oldH.value.bytes.length),
+    );
+    assert.deepEqual(
+      newH.value.recipients.map((e) => e.keyVersion),
+      [1, 3],
+    );
+    for (const k of [alice!, carol!]) {
+      const o = await open(r.value.envelope, { key: k, context: ctxA });
+      assert.ok(o.ok);
+      assert.deepEqual(o.value.plaintext, pattern(5000));
+    }
+  });
+
+  test("re-wrap works from the header bytes alone (e.g. a ranged R2 read)", async () => {
+    const env = await seal(pattern(5000), { context: ctxA, recipients: [asRecipient(alice!)] });
+    const h = parseHeader(env);
+    assert.ok(h.ok);
+    const r = await rewrap(h.value.bytes, { key: alice!, context: ctxA, add: [asRecipient(bob!)] });
+    assert.ok(r.ok);
+    const joined = new Uint8Array([...r.value.header, ...env.subarray(h.value.bytes.length)]);
+    assert.ok((await open(joined, { key: bob!, context: ctxA })).ok);
+  });
+
+  test("only a holder can re-wrap, and only for the right record", async () => {
+    const env = await seal(secret, { context: ctxA, recipients: [asRecipient(alice!)] });
+    assert.equal(
+      errorCode(await rewrap(env, { key: mallory!, context: ctxA, add: [asRecipient(mallory!)] })),
+      "not_a_recipient",
+    );
+    assert.equal(
+      errorCode(await rewrap(env, { key: alice!, context: ctxB, add: [asRecipient(bob!)] })),
+      "context_mismatch",
+    );
+  });
+
+  test("removing an entry drops it from the list (and the MAC stays valid for the rest)", async () => {
+    const env = await seal(secret, { context: ctxA, recipients: [asRecipient(alice!), asRecipient(bob!)] });
+    const r = await rewrap(env, { key: alice!, context: ctxA, remove: [bob!.keyId] });
+    assert.ok(r.ok);
+    assert.ok((await open(r.value.envelope, { key: alice!, context: ctxA })).ok);
+    assert.equal(errorCode(await open(r.value.envelope, { key: bob!, context: ctxA })), "not_a_recipient");
+  });
+});
