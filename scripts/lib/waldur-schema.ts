@@ -1,4 +1,4 @@
-// Reads Waldur Mastermind's published OpenAPI schema (../shared/waldur/, the contract our mirrored
+// Reads Waldur Mastermind's published OpenAPI schema (vendored in openapi/waldur/ from Waldur 8.0.5, the contract our mirrored
 // endpoints follow) into a compact index: per "METHOD /path", its operationId, 2xx codes and the
 // required fields of its JSON request body. The parse is cached under .run/ (the file is 4 MB).
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { ROOT } from "./build-worker.ts";
 
 export const WALDUR_SCHEMA =
-  process.env.VE_WALDUR_SCHEMA ?? path.resolve(ROOT, "..", "shared", "waldur", "waldur-openapi-schema-8.0.5.yaml");
+  process.env.VE_WALDUR_SCHEMA ?? path.join(ROOT, "openapi", "waldur", "waldur-openapi-schema-8.0.5.yaml");
 
 export interface WaldurOp {
   operationId: string;
