@@ -119,10 +119,17 @@ export function peekHeaderLength(prefix: Uint8Array): Result<number> | undefined
   return ok(len);
 }
 
+/** Fewer than 12 bytes: cut-off if what is there matches the magic so far, else not an envelope. */
+export function shortInput<T>(bytes: Uint8Array): Result<T> {
+  for (let i = 0; i < Math.min(bytes.length, MAGIC.length); i++)
+    if (bytes[i] !== MAGIC[i]) return fail("malformed", "not a VEENV envelope");
+  return fail("truncated", "the input ends inside the fixed header prefix");
+}
+
 /** Parses a header from the start of `bytes` (which may continue with the payload). No keys needed. */
 export function parseHeader(bytes: Uint8Array): Result<Header> {
   const peeked = peekHeaderLength(bytes);
-  if (!peeked) return fail("malformed", "shorter than the fixed header prefix");
+  if (!peeked) return shortInput(bytes);
   if (!peeked.ok) return peeked;
   const length = peeked.value;
   if (bytes.length < length) return fail("truncated", "envelope ends inside its header");

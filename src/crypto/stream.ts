@@ -13,7 +13,14 @@ import {
   type Unlocked,
   unlockHeader,
 } from "./envelope.ts";
-import { type Header, parseHeader, peekHeaderLength, type RecipientEntry, TAG_LENGTH } from "./format.ts";
+import {
+  type Header,
+  parseHeader,
+  peekHeaderLength,
+  shortInput,
+  type RecipientEntry,
+  TAG_LENGTH,
+} from "./format.ts";
 import { EnvelopeError, type EnvelopeErrorCode, type Result } from "./result.ts";
 
 type Failure = { ok: false; error: EnvelopeError };
@@ -177,7 +184,10 @@ export function openStream(opts: OpenOptions): OpenStream {
         }
       },
       async flush(controller) {
-        if (!state) stop(failure("truncated", "the envelope ends inside its header"));
+        if (!state) {
+          if (queue.length < 12) stop(shortInput(queue.peek(queue.length)) as Failure);
+          stop(failure("truncated", "the envelope ends inside its header"));
+        }
         if (queue.length < TAG_LENGTH) stop(failure("truncated", "the payload ends before its final chunk"));
         const r = await decryptChunk(state, index, true, queue.take(queue.length));
         if (!r.ok) stop(r);
