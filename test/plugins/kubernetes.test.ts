@@ -8,7 +8,9 @@ import * as v from "valibot";
 import { parse as parseYaml } from "yaml";
 import { type KubernetesSettings, kubernetesPlugin } from "../../src/plugins/kubernetes/index.ts";
 import { parseQuantity } from "../../src/plugins/kubernetes/quantity.ts";
-import { namespaceName } from "../../src/plugins/kubernetes/resources.ts";
+import { KubeClient } from "../../src/plugins/kubernetes/client.ts";
+import { ensureObject } from "../../src/plugins/kubernetes/ensure.ts";
+import { namespaceName, paths, quotaManifest } from "../../src/plugins/kubernetes/resources.ts";
 import { settingsFor } from "../../src/plugins/registry.ts";
 import type { ComponentSpec, OrderRequest, PluginContext, PluginResult, ResourceRef } from "../../src/plugins/types.ts";
 import { KubernetesTestServer } from "../servers/kubernetes-test-server.ts";
@@ -309,6 +311,14 @@ describe("kubernetes plugin: backend refusing", () => {
     value(await kubernetesPlugin.terminate(ctx, s, order({ ...res, backendId: c.backendId }, { type: "Terminate" })));
   });
 
+  test("a create whose namespace vanished (404 NotFound) is permanent with the server's message", async () => {
+    const kc = new KubeClient(ctx, settingsOf(server));
+    const r = await ensureObject(kc, paths.core("ve-vanished", "resourcequotas"), quotaManifest("ve-vanished", {}, { cpu: 1 }), "spec");
+    const e = error(r);
+    assert.equal(e.transient, false);
+    assert.equal(e.message, 'creating ResourceQuota ve-quota: namespaces "ve-vanished" not found (404 NotFound)');
+  });
+
   test("a same-named namespace that is not ours is never adopted", async () => {
     const s = settingsOf(server);
     const res = resource();
@@ -415,6 +425,31 @@ describe("kubernetes plugin: termination", () => {
   });
 });
 
+describe("kubernetes plugin: pause", () => {
+  test("pause scales deployments to 0 and closes the pod quota; twice is harmless; unpause restores", async () => {
+    const s = settingsOf(server);
+    const res = resource();
+    const o = order(res, { attributes: { container: { image: "nginx", replicas: 2 } } });
+    const c = value(await kubernetesPlugin.create(ctx, s, o));
+    const r = { ...o.resource, backendId: c.backendId };
+    assert.equal((await pollUntilSettled(s, r)).state, "OK");
+    const dep = () => server.object("deployments", c.backendId, "app")!;
+    const pods = () => (server.object("resourcequotas", c.backendId, "ve-quota")!["spec"] as { hard: Record<string, string> }).hard["pods"];
+    value(await kubernetesPlugin.pause!(ctx, s, r, true));
+    value(await kubernetesPlugin.pause!(ctx, s, r, true));
+    assert.equal((dep()["spec"] as { replicas: number }).replicas, 0);
+    assert.equal(dep().metadata.annotations!["virtengine.io/replicas-before-pause"], "2");
+    assert.equal(pods(), "0");
+    assert.equal((await pollUntilSettled(s, r)).state, "OK");
+    value(await kubernetesPlugin.pause!(ctx, s, r, false));
+    assert.equal((dep()["spec"] as { replicas: number }).replicas, 2);
+    assert.equal(dep().metadata.annotations?.["virtengine.io/replicas-before-pause"], undefined);
+    assert.equal(pods(), "10");
+    value(await kubernetesPlugin.terminate(ctx, s, order(r, { type: "Terminate" })));
+    assert.equal(error(await kubernetesPlugin.pause!(ctx, s, res, true)).transient, false);
+  });
+});
+
 describe("kubernetes plugin: settings and order validation", () => {
   const entry = { plugin: "kubernetes", offering_types: ["Kubernetes.Namespace"], offerings: [], settings: { api_url: "https://k8s.example.org:6443", token: { $secret: "k8s_token" } } };
 
@@ -470,5 +505,64 @@ describe("kubernetes plugin: settings and order validation", () => {
     assert.equal(parseQuantity("1e3"), 1000);
     assert.equal(parseQuantity("1.5Gi"), 1.5 * 2 ** 30);
     assert.equal(parseQuantity("abc"), null);
+  });
+});
+
+describe("kubernetes plugin: inside workerd", () => {
+  test("the bundled plugin provisions and terminates from a Worker (Miniflare)", async () => {
+    const { build } = await import("esbuild");
+    const { Miniflare } = await import("miniflare");
+    const path = await import("node:path");
+    // The plugin as the Worker bundle will carry it: no node modules may sneak in (platform neutral).
+    const out = await build({
+      stdin: {
+        contents: `
+          import * as v from "valibot";
+          import { kubernetesPlugin as p } from "./index.ts";
+          export default {
+            async fetch(req) {
+              const { op, settings, order } = await req.json();
+              const s = v.parse(p.settingsSchema, settings);
+              const ctx = { fetch: (i, init) => fetch(i, init), now: () => new Date() };
+              const r = op === "create" ? await p.create(ctx, s, order)
+                : op === "poll" ? await p.poll(ctx, s, order.resource)
+                : op === "usage" ? await p.collectUsage(ctx, s, order.resource, new Date())
+                : await p.terminate(ctx, s, order);
+              return Response.json(r);
+            },
+          };`,
+        resolveDir: path.resolve(import.meta.dirname, "../../src/plugins/kubernetes"),
+        loader: "ts",
+      },
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      mainFields: ["module", "main"],
+      write: false,
+    });
+    const mf = new Miniflare({ modules: true, script: out.outputFiles[0]!.text, compatibilityDate: "2025-09-01" });
+    try {
+      const res = resource();
+      const o = order(res, { attributes: { container: { image: "nginx:1.27", port: 80 } } });
+      const settings = { api_url: server.url, token: server.token, wait_ms: 2000 };
+      const call = async (op: string, ord: OrderRequest) =>
+        (await (await mf.dispatchFetch("http://worker/", { method: "POST", body: JSON.stringify({ op, settings, order: ord }) })).json()) as PluginResult<Record<string, unknown>>;
+      const created = value(await call("create", o));
+      const ns = String(created["backendId"]);
+      assert.equal(nsFor(server, res).length, 1);
+      assert.match(String((created["accessDetails"] as Record<string, unknown>)["kubeconfig"]), /token: "sa-/);
+      let state = "Creating";
+      for (let i = 0; i < 50 && state === "Creating"; i++) {
+        state = String(value(await call("poll", { ...o, resource: { ...o.resource, backendId: ns } }))["state"]);
+        if (state === "Creating") await sleep(20);
+      }
+      assert.equal(state, "OK");
+      assert.deepEqual(value(await call("usage", { ...o, resource: { ...o.resource, backendId: ns } })), { cpu: "0.1", ram: "128", storage: "0", pods: "1" });
+      const t = await call("terminate", { ...o, type: "Terminate", resource: { ...o.resource, backendId: ns } });
+      assert.equal(t.ok, true);
+      assert.equal(nsFor(server, res).length, 0);
+    } finally {
+      await mf.dispose();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { fail, ok, type OrderRequest, type PluginContext, type PluginResult, typ
 import { KubeClient, type KubeObject, kubeError } from "./client.ts";
 import { deleteNamespace, ensureNamespace, ensureObject, findNamespace, isTerminating, readToken } from "./ensure.ts";
 import { base64, buildKubeconfig, unbase64 } from "./kubeconfig.ts";
+import { noNamespace, setPaused } from "./pause.ts";
 import { decimal2, parseQuantity } from "./quantity.ts";
 import {
   deploymentManifest,
@@ -117,7 +118,7 @@ async function updateLimits(ctx: PluginContext, s: KubernetesSettings, order: Or
   const kc = new KubeClient(ctx, s);
   const nsr = await namespaceOf(kc, order.resource);
   if (!nsr.ok) return nsr;
-  if (!nsr.value) return fail(`no namespace exists for resource ${order.resource.uuid}`);
+  if (!nsr.value) return noNamespace(order.resource);
   const ns = nsr.value;
   const l = labels(order.resource);
   // Merge patch: keys this plugin manages but the new limits drop are removed with null.
@@ -203,7 +204,7 @@ async function collectUsage(ctx: PluginContext, s: KubernetesSettings, resource:
   const kc = new KubeClient(ctx, s);
   const nsr = await namespaceOf(kc, resource);
   if (!nsr.ok) return nsr;
-  if (!nsr.value) return fail(`no namespace exists for resource ${resource.uuid}`);
+  if (!nsr.value) return noNamespace(resource);
   const q = await kc.get<QuotaObject>(paths.core(nsr.value, "resourcequotas", NAMES.quota));
   if (!q.ok) return { ok: false, error: kubeError(q, `reading ResourceQuota ${NAMES.quota} in ${nsr.value}`) };
   const used = q.body.status?.used ?? {};
@@ -223,6 +224,14 @@ async function collectUsage(ctx: PluginContext, s: KubernetesSettings, resource:
   return ok(report);
 }
 
+async function pause(ctx: PluginContext, s: KubernetesSettings, resource: ResourceRef, paused: boolean): Promise<PluginResult<void>> {
+  const kc = new KubeClient(ctx, s);
+  const nsr = await namespaceOf(kc, resource);
+  if (!nsr.ok) return nsr;
+  if (!nsr.value) return noNamespace(resource);
+  return setPaused(kc, nsr.value, resource, paused);
+}
+
 export const kubernetesPlugin: ProviderPlugin<KubernetesSettings> = {
   name: "kubernetes",
   offeringTypes: OFFERING_TYPES,
@@ -231,6 +240,7 @@ export const kubernetesPlugin: ProviderPlugin<KubernetesSettings> = {
   create,
   updateLimits,
   terminate,
+  pause,
   poll,
   collectUsage,
 };
