@@ -354,6 +354,11 @@ describe("kubernetes plugin: backend down", () => {
     assert.equal(e429.transient, true);
     assert.match(e429.message, /429 TooManyRequests/);
 
+    server.stallNext(1, { match: /^GET \/api\/v1\/namespaces$/ });
+    const hung = error(await kubernetesPlugin.create(ctx, settingsOf(server, { timeout_ms: 200 }), o));
+    assert.equal(hung.transient, true);
+    assert.match(hung.message, /unreachable \(TimeoutError/);
+
     await server.stop();
     try {
       const down = error(await kubernetesPlugin.create(ctx, s, o));
@@ -494,6 +499,11 @@ describe("kubernetes plugin: settings and order validation", () => {
     assert.match(problems.find((p) => p.field === "limits.foo")!.message, /unknown component "foo"/);
     assert.match(problems.find((p) => p.field === "limits.pods")!.message, /at most 100/);
     assert.deepEqual(kubernetesPlugin.validateOrder(order(res, { type: "Terminate", limits: { foo: -1 } })), []);
+    // A Create must not leave a limited component unbounded.
+    assert.deepEqual(
+      kubernetesPlugin.validateOrder(order(res, { limits: { cpu: 1, ram: 512 } })).map((p) => p.field),
+      ["limits.storage", "limits.pods"],
+    );
     // Components without a quota meaning (Rancher's "node") are accepted and not enforced.
     assert.deepEqual(kubernetesPlugin.validateOrder(order(res, { limits: { node: 3 }, components: [{ type: "node", billingType: "usage" }] })), []);
   });

@@ -17,7 +17,7 @@
 // controller rolls out (or fails: unpullable image, pods over quota), ResourceQuota status.used
 // follows the running pods' requests.
 // Test hooks: failNext (503 / 429 / any Status), dropNext (connection reset before or after the
-// write), quotaExceededNext (403 exceeded quota on the next create), stop() / start().
+// write), stallNext (no answer: client timeouts), quotaExceededNext (403 exceeded quota on the next create), stop() / start().
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -170,7 +170,7 @@ export interface KubernetesTestServerOptions {
 interface Fault {
   remaining: number;
   match: (method: string, path: string) => boolean;
-  kind: "status" | "drop-before" | "drop-after" | "quota";
+  kind: "status" | "drop-before" | "drop-after" | "quota" | "stall";
   status?: { code: number; reason: string; message: string };
 }
 
@@ -257,6 +257,10 @@ export class KubernetesTestServer {
   dropNext(n: number, o: { match?: RegExp; afterWrite?: boolean } = {}) {
     this.faults.push({ remaining: n, match: this.matcher(o.match), kind: o.afterWrite ? "drop-after" : "drop-before" });
   }
+  /** The next n matching requests never get an answer (until stop() cuts the connection): a hung server. */
+  stallNext(n: number, o: { match?: RegExp } = {}) {
+    this.faults.push({ remaining: n, match: this.matcher(o.match), kind: "stall" });
+  }
   /** The next matching create is refused by a (provider-side) quota with 403 "exceeded quota". */
   quotaExceededNext(match: RegExp) {
     this.faults.push({ remaining: 1, match: this.matcher(match), kind: "quota" });
@@ -318,6 +322,10 @@ export class KubernetesTestServer {
         const s = fault.status!;
         if (s.code === 429) res.setHeader("retry-after", "1");
         throw new ApiError(s.code, s.reason, s.message);
+      }
+      if (fault?.kind === "stall") {
+        this.log.push({ method, path: url.pathname, status: 0, identity });
+        return;
       }
       if (fault?.kind === "drop-before") {
         this.log.push({ method, path: url.pathname, status: 0, identity });

@@ -35,6 +35,15 @@ export function validateKubernetesOrder(order: OrderRequest): FieldProblem[] {
     if (spec?.maxValue != null && value > spec.maxValue) problems.push({ field, message: `must be at most ${spec.maxValue}` });
     if (spec?.maxAvailableLimit != null && value > spec.maxAvailableLimit) problems.push({ field, message: `exceeds the available ${spec.maxAvailableLimit}` });
   }
+  // An omitted limit would leave that resource unbounded in the namespace: a Create must set every
+  // limit-type component the quota enforces.
+  if (order.type === "Create") {
+    for (const comp of order.components) {
+      if (comp.billingType === "limit" && LIMIT_COMPONENTS[comp.type] && !(comp.type in order.limits)) {
+        problems.push({ field: `limits.${comp.type}`, message: "required: the offering limits this component" });
+      }
+    }
+  }
   const c = order.attributes["container"];
   if (c !== undefined && c !== null) {
     const r = v.safeParse(containerSchema, c);
