@@ -34,7 +34,7 @@ export function errorCode<T>(r: Result<T>): string {
   return r.ok ? "ok" : r.error.code;
 }
 
-export async function readAll(s: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+export async function readAll(s: ReadableStream<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await new Response(s).arrayBuffer());
 }
 
