@@ -79,10 +79,13 @@ if [ ! -f "$BASE/.bootstrapped" ]; then
 fi
 
 # sqlite allows one writer: one worker, one thread, and --lazy-apps (else the master loads the app,
-# opens sqlite and forks that open connection into the worker). uwsgi over keystone-wsgi-public's
-# own wsgiref server only for its sturdier HTTP/1.1 handling; wsgiref is the fallback.
+# opens sqlite and forks that open connection into the worker). Pitfall: --http-socket closes the
+# connection after each response without saying so; workerd reuses it and fails with "Network
+# connection lost". "Connection: close" tells clients; keep-alive (--http11-socket) is no fix, as
+# one worker would then sit on an idle client connection while the test server waits to validate
+# a token. keystone-wsgi-public's own wsgiref server is the fallback.
 if command -v uwsgi >/dev/null && [ -f /usr/lib/uwsgi/plugins/python3_plugin.so ]; then
-  OS_KEYSTONE_CONFIG_FILES="$C" setsid uwsgi --plugins python3 --http-socket "127.0.0.1:$PORT" \
+  OS_KEYSTONE_CONFIG_FILES="$C" setsid uwsgi --plugins python3 --http-socket "127.0.0.1:$PORT" --add-header "Connection: close" \
     --wsgi-file "$(command -v keystone-wsgi-public)" --processes 1 --threads 1 --master --lazy-apps --die-on-term \
     --pidfile "$BASE/run/keystone.pid" --logto "$BASE/log/uwsgi.log" </dev/null >/dev/null 2>&1 &
 else

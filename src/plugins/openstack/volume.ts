@@ -109,12 +109,23 @@ export async function updateVolume(c: OsClient, order: OrderRequest): Promise<Pr
     backendId: v.id,
     state: stateOf(after) === "OK" ? "OK" : "Creating",
     metadata: { ...order.resource.backendMetadata, ...metaOf(after) },
-    limits: { ...order.limits, storage: after.size * 1024 },
+    limits: { ...order.limits, storage: (size ?? after.size) * 1024 },
   };
 }
 
+/** States cinder refuses DELETE in but leaves by itself: wait them out (half-created volumes). */
+const SETTLING = new Set(["creating", "extending", "reserved", "attaching", "detaching", "downloading", "uploading"]);
+
 export async function deleteVolume(c: OsClient, v: Volume): Promise<void> {
-  if (v.status !== "deleting") await c.request("volume", "DELETE", `/volumes/${v.id}`, { accept: [404] });
+  let cur: Volume | null = v;
+  if (SETTLING.has(v.status)) {
+    cur = await c.waitFor(`cinder: volume ${v.id} leaving status ${v.status}`, async () => {
+      const now = await getVolume(c, v.id);
+      return !now ? null : SETTLING.has(now.status) ? undefined : now;
+    });
+    if (!cur) return;
+  }
+  if (cur.status !== "deleting") await c.request("volume", "DELETE", `/volumes/${v.id}`, { accept: [404] });
   await ensureGone(c, "volume", `/volumes/${v.id}`, `cinder: volume ${v.id} deletion`);
 }
 
