@@ -36,6 +36,7 @@ export default {
     else if (op === "updateLimits") r = await p.updateLimits(ctx, s, order);
     else if (op === "terminate") r = await p.terminate(ctx, s, order);
     else if (op === "poll") r = await p.poll(ctx, s, resource);
+    else if (op === "pause" || op === "unpause") r = await p.pause(ctx, s, resource, op === "pause");
     else if (op === "collectUsage") r = await p.collectUsage(ctx, s, resource, new Date());
     return Response.json(r ?? null);
   },
@@ -228,6 +229,15 @@ describe("OpenStack.Instance", () => {
     assert.equal(((await pollUntilSettled(s, r)).metadata.external_ips as string[])[0], ip);
     assert.equal([...os.floatingips.values()].filter((f) => f.description === `ve-resource-${r.uuid}`).length, 1);
 
+    // pause = os-stop (SHUTOFF), unpause = os-start; twice is harmless
+    okv(await call("pause", s, { resource: r }));
+    await new Promise((res) => setTimeout(res, 250));
+    assert.equal(os.servers.get(created.backendId)!.status, "SHUTOFF");
+    okv(await call("pause", s, { resource: r }));
+    okv(await call("unpause", s, { resource: r }));
+    await new Promise((res) => setTimeout(res, 250));
+    assert.equal(os.servers.get(created.backendId)!.status, "ACTIVE");
+
     // growing the attached data volume (cinder ≥ 3.42 for in-use)
     okv(await call("updateLimits", s, { order: order("Update", r, {}, { storage: 2048 }) }));
     await new Promise((res) => setTimeout(res, 250));
@@ -291,6 +301,26 @@ describe("OpenStack.Instance", () => {
     } finally {
       os.setQuota("compute", ks.env.OS_SERVICE_PROJECT_ID, { cores: 20 });
     }
+  });
+
+  test("no floating IP left in the neutron quota: poll fails permanently with neutron's OverQuota", async () => {
+    const s = demoPw();
+    let r = resource();
+    const o = order("Create", r, attrs({ data_volume_size: 0 }));
+    r = stored(r, okv(await call<Provisioned>("create", s, { order: o })), o.attributes);
+    os.setQuota("network", ks.env.OS_SERVICE_PROJECT_ID, { floatingip: 0 });
+    try {
+      let e: { message: string; transient: boolean } | undefined;
+      for (let i = 0; i < 50 && !e; i++) {
+        const p = await call<PollResult>("poll", s, { resource: r });
+        if (!p.ok) e = p.error;
+        else await new Promise((res) => setTimeout(res, 100));
+      }
+      assert.deepEqual(e, { transient: false, message: "neutron: POST /v2.0/floatingips: OverQuota: Quota exceeded for resources: ['floatingip']." });
+    } finally {
+      os.setQuota("network", ks.env.OS_SERVICE_PROJECT_ID, { floatingip: 50 });
+    }
+    okv(await call("terminate", s, { order: order("Terminate", r, {}) }));
   });
 
   test("an unsupported microversion: nova's 406 is permanent", async () => {

@@ -380,6 +380,23 @@ export class OpenStackTestServer {
       return { status: 200, body: { servers: slice.map((s) => this.serverView(s, mv)), ...(link ? { servers_links: [{ rel: "next", href: link }] } : {}) } };
     }
     if (method === "POST" && path === "/servers") return this.createServer(body, caller, mv);
+    m = /^\/servers\/([^/]+)\/action$/.exec(path);
+    if (m && method === "POST") {
+      const s = this.servers.get(m[1]!);
+      if (!s || !this.visible(s, caller)) return fault(404, `Instance ${m[1]} could not be found.`);
+      const action = "os-stop" in body ? "stop" : "os-start" in body ? "start" : undefined;
+      if (!action) return fault(400, `There is no such action: ${Object.keys(body).join(",")}`);
+      const from = action === "stop" ? "ACTIVE" : "SHUTOFF";
+      if (s.status !== from || s["OS-EXT-STS:task_state"]) {
+        fault(409, `Cannot '${action}' instance ${s.id} while it is in vm_state ${String(s["OS-EXT-STS:vm_state"])}`);
+      }
+      s["OS-EXT-STS:task_state"] = action === "stop" ? "powering-off" : "powering-on";
+      this.after(this.opts.deleteDelayMs, () => {
+        Object.assign(s, action === "stop" ? { status: "SHUTOFF", "OS-EXT-STS:vm_state": "stopped" } : { status: "ACTIVE", "OS-EXT-STS:vm_state": "active" });
+        s["OS-EXT-STS:task_state"] = null;
+      });
+      return { status: 202 };
+    }
     m = /^\/servers\/([^/]+)$/.exec(path);
     if (m) {
       const s = this.servers.get(m[1]!);

@@ -6,7 +6,7 @@ import type { OrderRequest, PluginContext, PluginResult, ProviderPlugin, Resourc
 import { fail, ok } from "../types.ts";
 import { OsClient } from "./client.ts";
 import { toPluginError } from "./errors.ts";
-import { createInstance, instanceUsage, pollInstance, terminateInstance, updateInstance } from "./instance.ts";
+import { createInstance, instanceUsage, pauseInstance, pollInstance, terminateInstance, updateInstance } from "./instance.ts";
 import { OFFERING_TYPES, type OfferingType, resolveKind } from "./names.ts";
 import { type OpenStackSettings, settingsSchema } from "./settings.ts";
 import { createTenant, pollTenant, tenantUsage, terminateTenant, updateTenant } from "./tenant.ts";
@@ -60,6 +60,12 @@ export const openstackPlugin: ProviderPlugin<OpenStackSettings> = {
       if (kind === "OpenStack.Tenant") return terminateTenant(c, order.resource);
       if (kind === "OpenStack.Volume") return terminateVolume(c, order.resource);
       return terminateInstance(c, order.resource);
+    }),
+
+  pause: (ctx, s, r, paused) =>
+    guard(async () => {
+      // tenants and volumes have nothing to stop; only servers are paused
+      if (kindOf(s, r) === "OpenStack.Instance") await pauseInstance(client(ctx, s), r, paused);
     }),
 
   poll: (ctx, s, r) =>

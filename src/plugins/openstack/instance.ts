@@ -273,3 +273,11 @@ export async function instanceUsage(c: OsClient, r: ResourceRef): Promise<UsageR
   if (vol) out["storage"] = String(vol.size * 1024);
   return out;
 }
+
+/** Pause = stop the server (os-stop), unpause = os-start; already in the wanted state is success. */
+export async function pauseInstance(c: OsClient, r: ResourceRef, paused: boolean): Promise<void> {
+  const srv = await findInstanceServer(c, r);
+  if (!srv) throw new OsError(`nova: the server of resource ${r.uuid} does not exist`, false);
+  if (paused ? srv.status === "SHUTOFF" : srv.status === "ACTIVE") return;
+  await c.request("compute", "POST", `/servers/${srv.id}/action`, { body: { [paused ? "os-stop" : "os-start"]: null } });
+}
