@@ -7,8 +7,8 @@ import (
 )
 
 // AutoCLIOptions builds `virtengined query roles ...` and `virtengined tx roles ...`
-// from the gRPC service descriptors. Roles and states are given as enum names
-// (e.g. ROLE_MODERATOR, ACCOUNT_STATE_SUSPENDED); the public key as base64.
+// from the gRPC service descriptors. autocli takes enum values in its short
+// form (moderator, service-provider, suspended, ...); the public key as base64.
 func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 	return &autocliv1.ModuleOptions{
 		Query: &autocliv1.ServiceCommandDescriptor{
