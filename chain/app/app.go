@@ -20,6 +20,7 @@ import (
 	"cosmossdk.io/x/feegrant"
 	feegrantkeeper "cosmossdk.io/x/feegrant/keeper"
 	feegrantmodule "cosmossdk.io/x/feegrant/module"
+	"cosmossdk.io/x/tx/signing"
 	abci "github.com/cometbft/cometbft/abci/types"
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/cosmos/cosmos-sdk/baseapp"
@@ -70,10 +71,12 @@ import (
 	"github.com/cosmos/cosmos-sdk/x/staking"
 	stakingkeeper "github.com/cosmos/cosmos-sdk/x/staking/keeper"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
-	"cosmossdk.io/x/tx/signing"
 	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/virtengine/virtengine/chain/app/params"
+	"github.com/virtengine/virtengine/chain/x/escrow"
+	escrowkeeper "github.com/virtengine/virtengine/chain/x/escrow/keeper"
+	escrowtypes "github.com/virtengine/virtengine/chain/x/escrow/types"
 	"github.com/virtengine/virtengine/chain/x/roles"
 	roleskeeper "github.com/virtengine/virtengine/chain/x/roles/keeper"
 	rolestypes "github.com/virtengine/virtengine/chain/x/roles/types"
@@ -98,6 +101,9 @@ var (
 		stakingtypes.BondedPoolName:    {authtypes.Burner, authtypes.Staking},
 		stakingtypes.NotBondedPoolName: {authtypes.Burner, authtypes.Staking},
 		govtypes.ModuleName:            {authtypes.Burner},
+		// escrow only holds customer deposits and provider earnings; it never
+		// mints or burns, which the solvency invariant relies on.
+		escrowtypes.ModuleName: nil,
 	}
 )
 
@@ -130,6 +136,7 @@ type VirtEngineApp struct {
 	FeeGrantKeeper        feegrantkeeper.Keeper
 	ConsensusParamsKeeper consensusparamkeeper.Keeper
 	RolesKeeper           roleskeeper.Keeper
+	EscrowKeeper          *escrowkeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -172,7 +179,7 @@ func NewVirtEngineApp(
 	keys := storetypes.NewKVStoreKeys(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey, distrtypes.StoreKey,
 		slashingtypes.StoreKey, govtypes.StoreKey, authzkeeper.StoreKey, feegrant.StoreKey,
-		consensusparamtypes.StoreKey, rolestypes.StoreKey,
+		consensusparamtypes.StoreKey, rolestypes.StoreKey, escrowtypes.StoreKey,
 	)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
 		panic(err)
@@ -236,6 +243,9 @@ func NewVirtEngineApp(
 		appCodec, runtime.NewKVStoreService(keys[rolestypes.StoreKey]), accCodec, govAuthority)
 
 	bankModule := bank.NewAppModule(appCodec, app.BankKeeper, app.AccountKeeper, nil)
+	app.EscrowKeeper = escrowkeeper.NewKeeper(
+		appCodec, runtime.NewKVStoreService(keys[escrowtypes.StoreKey]), accCodec, app.BankKeeper, govAuthority)
+
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
 		auth.NewAppModule(appCodec, app.AccountKeeper, authsims.RandomGenesisAccounts, nil),
@@ -248,6 +258,7 @@ func NewVirtEngineApp(
 		feegrantmodule.NewAppModule(appCodec, app.AccountKeeper, app.BankKeeper, app.FeeGrantKeeper, interfaceRegistry),
 		consensus.NewAppModule(appCodec, app.ConsensusParamsKeeper),
 		roles.NewAppModule(appCodec, app.RolesKeeper),
+		escrow.NewAppModule(app.EscrowKeeper, authtypes.NewModuleAddress(escrowtypes.ModuleName)),
 	)
 
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
@@ -270,14 +281,14 @@ func NewVirtEngineApp(
 		distrtypes.ModuleName, slashingtypes.ModuleName, stakingtypes.ModuleName, authz.ModuleName, genutiltypes.ModuleName,
 	)
 	app.ModuleManager.SetOrderEndBlockers(
-		govtypes.ModuleName, stakingtypes.ModuleName, feegrant.ModuleName, genutiltypes.ModuleName,
+		govtypes.ModuleName, stakingtypes.ModuleName, feegrant.ModuleName, escrowtypes.ModuleName, genutiltypes.ModuleName,
 	)
 	// genutil runs last so gentxs see funded accounts and staking params;
 	// roles runs before it so genesis role / suspension state applies to gentxs.
 	genesisOrder := []string{
 		authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName, stakingtypes.ModuleName,
 		slashingtypes.ModuleName, govtypes.ModuleName, authz.ModuleName, feegrant.ModuleName,
-		consensusparamtypes.ModuleName, rolestypes.ModuleName, genutiltypes.ModuleName,
+		consensusparamtypes.ModuleName, rolestypes.ModuleName, escrowtypes.ModuleName, genutiltypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(genesisOrder...)
@@ -330,10 +341,12 @@ func (app *VirtEngineApp) InitChainer(ctx sdk.Context, req *abci.RequestInitChai
 
 func (app *VirtEngineApp) LoadHeight(height int64) error { return app.LoadVersion(height) }
 
-func (app *VirtEngineApp) Name() string                                 { return app.BaseApp.Name() }
-func (app *VirtEngineApp) LegacyAmino() *codec.LegacyAmino               { return app.legacyAmino }
-func (app *VirtEngineApp) AppCodec() codec.Codec                         { return app.appCodec }
-func (app *VirtEngineApp) InterfaceRegistry() codectypes.InterfaceRegistry { return app.interfaceRegistry }
+func (app *VirtEngineApp) Name() string                    { return app.BaseApp.Name() }
+func (app *VirtEngineApp) LegacyAmino() *codec.LegacyAmino { return app.legacyAmino }
+func (app *VirtEngineApp) AppCodec() codec.Codec           { return app.appCodec }
+func (app *VirtEngineApp) InterfaceRegistry() codectypes.InterfaceRegistry {
+	return app.interfaceRegistry
+}
 func (app *VirtEngineApp) TxConfig() client.TxConfig                     { return app.txConfig }
 func (app *VirtEngineApp) GetKey(storeKey string) *storetypes.KVStoreKey { return app.keys[storeKey] }
 

@@ -23,11 +23,11 @@ import (
 const ConsensusVersion = 1
 
 var (
-	_ module.AppModuleBasic   = AppModule{}
-	_ module.HasGenesis       = AppModule{}
-	_ module.HasServices      = AppModule{}
-	_ module.HasName          = AppModule{}
-	_ appmodule.AppModule     = AppModule{}
+	_ module.AppModuleBasic      = AppModule{}
+	_ module.HasGenesis          = AppModule{}
+	_ module.HasServices         = AppModule{}
+	_ module.HasName             = AppModule{}
+	_ appmodule.AppModule        = AppModule{}
 	_ module.HasConsensusVersion = AppModule{}
 )
 

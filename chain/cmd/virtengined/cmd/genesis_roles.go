@@ -70,4 +70,6 @@ service-provider, customer, support-agent, staker (or the enum names, e.g. ROLE_
 	return cmd
 }
 
-func jsonMarshal(v map[string]json.RawMessage) ([]byte, error) { return json.MarshalIndent(v, "", "  ") }
+func jsonMarshal(v map[string]json.RawMessage) ([]byte, error) {
+	return json.MarshalIndent(v, "", "  ")
+}

@@ -5,8 +5,8 @@ import (
 )
 
 const (
-	DefaultMaxReasonLength    uint32 = 1024
-	DefaultMaxEncryptionKeys  uint32 = 16
+	DefaultMaxReasonLength   uint32 = 1024
+	DefaultMaxEncryptionKeys uint32 = 16
 	// Upper bounds keep a gov proposal from making state unbounded.
 	maxMaxReasonLength   uint32 = 16 * 1024
 	maxMaxEncryptionKeys uint32 = 256

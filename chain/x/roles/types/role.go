@@ -9,15 +9,15 @@ import (
 // are peers: none of them may nominate anyone, so their mutual order does not
 // matter, only that they rank below staff roles.
 const (
-	RankNone        = 0
-	RankMember      = 20 // ServiceProvider, Customer, Staker
-	RankSupport     = 40
-	RankModerator   = 60
-	RankAdmin       = 80
-	RankGenesis     = 100
-	MinRankNominate = RankAdmin     // GenesisAccount and Administrator nominate / revoke
-	MinRankModerate = RankModerator // suspend, reactivate, resolve appeals
-	MinRankTerminate = RankAdmin    // termination is final, so it needs an administrator
+	RankNone         = 0
+	RankMember       = 20 // ServiceProvider, Customer, Staker
+	RankSupport      = 40
+	RankModerator    = 60
+	RankAdmin        = 80
+	RankGenesis      = 100
+	MinRankNominate  = RankAdmin     // GenesisAccount and Administrator nominate / revoke
+	MinRankModerate  = RankModerator // suspend, reactivate, resolve appeals
+	MinRankTerminate = RankAdmin     // termination is final, so it needs an administrator
 )
 
 // RoleRank returns the privilege rank of a role (0 for unknown roles).
