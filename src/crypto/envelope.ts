@@ -185,20 +185,18 @@ export async function seal(plaintext: Uint8Array, opts: SealOptions): Promise<By
   const count = chunkCount(plaintext.length, cs);
   const out = new Uint8Array(h.header.length + plaintext.length + count * TAG_LENGTH);
   out.set(h.header);
-  const parts = await Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      encryptChunk(
-        h,
-        i,
-        i === count - 1,
-        plaintext.subarray(i * cs, Math.min((i + 1) * cs, plaintext.length)),
-      ),
-    ),
-  );
+  // One chunk at a time: each ciphertext is copied into place and dropped, so peak memory is the
+  // output plus one chunk (not a second copy of the whole payload).
   let o = h.header.length;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
+  for (let i = 0; i < count; i++) {
+    const part = await encryptChunk(
+      h,
+      i,
+      i === count - 1,
+      plaintext.subarray(i * cs, Math.min((i + 1) * cs, plaintext.length)),
+    );
+    out.set(part, o);
+    o += part.length;
   }
   return out;
 }
@@ -259,18 +257,14 @@ export async function open(envelope: Uint8Array, opts: OpenOptions): Promise<Res
   const finalLength = body.length - fullChunks * full;
   if (finalLength < TAG_LENGTH) return fail("truncated", "the payload ends before its final chunk");
   const plaintext = new Uint8Array(body.length - (fullChunks + 1) * TAG_LENGTH);
-  const results = await Promise.all(
-    Array.from({ length: fullChunks + 1 }, (_, i) =>
-      decryptChunk(
-        u.value,
-        i,
-        i === fullChunks,
-        body.subarray(i * full, Math.min((i + 1) * full, body.length)),
-      ),
-    ),
-  );
   let o = 0;
-  for (const r of results) {
+  for (let i = 0; i <= fullChunks; i++) {
+    const r = await decryptChunk(
+      u.value,
+      i,
+      i === fullChunks,
+      body.subarray(i * full, Math.min((i + 1) * full, body.length)),
+    );
     if (!r.ok) return r;
     plaintext.set(r.value, o);
     o += r.value.length;

@@ -8,7 +8,7 @@ export const MAGIC = utf8("VEENV");
 export const VERSION = 1;
 /** Suite 1: X25519 + HKDF-SHA256 + AES-256-GCM wrap; HKDF-SHA256 subkeys; chunked AES-256-GCM; HMAC-SHA256. */
 export const SUITE = 1;
-export const DEFAULT_CHUNK_SIZE = 64 * 1024;
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 export const MIN_CHUNK_SIZE = 64;
 export const MAX_CHUNK_SIZE = 16 * 1024 * 1024;
 export const MAX_RECIPIENTS = 1024;

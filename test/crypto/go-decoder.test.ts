@@ -7,15 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import {
-  exportPrivateKey,
-  generateKeyPair,
-  hex,
-  open,
-  seal,
-  sealStream,
-  unhex,
-} from "../../src/crypto/index.ts";
+import { exportPrivateKey, generateKeyPair, hex, open, seal, sealStream } from "../../src/crypto/index.ts";
 import { asRecipient, readAll, streamOf } from "./helpers.ts";
 import type { NegativeCase, PositiveCase } from "./vectors/generate.ts";
 import { VECTOR_DIR } from "./vectors/generate.ts";

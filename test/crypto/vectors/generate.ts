@@ -138,9 +138,9 @@ const SPECS: Spec[] = [
   },
   {
     name: "three-recipients-default-chunk",
-    description: "three recipients, the default 64 KiB chunk size, 1 KiB payload",
+    description: "three recipients, the default 1 MiB chunk size, 1 KiB payload",
     context: { kind: "identity.scope", record_id: "scope-7", version: 2 },
-    chunkSize: 65536,
+    chunkSize: 1048576,
     keyIdx: [2, 0, 1],
     keyVersions: [1, 1, 1],
     plaintext: patterned(1024),
