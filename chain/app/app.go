@@ -77,6 +77,9 @@ import (
 	"github.com/virtengine/virtengine/chain/x/escrow"
 	escrowkeeper "github.com/virtengine/virtengine/chain/x/escrow/keeper"
 	escrowtypes "github.com/virtengine/virtengine/chain/x/escrow/types"
+	"github.com/virtengine/virtengine/chain/x/market"
+	marketkeeper "github.com/virtengine/virtengine/chain/x/market/keeper"
+	markettypes "github.com/virtengine/virtengine/chain/x/market/types"
 	"github.com/virtengine/virtengine/chain/x/roles"
 	roleskeeper "github.com/virtengine/virtengine/chain/x/roles/keeper"
 	rolestypes "github.com/virtengine/virtengine/chain/x/roles/types"
@@ -137,6 +140,7 @@ type VirtEngineApp struct {
 	ConsensusParamsKeeper consensusparamkeeper.Keeper
 	RolesKeeper           roleskeeper.Keeper
 	EscrowKeeper          *escrowkeeper.Keeper
+	MarketKeeper          marketkeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -179,7 +183,7 @@ func NewVirtEngineApp(
 	keys := storetypes.NewKVStoreKeys(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey, distrtypes.StoreKey,
 		slashingtypes.StoreKey, govtypes.StoreKey, authzkeeper.StoreKey, feegrant.StoreKey,
-		consensusparamtypes.StoreKey, rolestypes.StoreKey, escrowtypes.StoreKey,
+		consensusparamtypes.StoreKey, rolestypes.StoreKey, escrowtypes.StoreKey, markettypes.StoreKey,
 	)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
 		panic(err)
@@ -245,6 +249,11 @@ func NewVirtEngineApp(
 	bankModule := bank.NewAppModule(appCodec, app.BankKeeper, app.AccountKeeper, nil)
 	app.EscrowKeeper = escrowkeeper.NewKeeper(
 		appCodec, runtime.NewKVStoreService(keys[escrowtypes.StoreKey]), accCodec, app.BankKeeper, govAuthority)
+	app.MarketKeeper = marketkeeper.NewKeeper(
+		appCodec, runtime.NewKVStoreService(keys[markettypes.StoreKey]), accCodec, app.EscrowKeeper, app.RolesKeeper, govAuthority)
+	// Escrow tells market when an order's funds run out / come back / the
+	// grace period ends, so leases follow their money.
+	app.EscrowKeeper.SetHooks(app.MarketKeeper.Hooks())
 
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
@@ -259,6 +268,7 @@ func NewVirtEngineApp(
 		consensus.NewAppModule(appCodec, app.ConsensusParamsKeeper),
 		roles.NewAppModule(appCodec, app.RolesKeeper),
 		escrow.NewAppModule(app.EscrowKeeper, authtypes.NewModuleAddress(escrowtypes.ModuleName)),
+		market.NewAppModule(app.MarketKeeper),
 	)
 
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
@@ -288,7 +298,7 @@ func NewVirtEngineApp(
 	genesisOrder := []string{
 		authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName, stakingtypes.ModuleName,
 		slashingtypes.ModuleName, govtypes.ModuleName, authz.ModuleName, feegrant.ModuleName,
-		consensusparamtypes.ModuleName, rolestypes.ModuleName, escrowtypes.ModuleName, genutiltypes.ModuleName,
+		consensusparamtypes.ModuleName, rolestypes.ModuleName, escrowtypes.ModuleName, markettypes.ModuleName, genutiltypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(genesisOrder...)

@@ -7,6 +7,7 @@ import (
 	sdkmath "cosmossdk.io/math"
 	abci "github.com/cometbft/cometbft/abci/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	"github.com/cosmos/cosmos-sdk/x/authz"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
@@ -14,6 +15,9 @@ import (
 
 	"github.com/virtengine/virtengine/chain/app"
 	"github.com/virtengine/virtengine/chain/app/params"
+	escrowkeeper "github.com/virtengine/virtengine/chain/x/escrow/keeper"
+	escrowtypes "github.com/virtengine/virtengine/chain/x/escrow/types"
+	markettypes "github.com/virtengine/virtengine/chain/x/market/types"
 	rolestypes "github.com/virtengine/virtengine/chain/x/roles/types"
 )
 
@@ -210,4 +214,52 @@ func requireEvent(t *testing.T, res *abci.ExecTxResult, typ string) {
 		}
 	}
 	t.Fatalf("event %s not emitted; got %v", typ, res.Events)
+}
+
+// TestMarketThroughTransactions drives x/market and x/escrow with real signed
+// txs in real blocks: the EndBlocker settles, and the edge API (as an authz
+// grantee) places an order for a customer without holding the customer's key.
+func TestMarketThroughTransactions(t *testing.T) {
+	ta, accs := app.SetupTestApp(t, 4, withGenesisAccount)
+	gen, prov, cust, edge := accs[0], accs[1], accs[2], accs[3]
+	uve := func(n int64) sdk.Coin { return sdk.NewInt64Coin("uve", n) }
+
+	res := ta.DeliverTx(gen, &rolestypes.MsgNominateRole{Authority: gen.String(), Address: prov.String(), Role: rolestypes.ROLE_SERVICE_PROVIDER})
+	require.Zero(t, res.Code, res.Log)
+	res = ta.DeliverTx(prov, &markettypes.MsgCreateOffering{Provider: prov.String(), Category: "hpc", OfferingType: "slurm.job",
+		Plans: []markettypes.Plan{{Name: "basic", Components: []markettypes.PriceComponent{{Component: "node", Billing: markettypes.BILLING_TYPE_FIXED, Price: uve(1000)}}}}})
+	require.Zero(t, res.Code, res.Log)
+
+	grant, err := authz.NewMsgGrant(cust.Addr, edge.Addr, authz.NewGenericAuthorization(sdk.MsgTypeURL(&markettypes.MsgCreateOrder{})), nil)
+	require.NoError(t, err)
+	res = ta.DeliverTx(cust, grant)
+	require.Zero(t, res.Code, res.Log)
+	exec := authz.NewMsgExec(edge.Addr, []sdk.Msg{&markettypes.MsgCreateOrder{Customer: cust.String(), OfferingId: 1, Plan: "basic", Deposit: uve(5_000_000)}})
+	res = ta.DeliverTx(edge, &exec)
+	require.Zero(t, res.Code, res.Log)
+	// The grant covers orders only: the edge cannot cancel for the customer.
+	exec = authz.NewMsgExec(edge.Addr, []sdk.Msg{&markettypes.MsgCancelOrder{Customer: cust.String(), OrderId: 1}})
+	res = ta.DeliverTx(edge, &exec)
+	require.NotZero(t, res.Code)
+
+	// The customer is not the provider: approving is refused with a market code.
+	res = ta.DeliverTx(cust, &markettypes.MsgApproveOrder{Provider: cust.String(), OrderId: 1})
+	require.Equal(t, markettypes.ModuleName, res.Codespace, res.Log)
+	require.Equal(t, markettypes.ErrWrongSigner.ABCICode(), res.Code, res.Log)
+
+	res = ta.DeliverTx(prov, &markettypes.MsgApproveOrder{Provider: prov.String(), OrderId: 1})
+	require.Zero(t, res.Code, res.Log)
+	startHeight := ta.LastBlockHeight()
+	for range 12 {
+		ta.NextBlock()
+	}
+	acc, err := ta.EscrowKeeper.GetAccount(ta.Ctx(), "order/1")
+	require.NoError(t, err)
+	require.Greater(t, acc.SettledAt, startHeight, "the EndBlocker sweep settled the account")
+	require.Equal(t, acc.Transferred.Amount.Int64(), (acc.SettledAt-startHeight)*1000)
+
+	res = ta.DeliverTx(cust, &markettypes.MsgCloseLease{Sender: cust.String(), OrderId: 1})
+	require.Zero(t, res.Code, res.Log)
+	msg, broken := escrowkeeper.SolvencyInvariant(ta.EscrowKeeper, authtypes.NewModuleAddress(escrowtypes.ModuleName))(ta.Ctx())
+	require.False(t, broken, msg)
 }

@@ -57,13 +57,9 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 	return k
 }
 
-// SetHooks is called once by the app after x/market's keeper exists.
-func (k *Keeper) SetHooks(h types.Hooks) {
-	if k.hooks != nil {
-		panic("escrow hooks already set")
-	}
-	k.hooks = h
-}
+// SetHooks is called by the app once x/market's keeper exists (tests may
+// replace the hooks with recorders).
+func (k *Keeper) SetHooks(h types.Hooks) { k.hooks = h }
 
 func (k *Keeper) GetAuthority() string { return k.authority }
 
@@ -147,8 +143,15 @@ func (k *Keeper) CreatePayment(ctx context.Context, accountID, paymentID, payee 
 	if err := types.ValidateID("payment id", paymentID); err != nil {
 		return err
 	}
-	if err := k.checkCoin(ctx, "rate", rate); err != nil {
+	// A zero rate is allowed: purely usage-billed leases are charged through
+	// Charge only.
+	if err := rate.Validate(); err != nil || rate.IsNegative() {
+		return errorsmod.Wrapf(types.ErrInvalidAmount, "rate %s is not a valid amount", rate)
+	}
+	if p, err := k.Params.Get(ctx); err != nil {
 		return err
+	} else if rate.Denom != p.Denom {
+		return errorsmod.Wrapf(types.ErrWrongDenom, "rate must be in %s, got %s", p.Denom, rate.Denom)
 	}
 	if _, err := k.addr("payee", payee); err != nil {
 		return err
@@ -480,6 +483,59 @@ func (k *Keeper) EndBlocker(ctx context.Context) error {
 					return err
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// Charge moves amount from the account to one payment at once (usage-billed
+// components). If the account cannot cover it, it pays what it has, the rest
+// is owed and the account becomes overdrawn, exactly as in Settle.
+func (k *Keeper) Charge(ctx context.Context, accountID, paymentID string, amount sdk.Coin) error {
+	if err := k.checkCoin(ctx, "charge", amount); err != nil {
+		return err
+	}
+	acc, err := k.Settle(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	if acc.State == types.ACCOUNT_STATE_CLOSED {
+		return errorsmod.Wrapf(types.ErrAccountClosed, "%s", accountID)
+	}
+	p, err := k.getPayment(ctx, accountID, paymentID)
+	if err != nil {
+		return err
+	}
+	if p.State == types.PAYMENT_STATE_CLOSED {
+		return errorsmod.Wrapf(types.ErrPaymentClosed, "%s/%s", accountID, paymentID)
+	}
+	paid := sdkmath.MinInt(amount.Amount, acc.Balance.Amount)
+	p.Balance = p.Balance.AddAmount(paid)
+	acc.Balance = acc.Balance.SubAmount(paid)
+	acc.Transferred = acc.Transferred.AddAmount(paid)
+	short := amount.Amount.Sub(paid)
+	becameOverdrawn := false
+	if short.IsPositive() {
+		p.Owed = p.Owed.AddAmount(short)
+		p.State = types.PAYMENT_STATE_OVERDRAWN
+		if acc.State == types.ACCOUNT_STATE_OPEN {
+			acc.State = types.ACCOUNT_STATE_OVERDRAWN
+			acc.OverdrawnAt = sdk.UnwrapSDKContext(ctx).BlockHeight()
+			becameOverdrawn = true
+		}
+	}
+	if err := k.Payments.Set(ctx, collections.Join(accountID, paymentID), p); err != nil {
+		return err
+	}
+	if err := k.Accounts.Set(ctx, accountID, acc); err != nil {
+		return err
+	}
+	if becameOverdrawn {
+		if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventAccountOverdrawn{Id: accountID, Height: acc.OverdrawnAt}); err != nil {
+			return err
+		}
+		if k.hooks != nil {
+			return k.hooks.OnAccountOverdrawn(ctx, acc)
 		}
 	}
 	return nil
