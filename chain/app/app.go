@@ -83,6 +83,9 @@ import (
 	"github.com/virtengine/virtengine/chain/x/roles"
 	roleskeeper "github.com/virtengine/virtengine/chain/x/roles/keeper"
 	rolestypes "github.com/virtengine/virtengine/chain/x/roles/types"
+	"github.com/virtengine/virtengine/chain/x/veid"
+	veidkeeper "github.com/virtengine/virtengine/chain/x/veid/keeper"
+	veidtypes "github.com/virtengine/virtengine/chain/x/veid/types"
 )
 
 const (
@@ -141,6 +144,7 @@ type VirtEngineApp struct {
 	RolesKeeper           roleskeeper.Keeper
 	EscrowKeeper          *escrowkeeper.Keeper
 	MarketKeeper          marketkeeper.Keeper
+	VeidKeeper            veidkeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -183,7 +187,7 @@ func NewVirtEngineApp(
 	keys := storetypes.NewKVStoreKeys(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey, distrtypes.StoreKey,
 		slashingtypes.StoreKey, govtypes.StoreKey, authzkeeper.StoreKey, feegrant.StoreKey,
-		consensusparamtypes.StoreKey, rolestypes.StoreKey, escrowtypes.StoreKey, markettypes.StoreKey,
+		consensusparamtypes.StoreKey, rolestypes.StoreKey, escrowtypes.StoreKey, markettypes.StoreKey, veidtypes.StoreKey,
 	)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
 		panic(err)
@@ -249,8 +253,11 @@ func NewVirtEngineApp(
 	bankModule := bank.NewAppModule(appCodec, app.BankKeeper, app.AccountKeeper, nil)
 	app.EscrowKeeper = escrowkeeper.NewKeeper(
 		appCodec, runtime.NewKVStoreService(keys[escrowtypes.StoreKey]), accCodec, app.BankKeeper, govAuthority)
+	app.VeidKeeper = veidkeeper.NewKeeper(
+		appCodec, runtime.NewKVStoreService(keys[veidtypes.StoreKey]), accCodec, app.StakingKeeper, app.RolesKeeper, govAuthority)
 	app.MarketKeeper = marketkeeper.NewKeeper(
-		appCodec, runtime.NewKVStoreService(keys[markettypes.StoreKey]), accCodec, app.EscrowKeeper, app.RolesKeeper, govAuthority)
+		appCodec, runtime.NewKVStoreService(keys[markettypes.StoreKey]), accCodec, app.EscrowKeeper, app.RolesKeeper,
+		app.VeidKeeper, govAuthority)
 	// Escrow tells market when an order's funds run out / come back / the
 	// grace period ends, so leases follow their money.
 	app.EscrowKeeper.SetHooks(app.MarketKeeper.Hooks())
@@ -269,6 +276,7 @@ func NewVirtEngineApp(
 		roles.NewAppModule(appCodec, app.RolesKeeper),
 		escrow.NewAppModule(app.EscrowKeeper, authtypes.NewModuleAddress(escrowtypes.ModuleName)),
 		market.NewAppModule(app.MarketKeeper),
+		veid.NewAppModule(app.VeidKeeper),
 	)
 
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
@@ -291,14 +299,14 @@ func NewVirtEngineApp(
 		distrtypes.ModuleName, slashingtypes.ModuleName, stakingtypes.ModuleName, authz.ModuleName, genutiltypes.ModuleName,
 	)
 	app.ModuleManager.SetOrderEndBlockers(
-		govtypes.ModuleName, stakingtypes.ModuleName, feegrant.ModuleName, escrowtypes.ModuleName, genutiltypes.ModuleName,
+		govtypes.ModuleName, stakingtypes.ModuleName, feegrant.ModuleName, escrowtypes.ModuleName, veidtypes.ModuleName, genutiltypes.ModuleName,
 	)
 	// genutil runs last so gentxs see funded accounts and staking params;
 	// roles runs before it so genesis role / suspension state applies to gentxs.
 	genesisOrder := []string{
 		authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName, stakingtypes.ModuleName,
 		slashingtypes.ModuleName, govtypes.ModuleName, authz.ModuleName, feegrant.ModuleName,
-		consensusparamtypes.ModuleName, rolestypes.ModuleName, escrowtypes.ModuleName, markettypes.ModuleName, genutiltypes.ModuleName,
+		consensusparamtypes.ModuleName, rolestypes.ModuleName, escrowtypes.ModuleName, markettypes.ModuleName, veidtypes.ModuleName, genutiltypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(genesisOrder...)

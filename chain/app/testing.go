@@ -19,6 +19,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	"github.com/virtengine/virtengine/chain/app/params"
 )
@@ -40,21 +41,33 @@ type TestApp struct {
 	*VirtEngineApp
 	t      testing.TB
 	height int64
+	// Validators are the bonded validators' operator addresses (equal power).
+	Validators []sdk.ValAddress
 }
 
 // SetupTestApp starts a fresh chain with n funded accounts (1e12 uve each).
 // edit, if set, may change the genesis (e.g. assign roles) before InitChain.
 func SetupTestApp(t testing.TB, n int, edit func(cdcApp *VirtEngineApp, gs GenesisState, accs []TestAccount)) (*TestApp, []TestAccount) {
 	t.Helper()
+	return SetupTestAppWithValidators(t, 1, n, edit)
+}
+
+// SetupTestAppWithValidators is SetupTestApp with nVals bonded validators of
+// equal power (1 VE each); their operator accounts hold no keys in the test.
+func SetupTestAppWithValidators(t testing.TB, nVals, n int, edit func(cdcApp *VirtEngineApp, gs GenesisState, accs []TestAccount)) (*TestApp, []TestAccount) {
+	t.Helper()
 	params.SetAddressConfig()
 	a := NewVirtEngineApp(log.NewNopLogger(), dbm.NewMemDB(), nil, true, simtestutil.EmptyAppOptions{}, baseapp.SetChainID(TestChainID))
 
-	pv := mock.NewPV()
-	pub, err := pv.GetPubKey()
-	if err != nil {
-		t.Fatal(err)
+	var vals []*cmttypes.Validator
+	for range nVals {
+		pub, err := mock.NewPV().GetPubKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals = append(vals, cmttypes.NewValidator(pub, 1))
 	}
-	valSet := cmttypes.NewValidatorSet([]*cmttypes.Validator{cmttypes.NewValidator(pub, 1)})
+	valSet := cmttypes.NewValidatorSet(vals)
 
 	accs := make([]TestAccount, n)
 	genAccs := make([]authtypes.GenesisAccount, n)
@@ -73,6 +86,19 @@ func SetupTestApp(t testing.TB, n int, edit func(cdcApp *VirtEngineApp, gs Genes
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The SDK helper funds the bonded pool for one validator only; with more,
+	// bank's supply check would fail, so give the pool every validator's bond.
+	if nVals > 1 {
+		var bg banktypes.GenesisState
+		a.AppCodec().MustUnmarshalJSON(gs[banktypes.ModuleName], &bg)
+		pool := authtypes.NewModuleAddress(stakingtypes.BondedPoolName).String()
+		for i := range bg.Balances {
+			if bg.Balances[i].Address == pool {
+				bg.Balances[i].Coins = sdk.NewCoins(sdk.NewCoin(params.BondDenom, sdk.DefaultPowerReduction.MulRaw(int64(nVals))))
+			}
+		}
+		gs[banktypes.ModuleName] = a.AppCodec().MustMarshalJSON(&bg)
+	}
 	if edit != nil {
 		edit(a, gs, accs)
 	}
@@ -89,6 +115,9 @@ func SetupTestApp(t testing.TB, n int, edit func(cdcApp *VirtEngineApp, gs Genes
 		t.Fatal(err)
 	}
 	ta := &TestApp{VirtEngineApp: a, t: t}
+	for _, v := range valSet.Validators {
+		ta.Validators = append(ta.Validators, sdk.ValAddress(v.Address))
+	}
 	ta.NextBlock() // height 1 commits genesis state
 	return ta, accs
 }

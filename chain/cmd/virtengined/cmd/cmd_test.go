@@ -39,7 +39,7 @@ func TestGenesisCommands(t *testing.T) {
 	require.Contains(t, string(gen.AppState["roles"]), addr)
 	require.Contains(t, string(gen.AppState["roles"]), "ROLE_GENESIS_ACCOUNT")
 	require.Contains(t, string(gen.AppState["staking"]), `"bond_denom": "uve"`)
-	for _, m := range []string{"auth", "bank", "staking", "distribution", "slashing", "gov", "authz", "feegrant", "consensus", "roles", "escrow", "market"} {
+	for _, m := range []string{"auth", "bank", "staking", "distribution", "slashing", "gov", "authz", "feegrant", "consensus", "roles", "escrow", "market", "veid"} {
 		if m == "consensus" {
 			continue // consensus params live outside app_state
 		}

@@ -25,6 +25,7 @@ type Keeper struct {
 	authority    string
 	escrow       types.EscrowKeeper
 	roles        types.RolesKeeper
+	scores       types.ScoreKeeper
 
 	Schema      collections.Schema
 	Params      collections.Item[types.Params]
@@ -38,14 +39,14 @@ type Keeper struct {
 }
 
 func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, addressCodec address.Codec,
-	escrow types.EscrowKeeper, roles types.RolesKeeper, authority string,
+	escrow types.EscrowKeeper, roles types.RolesKeeper, scores types.ScoreKeeper, authority string,
 ) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Errorf("invalid market authority %q: %w", authority, err))
 	}
 	sb := collections.NewSchemaBuilder(storeService)
 	k := Keeper{
-		cdc: cdc, addressCodec: addressCodec, authority: authority, escrow: escrow, roles: roles,
+		cdc: cdc, addressCodec: addressCodec, authority: authority, escrow: escrow, roles: roles, scores: scores,
 		Params:      collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Offerings:   collections.NewMap(sb, types.OfferingsKey, "offerings", collections.Uint64Key, codec.CollValue[types.Offering](cdc)),
 		OfferingSeq: collections.NewSequence(sb, types.OfferingSeqKey, "offering_seq"),

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"testing"
 
+	"cosmossdk.io/collections"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
@@ -15,6 +16,7 @@ import (
 	"github.com/virtengine/virtengine/chain/x/market/keeper"
 	"github.com/virtengine/virtengine/chain/x/market/types"
 	rolestypes "github.com/virtengine/virtengine/chain/x/roles/types"
+	veidtypes "github.com/virtengine/virtengine/chain/x/veid/types"
 )
 
 type fixture struct {
@@ -29,6 +31,9 @@ func setup(t *testing.T) *fixture {
 	ta, accs := app.SetupTestApp(t, 5, nil)
 	f := &fixture{t: t, ta: ta, msg: keeper.NewMsgServerImpl(ta.MarketKeeper),
 		cust: accs[0], p1: accs[1], p2: accs[2], p3: accs[3], anon: accs[4], height: 100}
+	// The customer has an agreed identity score of 90 (offerings below require 40).
+	require.NoError(t, ta.VeidKeeper.Scores.Set(f.ctx(), collections.Join(f.cust.Addr, uint64(1)),
+		veidtypes.Score{Account: f.cust.String(), Score: 90, RoundId: 1, How: veidtypes.ROUND_STATE_FINALIZED}))
 	for _, p := range []app.TestAccount{f.p1, f.p2, f.p3} {
 		require.NoError(t, ta.RolesKeeper.SetRole(f.ctx(), p.Addr, rolestypes.RoleAssignment{Address: p.String(), Role: rolestypes.ROLE_SERVICE_PROVIDER}))
 	}
@@ -325,4 +330,20 @@ func TestValidateBasic(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) { require.ErrorIs(t, tc.msg.ValidateBasic(), tc.want) })
 	}
+}
+
+func TestIdentityScoreRequirement(t *testing.T) {
+	f := setup(t)
+	off := f.offering() // requires 40
+	_, err := f.msg.CreateOrder(f.ctx(), &types.MsgCreateOrder{Customer: f.anon.String(), OfferingId: off, Plan: "small", Deposit: uve(1_000_000)})
+	require.ErrorIs(t, err, types.ErrIdentityScore)
+	require.ErrorContains(t, err, "customer has no score")
+	require.NoError(t, f.ta.VeidKeeper.Scores.Set(f.ctx(), collections.Join(f.anon.Addr, uint64(7)),
+		veidtypes.Score{Account: f.anon.String(), Score: 39, RoundId: 7, How: veidtypes.ROUND_STATE_FINALIZED}))
+	_, err = f.msg.CreateOrder(f.ctx(), &types.MsgCreateOrder{Customer: f.anon.String(), OfferingId: off, Plan: "small", Deposit: uve(1_000_000)})
+	require.ErrorContains(t, err, "requires 40, customer has score 39")
+	require.NoError(t, f.ta.VeidKeeper.Scores.Set(f.ctx(), collections.Join(f.anon.Addr, uint64(8)),
+		veidtypes.Score{Account: f.anon.String(), Score: 41, RoundId: 8, How: veidtypes.ROUND_STATE_FINALIZED}))
+	_, err = f.msg.CreateOrder(f.ctx(), &types.MsgCreateOrder{Customer: f.anon.String(), OfferingId: off, Plan: "small", Deposit: uve(1_000_000)})
+	require.NoError(t, err, "the latest score counts")
 }

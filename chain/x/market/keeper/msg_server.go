@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"fmt"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -135,6 +136,23 @@ func (m msgServer) CreateOrder(ctx context.Context, msg *types.MsgCreateOrder) (
 		}
 		if off.State != types.OFFERING_STATE_ACTIVE {
 			return nil, errorsmod.Wrapf(types.ErrOfferingInactive, "offering %d is %s", off.Id, off.State)
+		}
+		if off.RequiredIdentityScore > 0 {
+			cust, err := m.addr("customer", msg.Customer)
+			if err != nil {
+				return nil, err
+			}
+			sc, found, err := m.scores.LatestScore(ctx, cust)
+			if err != nil {
+				return nil, err
+			}
+			if !found || sc.Score < off.RequiredIdentityScore {
+				have := "no score"
+				if found {
+					have = fmt.Sprintf("score %d", sc.Score)
+				}
+				return nil, errorsmod.Wrapf(types.ErrIdentityScore, "offering %d requires %d, customer has %s", off.Id, off.RequiredIdentityScore, have)
+			}
 		}
 		plan, ok := findPlan(off, msg.Plan)
 		if !ok {

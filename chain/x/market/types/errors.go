@@ -29,4 +29,5 @@ var (
 	ErrInvalidParams    = errorsmod.Register(ModuleName, 24, "invalid params")
 	ErrInvalidGenesis   = errorsmod.Register(ModuleName, 25, "invalid genesis state")
 	ErrPlanNotFound     = errorsmod.Register(ModuleName, 26, "plan not found in offering")
+	ErrIdentityScore    = errorsmod.Register(ModuleName, 27, "customer identity score below the offering's requirement")
 )

@@ -7,6 +7,7 @@ import (
 
 	escrowtypes "github.com/virtengine/virtengine/chain/x/escrow/types"
 	rolestypes "github.com/virtengine/virtengine/chain/x/roles/types"
+	veidtypes "github.com/virtengine/virtengine/chain/x/veid/types"
 )
 
 type EscrowKeeper interface {
@@ -16,6 +17,11 @@ type EscrowKeeper interface {
 	CloseAccount(ctx context.Context, id string) (sdk.Coin, error)
 	Charge(ctx context.Context, accountID, paymentID string, amount sdk.Coin) error
 	GetAccount(ctx context.Context, id string) (escrowtypes.Account, error)
+}
+
+// ScoreKeeper gives the customer's latest agreed identity score (x/veid).
+type ScoreKeeper interface {
+	LatestScore(ctx context.Context, acct sdk.AccAddress) (veidtypes.Score, bool, error)
 }
 
 type RolesKeeper interface {

@@ -180,3 +180,9 @@ func (k Keeper) EncryptionKeysOf(ctx context.Context, addr sdk.AccAddress) ([]ty
 	})
 	return out, err
 }
+
+// HasEncryptionKey reports whether owner registered key version (used by
+// x/veid to check that scope evidence is sealed to published validator keys).
+func (k Keeper) HasEncryptionKey(ctx context.Context, owner sdk.AccAddress, version uint32) (bool, error) {
+	return k.EncryptionKeys.Has(ctx, collections.Join(owner, version))
+}
