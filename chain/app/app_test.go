@@ -2,11 +2,14 @@ package app_test
 
 import (
 	"encoding/json"
+	"math/rand"
 	"testing"
 
 	sdkmath "cosmossdk.io/math"
 	abci "github.com/cometbft/cometbft/abci/types"
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	"github.com/cosmos/cosmos-sdk/x/authz"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
@@ -262,4 +265,43 @@ func TestMarketThroughTransactions(t *testing.T) {
 	require.Zero(t, res.Code, res.Log)
 	msg, broken := escrowkeeper.SolvencyInvariant(ta.EscrowKeeper, authtypes.NewModuleAddress(escrowtypes.ModuleName))(ta.Ctx())
 	require.False(t, broken, msg)
+}
+
+// TestBadInputOnChain: replayed transactions, oversized amounts, wrong denom
+// and unknown ids are refused with registered codes and readable logs.
+func TestBadInputOnChain(t *testing.T) {
+	ta, accs := app.SetupTestApp(t, 2, withGenesisAccount)
+	cust, other := accs[0], accs[1]
+
+	// Replay: the same signed bytes a second time fail the sequence check.
+	acc := ta.AccountKeeper.GetAccount(ta.Ctx(), cust.Addr)
+	tx, err := simtestutil.GenSignedMockTx(rand.New(rand.NewSource(1)), ta.TxConfig(), []sdk.Msg{send(cust, other, 1)},
+		sdk.NewCoins(), 200_000, app.TestChainID, []uint64{acc.GetAccountNumber()}, []uint64{acc.GetSequence()}, cust.Priv)
+	require.NoError(t, err)
+	bz, err := ta.TxConfig().TxEncoder()(tx)
+	require.NoError(t, err)
+	res := ta.NextBlock(bz)
+	require.Zero(t, res.TxResults[0].Code, res.TxResults[0].Log)
+	res = ta.NextBlock(bz)
+	require.Equal(t, sdkerrors.ErrWrongSequence.ABCICode(), res.TxResults[0].Code, res.TxResults[0].Log)
+	require.Contains(t, res.TxResults[0].Log, "account sequence mismatch")
+
+	huge, ok := sdkmath.NewIntFromString("1000000000000000000000000000000000000000") // 10^39 > 10^30 cap
+	require.True(t, ok)
+	r := ta.DeliverTx(cust, &markettypes.MsgCreateOrder{Customer: cust.String(), Category: "hpc",
+		MaxPrice: sdk.NewCoin("uve", huge), Deposit: sdk.NewInt64Coin("uve", 1_000_000)})
+	require.Equal(t, markettypes.ModuleName, r.Codespace, r.Log)
+	require.Equal(t, markettypes.ErrInvalidAmount.ABCICode(), r.Code, r.Log)
+	require.Contains(t, r.Log, "exceeds the maximum")
+
+	r = ta.DeliverTx(cust, &markettypes.MsgCreateOrder{Customer: cust.String(), Category: "hpc",
+		MaxPrice: sdk.NewInt64Coin("uve", 10), Deposit: sdk.NewInt64Coin("stake", 1_000_000)})
+	require.Equal(t, markettypes.ErrWrongDenom.ABCICode(), r.Code, r.Log)
+
+	r = ta.DeliverTx(cust, &markettypes.MsgCancelOrder{Customer: cust.String(), OrderId: 42})
+	require.Equal(t, markettypes.ErrOrderNotFound.ABCICode(), r.Code, r.Log)
+
+	r = ta.DeliverTx(cust, &escrowtypes.MsgDeposit{Depositor: cust.String(), AccountId: "order/42", Amount: sdk.NewInt64Coin("uve", 5)})
+	require.Equal(t, escrowtypes.ModuleName, r.Codespace, r.Log)
+	require.Equal(t, escrowtypes.ErrAccountNotFound.ABCICode(), r.Code, r.Log)
 }

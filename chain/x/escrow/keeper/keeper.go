@@ -145,8 +145,8 @@ func (k *Keeper) CreatePayment(ctx context.Context, accountID, paymentID, payee 
 	}
 	// A zero rate is allowed: purely usage-billed leases are charged through
 	// Charge only.
-	if err := rate.Validate(); err != nil || rate.IsNegative() {
-		return errorsmod.Wrapf(types.ErrInvalidAmount, "rate %s is not a valid amount", rate)
+	if err := types.ValidateNonNegative("rate", rate); err != nil {
+		return err
 	}
 	if p, err := k.Params.Get(ctx); err != nil {
 		return err
@@ -465,27 +465,39 @@ func (k *Keeper) EndBlocker(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	for _, id := range ids {
-		acc, err := k.Settle(ctx, id)
-		if err != nil {
-			return err
+		// Each account in its own cache: a failure in one (or in a market
+		// hook) is logged and rolled back instead of halting the chain.
+		cacheCtx, write := sdkCtx.CacheContext()
+		if err := k.sweepAccount(cacheCtx, id, h, p); err != nil {
+			sdkCtx.Logger().Error("escrow sweep failed; account skipped", "module", "x/"+types.ModuleName, "account", id, "err", err)
+			continue
 		}
-		if acc.State == types.ACCOUNT_STATE_OVERDRAWN && uint64(h-acc.OverdrawnAt) >= p.OverdraftGraceBlocks {
-			if _, err := k.CloseAccount(ctx, id); err != nil {
-				return err
-			}
-			if k.hooks != nil {
-				closed, err := k.GetAccount(ctx, id)
-				if err != nil {
-					return err
-				}
-				if err := k.hooks.OnAccountClosedOverdrawn(ctx, closed); err != nil {
-					return err
-				}
-			}
-		}
+		write()
 	}
 	return nil
+}
+
+func (k *Keeper) sweepAccount(ctx context.Context, id string, h int64, p types.Params) error {
+	acc, err := k.Settle(ctx, id)
+	if err != nil {
+		return err
+	}
+	if acc.State != types.ACCOUNT_STATE_OVERDRAWN || uint64(h-acc.OverdrawnAt) < p.OverdraftGraceBlocks {
+		return nil
+	}
+	if _, err := k.CloseAccount(ctx, id); err != nil {
+		return err
+	}
+	if k.hooks == nil {
+		return nil
+	}
+	closed, err := k.GetAccount(ctx, id)
+	if err != nil {
+		return err
+	}
+	return k.hooks.OnAccountClosedOverdrawn(ctx, closed)
 }
 
 // Charge moves amount from the account to one payment at once (usage-billed

@@ -5,6 +5,7 @@ import (
 	"unicode"
 
 	errorsmod "cosmossdk.io/errors"
+	sdkmath "cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
@@ -36,13 +37,32 @@ func ValidateID(field, id string) error {
 	return nil
 }
 
-// ValidatePositive rejects zero, negative and malformed coins.
+// MaxAmount bounds every amount escrow accepts (10^30 uve, far above any
+// supply). It keeps rate × blocks and price × quantity far inside the 256-bit
+// range of sdkmath.Int, whose overflow would panic inside the EndBlocker.
+var MaxAmount = sdkmath.NewIntWithDecimal(1, 30)
+
+// ValidatePositive rejects zero, negative, malformed and oversized coins.
 func ValidatePositive(field string, c sdk.Coin) error {
-	if err := c.Validate(); err != nil {
-		return errorsmod.Wrapf(ErrInvalidAmount, "%s: %s", field, err)
+	if err := ValidateNonNegative(field, c); err != nil {
+		return err
 	}
 	if !c.IsPositive() {
 		return errorsmod.Wrapf(ErrInvalidAmount, "%s must be positive, got %s", field, c)
+	}
+	return nil
+}
+
+// ValidateNonNegative is ValidatePositive allowing zero (payment rates).
+func ValidateNonNegative(field string, c sdk.Coin) error {
+	if c.Amount.IsNil() {
+		return errorsmod.Wrapf(ErrInvalidAmount, "%s is missing", field)
+	}
+	if err := c.Validate(); err != nil {
+		return errorsmod.Wrapf(ErrInvalidAmount, "%s: %s", field, err)
+	}
+	if c.Amount.GT(MaxAmount) {
+		return errorsmod.Wrapf(ErrInvalidAmount, "%s %s exceeds the maximum of %s", field, c.Amount, MaxAmount)
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 
 	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	escrowtypes "github.com/virtengine/virtengine/chain/x/escrow/types"
 )
 
 const (
@@ -52,10 +54,17 @@ func validateBlob(err error, what string, hash []byte, key string, required bool
 	return nil
 }
 
-// ValidateCoin: a well-formed coin, positive unless zero is allowed.
+// ValidateCoin: a well-formed coin, positive unless zero is allowed, and at
+// most escrow's MaxAmount so that no price arithmetic can overflow.
 func ValidateCoin(field string, c sdk.Coin, allowZero bool) error {
+	if c.Amount.IsNil() {
+		return errorsmod.Wrapf(ErrInvalidAmount, "%s is missing", field)
+	}
 	if err := c.Validate(); err != nil {
 		return errorsmod.Wrapf(ErrInvalidAmount, "%s: %s", field, err)
+	}
+	if c.Amount.GT(escrowtypes.MaxAmount) {
+		return errorsmod.Wrapf(ErrInvalidAmount, "%s %s exceeds the maximum of %s", field, c.Amount, escrowtypes.MaxAmount)
 	}
 	if c.IsNegative() || (!allowZero && c.IsZero()) {
 		return errorsmod.Wrapf(ErrInvalidAmount, "%s must be positive, got %s", field, c)

@@ -174,44 +174,47 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	for _, key := range due {
-		r, err := k.GetRound(ctx, key.K2())
-		if err != nil {
-			return err
-		}
-		if r.State != types.ROUND_STATE_OPEN {
-			if err := k.RoundDeadlines.Remove(ctx, key); err != nil {
-				return err
-			}
+		// Each round in its own cache: one failure is logged, not a chain halt.
+		cacheCtx, write := sdkCtx.CacheContext()
+		if err := k.closeRound(cacheCtx, key); err != nil {
+			sdkCtx.Logger().Error("veid round deadline failed; skipped", "module", "x/"+types.ModuleName, "round", key.K2(), "err", err)
 			continue
 		}
-		total, err := k.staking.GetLastTotalPower(ctx)
-		if err != nil {
-			return err
-		}
-		if len(r.Attestations) > 0 {
-			if err := k.finalize(ctx, &r, types.WeightedMedian(r.Attestations), types.ROUND_STATE_FINALIZED_AT_DEADLINE, total.Int64()); err != nil {
-				return err
-			}
-			continue
-		}
-		acct, err := k.addr("account", r.Account)
-		if err != nil {
-			return err
-		}
-		r.State = types.ROUND_STATE_EXPIRED
-		if err := k.Rounds.Set(ctx, r.Id, r); err != nil {
-			return err
-		}
-		if err := k.OpenRound.Remove(ctx, acct); err != nil {
-			return err
-		}
-		if err := k.RoundDeadlines.Remove(ctx, key); err != nil {
-			return err
-		}
-		if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRoundExpired{RoundId: r.Id, Account: r.Account}); err != nil {
-			return err
-		}
+		write()
 	}
 	return nil
+}
+
+func (k Keeper) closeRound(ctx context.Context, key collections.Pair[int64, uint64]) error {
+	r, err := k.GetRound(ctx, key.K2())
+	if err != nil {
+		return err
+	}
+	if r.State != types.ROUND_STATE_OPEN {
+		return k.RoundDeadlines.Remove(ctx, key)
+	}
+	total, err := k.staking.GetLastTotalPower(ctx)
+	if err != nil {
+		return err
+	}
+	if len(r.Attestations) > 0 {
+		return k.finalize(ctx, &r, types.WeightedMedian(r.Attestations), types.ROUND_STATE_FINALIZED_AT_DEADLINE, total.Int64())
+	}
+	acct, err := k.addr("account", r.Account)
+	if err != nil {
+		return err
+	}
+	r.State = types.ROUND_STATE_EXPIRED
+	if err := k.Rounds.Set(ctx, r.Id, r); err != nil {
+		return err
+	}
+	if err := k.OpenRound.Remove(ctx, acct); err != nil {
+		return err
+	}
+	if err := k.RoundDeadlines.Remove(ctx, key); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRoundExpired{RoundId: r.Id, Account: r.Account})
 }
