@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math/rand"
 	"testing"
+	"time"
 
 	sdkmath "cosmossdk.io/math"
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -13,6 +14,8 @@ import (
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	"github.com/cosmos/cosmos-sdk/x/authz"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
+	govv1 "github.com/cosmos/cosmos-sdk/x/gov/types/v1"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 	"github.com/stretchr/testify/require"
 
@@ -304,4 +307,39 @@ func TestBadInputOnChain(t *testing.T) {
 	r = ta.DeliverTx(cust, &escrowtypes.MsgDeposit{Depositor: cust.String(), AccountId: "order/42", Amount: sdk.NewInt64Coin("uve", 5)})
 	require.Equal(t, escrowtypes.ModuleName, r.Codespace, r.Log)
 	require.Equal(t, escrowtypes.ErrAccountNotFound.ABCICode(), r.Code, r.Log)
+}
+
+// TestParamsChangeByGov: an x/roles params change passes a real gov vote,
+// proving the modules' authority is wired to the gov module account.
+func TestParamsChangeByGov(t *testing.T) {
+	ta, accs := app.SetupTestApp(t, 1, func(a *app.VirtEngineApp, gs app.GenesisState, _ []app.TestAccount) {
+		var g govv1.GenesisState
+		a.AppCodec().MustUnmarshalJSON(gs[govtypes.ModuleName], &g)
+		short, shorter := 3*time.Second, 2*time.Second
+		g.Params.VotingPeriod, g.Params.ExpeditedVotingPeriod = &short, &shorter
+		gs[govtypes.ModuleName] = a.AppCodec().MustMarshalJSON(&g)
+	})
+	voter := accs[0] // the genesis delegator: all bonded stake
+	newParams := rolestypes.DefaultParams()
+	newParams.MaxEncryptionKeys = 3
+	govAddr := authtypes.NewModuleAddress(govtypes.ModuleName).String()
+
+	// Signed by anyone but gov, the same message is refused.
+	res := ta.DeliverTx(voter, &rolestypes.MsgUpdateParams{Authority: voter.String(), Params: newParams})
+	require.NotZero(t, res.Code)
+	require.Contains(t, res.Log, "expected "+govAddr)
+
+	prop, err := govv1.NewMsgSubmitProposal([]sdk.Msg{&rolestypes.MsgUpdateParams{Authority: govAddr, Params: newParams}},
+		sdk.NewCoins(sdk.NewInt64Coin("uve", 10_000_000)), voter.String(), "", "fewer keys", "set max_encryption_keys to 3", false)
+	require.NoError(t, err)
+	res = ta.DeliverTx(voter, prop)
+	require.Zero(t, res.Code, res.Log)
+	res = ta.DeliverTx(voter, govv1.NewMsgVote(voter.Addr, 1, govv1.OptionYes, ""))
+	require.Zero(t, res.Code, res.Log)
+	for range 5 {
+		ta.NextBlock()
+	}
+	p, err := ta.RolesKeeper.Params.Get(ta.Ctx())
+	require.NoError(t, err)
+	require.EqualValues(t, 3, p.MaxEncryptionKeys)
 }
