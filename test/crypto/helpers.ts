@@ -20,7 +20,7 @@ export const asRecipient = (k: KeyPair, keyVersion = 1): Recipient => ({
 export const text = (s: string) => new TextEncoder().encode(s);
 
 /** Deterministic bytes for payloads (not randomness: test data only). */
-export function pattern(n: number, seed = 7): Uint8Array {
+export function pattern(n: number, seed = 7): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(n);
   let x = seed;
   for (let i = 0; i < n; i++) {
