@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { exportPrivateKey, generateKeyPair, hex, open, seal, sealStream } from "../../src/crypto/index.ts";
 import { asRecipient, readAll, streamOf } from "./helpers.ts";
 import type { NegativeCase, PositiveCase } from "./vectors/generate.ts";
-import { VECTOR_DIR } from "./vectors/generate.ts";
+import { VECTOR_DIR } from "./vectors/write.ts";
 
 const GO_DIR = path.resolve(import.meta.dirname, "../../tools/envelope-decoder-go");
 const goEnv = { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "-buildvcs=false" };

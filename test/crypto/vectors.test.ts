@@ -10,9 +10,9 @@ import {
   type NegativeCase,
   type PositiveCase,
   sealCase,
-  VECTOR_DIR,
   vectorJson,
 } from "./vectors/generate.ts";
+import { VECTOR_DIR } from "./vectors/write.ts";
 import { errorCode } from "./helpers.ts";
 
 const load = (name: string) => JSON.parse(readFileSync(path.join(VECTOR_DIR, name), "utf8"));

@@ -1,9 +1,7 @@
 // Builds the VEENV v1 test vectors from fixed keys and fixed "randomness". The committed JSON files
 // are the output; vectors.test.ts rebuilds them and requires byte equality, so a change to the
 // format shows up as a diff to these files (and must come with a version bump).
-// Write them with: node --import tsx test/crypto/vectors/generate.ts
-import { writeFileSync } from "node:fs";
-import path from "node:path";
+// Write them with: node --import tsx test/crypto/vectors/write.ts
 import { hex, unhex } from "../../../src/crypto/bytes.ts";
 import { seal } from "../../../src/crypto/envelope.ts";
 import {
@@ -405,14 +403,4 @@ export async function buildVectors() {
   };
 }
 
-export const VECTOR_DIR = import.meta.dirname;
 export const vectorJson = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
-
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
-  const v = await buildVectors();
-  writeFileSync(path.join(VECTOR_DIR, "envelopes.json"), vectorJson(v.envelopes));
-  writeFileSync(path.join(VECTOR_DIR, "tampered.json"), vectorJson(v.tampered));
-  console.log(
-    `wrote ${v.envelopes.cases.length} envelope vectors and ${v.tampered.cases.length} tampered vectors`,
-  );
-}
