@@ -1,7 +1,7 @@
 // Envelope encryption (VEENV v1): seal a payload to recipients' X25519 keys, open it, and re-wrap
 // its content key for new recipients. The byte layout is in format.ts and
 // openapi/envelope-format.md; the streaming variants (large blobs) are in stream.ts.
-import type { Bytes } from "./bytes.ts";
+import { type Bytes, constantTimeEqual } from "./bytes.ts";
 import {
   contextHash,
   DEFAULT_CHUNK_SIZE,
@@ -213,7 +213,8 @@ export interface Unlocked extends ChunkKeys {
 export async function unlockHeader(header: Header, opts: OpenOptions): Promise<Result<Unlocked>> {
   if (!sameContext(header.context, opts.context))
     return fail("context_mismatch", "the envelope belongs to another record or version");
-  const entry = header.recipients.find((e) => constantTimeIdMatch(e.keyId, opts.key.keyId));
+  // Key ids are public, but comparing them in constant time costs nothing and keeps the rule simple.
+  const entry = header.recipients.find((e) => constantTimeEqual(e.keyId, opts.key.keyId));
   if (!entry) return fail("not_a_recipient", "no recipient entry for this key");
   const ctxHash = await contextHash(opts.context);
   let cek: Bytes;
@@ -229,14 +230,6 @@ export async function unlockHeader(header: Header, opts: OpenOptions): Promise<R
   if (!(await verifyHeaderMac(keys.mac, body, header.mac)))
     return fail("header_mac", "the header was modified (recipients, context or parameters)");
   return ok({ header, cek, keys, ctxHash, baseNonce: header.baseNonce, chunkSize: header.chunkSize });
-}
-
-// Key ids are public, but comparing them in constant time costs nothing and keeps the rule simple.
-function constantTimeIdMatch(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
 }
 
 export interface Opened {

@@ -208,5 +208,8 @@ export async function restorePrivateKey(
   }
   const pair = await importPrivateKey(raw);
   raw.fill(0);
+  // The AAD already binds keyId; this catches a backup that was made wrongly in the first place.
+  if (toHex(pair.keyId) !== backup.keyId)
+    return { ok: false, error: "the backup holds another key than its keyId says" };
   return { ok: true, value: pair };
 }
