@@ -232,6 +232,8 @@ func TestMarketThroughTransactions(t *testing.T) {
 
 	res := ta.DeliverTx(gen, &rolestypes.MsgNominateRole{Authority: gen.String(), Address: prov.String(), Role: rolestypes.ROLE_SERVICE_PROVIDER})
 	require.Zero(t, res.Code, res.Log)
+	res = ta.DeliverTx(prov, &markettypes.MsgUpsertProvider{Owner: prov.String(), Name: "hpc provider", HostUri: "https://hpc.example"})
+	require.Zero(t, res.Code, res.Log)
 	res = ta.DeliverTx(prov, &markettypes.MsgCreateOffering{Provider: prov.String(), Category: "hpc", OfferingType: "slurm.job",
 		Plans: []markettypes.Plan{{Name: "basic", Components: []markettypes.PriceComponent{{Component: "node", Billing: markettypes.BILLING_TYPE_FIXED, Price: uve(1000)}}}}})
 	require.Zero(t, res.Code, res.Log)

@@ -87,6 +87,8 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 			Service: types.QueryServiceName,
 			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
 				{RpcMethod: "Params", Use: "params", Short: "Show x/market params"},
+				{RpcMethod: "Provider", Use: "provider [owner]", PositionalArgs: pos("owner")},
+				{RpcMethod: "Providers", Use: "providers"},
 				{RpcMethod: "Offering", Use: "offering [id]", PositionalArgs: pos("id")},
 				{RpcMethod: "Offerings", Use: "offerings"},
 				{RpcMethod: "Order", Use: "order [id]", PositionalArgs: pos("id")},

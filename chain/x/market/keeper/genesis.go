@@ -15,6 +15,11 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := k.Params.Set(ctx, gs.Params); err != nil {
 		return err
 	}
+	for _, p := range gs.Providers {
+		if err := k.Providers.Set(ctx, p.Owner, p); err != nil {
+			return err
+		}
+	}
 	for _, o := range gs.Offerings {
 		if err := k.Offerings.Set(ctx, o.Id, o); err != nil {
 			return err
@@ -53,6 +58,12 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	gs := &types.GenesisState{Params: p}
+	if err := k.Providers.Walk(ctx, nil, func(_ string, pr types.Provider) (bool, error) {
+		gs.Providers = append(gs.Providers, pr)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
 	if err := k.Offerings.Walk(ctx, nil, func(_ uint64, o types.Offering) (bool, error) {
 		gs.Offerings = append(gs.Offerings, o)
 		return false, nil

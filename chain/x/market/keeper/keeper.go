@@ -29,6 +29,7 @@ type Keeper struct {
 
 	Schema      collections.Schema
 	Params      collections.Item[types.Params]
+	Providers   collections.Map[string, types.Provider]
 	Offerings   collections.Map[uint64, types.Offering]
 	OfferingSeq collections.Sequence
 	Orders      collections.Map[uint64, types.Order]
@@ -48,6 +49,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 	k := Keeper{
 		cdc: cdc, addressCodec: addressCodec, authority: authority, escrow: escrow, roles: roles, scores: scores,
 		Params:      collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		Providers:   collections.NewMap(sb, types.ProvidersKey, "providers", collections.StringKey, codec.CollValue[types.Provider](cdc)),
 		Offerings:   collections.NewMap(sb, types.OfferingsKey, "offerings", collections.Uint64Key, codec.CollValue[types.Offering](cdc)),
 		OfferingSeq: collections.NewSequence(sb, types.OfferingSeqKey, "offering_seq"),
 		Orders:      collections.NewMap(sb, types.OrdersKey, "orders", collections.Uint64Key, codec.CollValue[types.Order](cdc)),

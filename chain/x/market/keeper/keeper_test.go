@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"testing"
 
 	"cosmossdk.io/collections"
@@ -34,8 +35,13 @@ func setup(t *testing.T) *fixture {
 	// The customer has an agreed identity score of 90 (offerings below require 40).
 	require.NoError(t, ta.VeidKeeper.Scores.Set(f.ctx(), collections.Join(f.cust.Addr, uint64(1)),
 		veidtypes.Score{Account: f.cust.String(), Score: 90, RoundId: 1, How: veidtypes.ROUND_STATE_FINALIZED}))
-	for _, p := range []app.TestAccount{f.p1, f.p2, f.p3} {
+	for i, p := range []app.TestAccount{f.p1, f.p2, f.p3} {
 		require.NoError(t, ta.RolesKeeper.SetRole(f.ctx(), p.Addr, rolestypes.RoleAssignment{Address: p.String(), Role: rolestypes.ROLE_SERVICE_PROVIDER}))
+		if i < 2 { // p3 bids only, which needs no provider record
+			_, err := f.msg.UpsertProvider(f.ctx(), &types.MsgUpsertProvider{Owner: p.String(), Name: fmt.Sprintf("provider %d", i+1),
+				HostUri: "https://provider.example:8443", Attributes: []types.Attribute{{Key: "region", Value: "eu-north"}}})
+			require.NoError(t, err)
+		}
 	}
 	return f
 }
@@ -298,6 +304,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 	require.EqualValues(t, 2, gs.NextOrderId)
 
 	g := setup(t)
+	require.NoError(t, g.ta.MarketKeeper.Providers.Clear(g.ctx(), nil)) // setup's own records
 	require.NoError(t, g.ta.MarketKeeper.InitGenesis(g.at(100), gs))
 	again, err := g.ta.MarketKeeper.ExportGenesis(g.ctx())
 	require.NoError(t, err)
@@ -346,4 +353,29 @@ func TestIdentityScoreRequirement(t *testing.T) {
 		veidtypes.Score{Account: f.anon.String(), Score: 41, RoundId: 8, How: veidtypes.ROUND_STATE_FINALIZED}))
 	_, err = f.msg.CreateOrder(f.ctx(), &types.MsgCreateOrder{Customer: f.anon.String(), OfferingId: off, Plan: "small", Deposit: uve(1_000_000)})
 	require.NoError(t, err, "the latest score counts")
+}
+
+func TestProviders(t *testing.T) {
+	f := setup(t)
+	_, err := f.msg.UpsertProvider(f.ctx(), &types.MsgUpsertProvider{Owner: f.anon.String(), Name: "x"})
+	require.ErrorIs(t, err, types.ErrNotProvider)
+	// p3 has the role but no record: it cannot list offerings yet.
+	_, err = f.msg.CreateOffering(f.ctx(), &types.MsgCreateOffering{Provider: f.p3.String(), Category: "vm", OfferingType: "x",
+		Plans: []types.Plan{{Name: "p", Components: []types.PriceComponent{{Component: "c", Billing: types.BILLING_TYPE_FIXED, Price: uve(1)}}}}})
+	require.ErrorIs(t, err, types.ErrProviderNotFound)
+	require.ErrorIs(t, (&types.MsgUpsertProvider{Owner: f.p3.String(), Name: "n", HostUri: "ftp://x"}).ValidateBasic(), types.ErrInvalidProvider)
+	require.ErrorIs(t, (&types.MsgUpsertProvider{Owner: f.p3.String(), Name: "n", Attributes: []types.Attribute{{Key: "a"}, {Key: "a"}}}).ValidateBasic(), types.ErrInvalidProvider)
+
+	// Update keeps created_at.
+	_, err = f.msg.UpsertProvider(f.at(200), &types.MsgUpsertProvider{Owner: f.p1.String(), Name: "renamed"})
+	require.NoError(t, err)
+	q := keeper.NewQueryServerImpl(f.ta.MarketKeeper)
+	res, err := q.Provider(f.ctx(), &types.QueryProviderRequest{Owner: f.p1.String()})
+	require.NoError(t, err)
+	require.Equal(t, "renamed", res.Provider.Name)
+	require.EqualValues(t, 100, res.Provider.CreatedAt)
+	require.EqualValues(t, 200, res.Provider.UpdatedAt)
+	all, err := q.Providers(f.ctx(), &types.QueryProvidersRequest{})
+	require.NoError(t, err)
+	require.Len(t, all.Providers, 2)
 }

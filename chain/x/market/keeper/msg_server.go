@@ -31,12 +31,36 @@ func checkDenom(field string, c sdk.Coin, want string) error {
 	return nil
 }
 
+func (m msgServer) UpsertProvider(ctx context.Context, msg *types.MsgUpsertProvider) (*types.MsgUpsertProviderResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	if err := m.requireProvider(ctx, msg.Owner); err != nil {
+		return nil, err
+	}
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	p := types.Provider{Owner: msg.Owner, Name: msg.Name, HostUri: msg.HostUri, Attributes: msg.Attributes,
+		InfoHash: msg.InfoHash, InfoKey: msg.InfoKey, CreatedAt: h, UpdatedAt: h}
+	if old, err := m.Providers.Get(ctx, msg.Owner); err == nil {
+		p.CreatedAt = old.CreatedAt
+	}
+	if err := m.Providers.Set(ctx, msg.Owner, p); err != nil {
+		return nil, err
+	}
+	return &types.MsgUpsertProviderResponse{}, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventProviderUpdated{Owner: msg.Owner})
+}
+
 func (m msgServer) CreateOffering(ctx context.Context, msg *types.MsgCreateOffering) (*types.MsgCreateOfferingResponse, error) {
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
 	if err := m.requireProvider(ctx, msg.Provider); err != nil {
 		return nil, err
+	}
+	if has, err := m.Providers.Has(ctx, msg.Provider); err != nil {
+		return nil, err
+	} else if !has {
+		return nil, errorsmod.Wrapf(types.ErrProviderNotFound, "%s", msg.Provider)
 	}
 	p, err := m.denom(ctx)
 	if err != nil {

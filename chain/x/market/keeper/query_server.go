@@ -21,6 +21,23 @@ func (q queryServer) Params(ctx context.Context, _ *types.QueryParamsRequest) (*
 	return &types.QueryParamsResponse{Params: p}, err
 }
 
+func (q queryServer) Provider(ctx context.Context, req *types.QueryProviderRequest) (*types.QueryProviderResponse, error) {
+	p, err := q.k.Providers.Get(ctx, req.GetOwner())
+	if err != nil {
+		return nil, status.Error(codes.NotFound, types.ErrProviderNotFound.Wrapf("%s", req.GetOwner()).Error())
+	}
+	return &types.QueryProviderResponse{Provider: p}, nil
+}
+
+func (q queryServer) Providers(ctx context.Context, req *types.QueryProvidersRequest) (*types.QueryProvidersResponse, error) {
+	out, page, err := query.CollectionPaginate(ctx, q.k.Providers, req.GetPagination(),
+		func(_ string, p types.Provider) (types.Provider, error) { return p, nil })
+	if err != nil {
+		return nil, err
+	}
+	return &types.QueryProvidersResponse{Providers: out, Pagination: page}, nil
+}
+
 func (q queryServer) Offering(ctx context.Context, req *types.QueryOfferingRequest) (*types.QueryOfferingResponse, error) {
 	o, err := q.k.GetOffering(ctx, req.GetId())
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 
 func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	for name, m := range map[string]sdk.Msg{
-		"ve/market/MsgCreateOffering": &MsgCreateOffering{}, "ve/market/MsgUpdateOffering": &MsgUpdateOffering{},
+		"ve/market/MsgUpsertProvider": &MsgUpsertProvider{}, "ve/market/MsgCreateOffering": &MsgCreateOffering{}, "ve/market/MsgUpdateOffering": &MsgUpdateOffering{},
 		"ve/market/MsgCreateOrder": &MsgCreateOrder{}, "ve/market/MsgCancelOrder": &MsgCancelOrder{},
 		"ve/market/MsgApproveOrder": &MsgApproveOrder{}, "ve/market/MsgRejectOrder": &MsgRejectOrder{},
 		"ve/market/MsgSetOrderState": &MsgSetOrderState{}, "ve/market/MsgCreateBid": &MsgCreateBid{},
@@ -25,7 +25,7 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 
 func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 	registry.RegisterImplementations((*sdk.Msg)(nil),
-		&MsgCreateOffering{}, &MsgUpdateOffering{}, &MsgCreateOrder{}, &MsgCancelOrder{},
+		&MsgUpsertProvider{}, &MsgCreateOffering{}, &MsgUpdateOffering{}, &MsgCreateOrder{}, &MsgCancelOrder{},
 		&MsgApproveOrder{}, &MsgRejectOrder{}, &MsgSetOrderState{}, &MsgCreateBid{}, &MsgCloseBid{},
 		&MsgCreateLease{}, &MsgCloseLease{}, &MsgPostUsage{}, &MsgUpdateParams{},
 	)

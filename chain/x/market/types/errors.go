@@ -29,5 +29,7 @@ var (
 	ErrInvalidParams    = errorsmod.Register(ModuleName, 24, "invalid params")
 	ErrInvalidGenesis   = errorsmod.Register(ModuleName, 25, "invalid genesis state")
 	ErrPlanNotFound     = errorsmod.Register(ModuleName, 26, "plan not found in offering")
+	ErrProviderNotFound = errorsmod.Register(ModuleName, 28, "no provider record; register with MsgUpsertProvider first")
+	ErrInvalidProvider  = errorsmod.Register(ModuleName, 29, "invalid provider record")
 	ErrIdentityScore    = errorsmod.Register(ModuleName, 27, "customer identity score below the offering's requirement")
 )

@@ -13,6 +13,17 @@ func (gs GenesisState) Validate() error {
 	if gs.NextOfferingId == 0 || gs.NextOrderId == 0 {
 		return errorsmod.Wrap(ErrInvalidGenesis, "next ids start at 1")
 	}
+	provs := map[string]bool{}
+	for _, p := range gs.Providers {
+		msg := MsgUpsertProvider{Owner: p.Owner, Name: p.Name, HostUri: p.HostUri, Attributes: p.Attributes, InfoHash: p.InfoHash, InfoKey: p.InfoKey}
+		if err := msg.ValidateBasic(); err != nil {
+			return errorsmod.Wrapf(err, "provider %s", p.Owner)
+		}
+		if provs[p.Owner] {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "duplicate provider %s", p.Owner)
+		}
+		provs[p.Owner] = true
+	}
 	offs := map[uint64]bool{}
 	for _, o := range gs.Offerings {
 		if o.Id == 0 || o.Id >= gs.NextOfferingId || offs[o.Id] {

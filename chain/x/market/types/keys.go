@@ -22,6 +22,7 @@ var (
 	BidsKey        = collections.NewPrefix(5) // (order, provider) -> Bid
 	LeasesKey      = collections.NewPrefix(6) // order -> Lease
 	UsageKey       = collections.NewPrefix(7) // (order, seq) -> UsageRecord
+	ProvidersKey   = collections.NewPrefix(8) // owner -> Provider
 )
 
 // OrderEscrowID is the escrow account that funds order id.

@@ -1,6 +1,7 @@
 package types
 
 import (
+	"net/url"
 	"strings"
 
 	errorsmod "cosmossdk.io/errors"
@@ -106,6 +107,38 @@ func ValidatePlans(plans []Plan) error {
 		}
 	}
 	return nil
+}
+
+func (m *MsgUpsertProvider) ValidateBasic() error {
+	if err := ValidateAddress("owner", m.Owner); err != nil {
+		return err
+	}
+	if err := validateName(ErrInvalidProvider, "name", m.Name, true); err != nil {
+		return err
+	}
+	if m.HostUri != "" {
+		u, err := url.Parse(m.HostUri)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(m.HostUri) > maxKeyLen {
+			return errorsmod.Wrapf(ErrInvalidProvider, "host_uri %q must be an http(s) URL", m.HostUri)
+		}
+	}
+	if len(m.Attributes) > maxComps {
+		return errorsmod.Wrapf(ErrInvalidProvider, "at most %d attributes", maxComps)
+	}
+	seen := map[string]bool{}
+	for _, a := range m.Attributes {
+		if err := validateName(ErrInvalidProvider, "attribute key", a.Key, true); err != nil {
+			return err
+		}
+		if err := validateName(ErrInvalidProvider, "attribute value", a.Value, false); err != nil {
+			return err
+		}
+		if seen[a.Key] {
+			return errorsmod.Wrapf(ErrInvalidProvider, "duplicate attribute %q", a.Key)
+		}
+		seen[a.Key] = true
+	}
+	return validateBlob(ErrInvalidProvider, "info", m.InfoHash, m.InfoKey, false)
 }
 
 func (m *MsgCreateOffering) ValidateBasic() error {

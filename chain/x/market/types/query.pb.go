@@ -109,6 +109,190 @@ func (m *QueryParamsResponse) GetParams() Params {
 	return Params{}
 }
 
+type QueryProviderRequest struct {
+	Owner string `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+}
+
+func (m *QueryProviderRequest) Reset()         { *m = QueryProviderRequest{} }
+func (m *QueryProviderRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryProviderRequest) ProtoMessage()    {}
+func (*QueryProviderRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_c7d255719b5cf692, []int{2}
+}
+func (m *QueryProviderRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryProviderRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryProviderRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryProviderRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryProviderRequest.Merge(m, src)
+}
+func (m *QueryProviderRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryProviderRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryProviderRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryProviderRequest proto.InternalMessageInfo
+
+func (m *QueryProviderRequest) GetOwner() string {
+	if m != nil {
+		return m.Owner
+	}
+	return ""
+}
+
+type QueryProviderResponse struct {
+	Provider Provider `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider"`
+}
+
+func (m *QueryProviderResponse) Reset()         { *m = QueryProviderResponse{} }
+func (m *QueryProviderResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryProviderResponse) ProtoMessage()    {}
+func (*QueryProviderResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_c7d255719b5cf692, []int{3}
+}
+func (m *QueryProviderResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryProviderResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryProviderResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryProviderResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryProviderResponse.Merge(m, src)
+}
+func (m *QueryProviderResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryProviderResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryProviderResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryProviderResponse proto.InternalMessageInfo
+
+func (m *QueryProviderResponse) GetProvider() Provider {
+	if m != nil {
+		return m.Provider
+	}
+	return Provider{}
+}
+
+type QueryProvidersRequest struct {
+	Pagination *query.PageRequest `protobuf:"bytes,1,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryProvidersRequest) Reset()         { *m = QueryProvidersRequest{} }
+func (m *QueryProvidersRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryProvidersRequest) ProtoMessage()    {}
+func (*QueryProvidersRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_c7d255719b5cf692, []int{4}
+}
+func (m *QueryProvidersRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryProvidersRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryProvidersRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryProvidersRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryProvidersRequest.Merge(m, src)
+}
+func (m *QueryProvidersRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryProvidersRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryProvidersRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryProvidersRequest proto.InternalMessageInfo
+
+func (m *QueryProvidersRequest) GetPagination() *query.PageRequest {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryProvidersResponse struct {
+	Providers  []Provider          `protobuf:"bytes,1,rep,name=providers,proto3" json:"providers"`
+	Pagination *query.PageResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryProvidersResponse) Reset()         { *m = QueryProvidersResponse{} }
+func (m *QueryProvidersResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryProvidersResponse) ProtoMessage()    {}
+func (*QueryProvidersResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_c7d255719b5cf692, []int{5}
+}
+func (m *QueryProvidersResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryProvidersResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryProvidersResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryProvidersResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryProvidersResponse.Merge(m, src)
+}
+func (m *QueryProvidersResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryProvidersResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryProvidersResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryProvidersResponse proto.InternalMessageInfo
+
+func (m *QueryProvidersResponse) GetProviders() []Provider {
+	if m != nil {
+		return m.Providers
+	}
+	return nil
+}
+
+func (m *QueryProvidersResponse) GetPagination() *query.PageResponse {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
 type QueryOfferingRequest struct {
 	Id uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
 }
@@ -117,7 +301,7 @@ func (m *QueryOfferingRequest) Reset()         { *m = QueryOfferingRequest{} }
 func (m *QueryOfferingRequest) String() string { return proto.CompactTextString(m) }
 func (*QueryOfferingRequest) ProtoMessage()    {}
 func (*QueryOfferingRequest) Descriptor() ([]byte, []int) {
-	return fileDescriptor_c7d255719b5cf692, []int{2}
+	return fileDescriptor_c7d255719b5cf692, []int{6}
 }
 func (m *QueryOfferingRequest) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -161,7 +345,7 @@ func (m *QueryOfferingResponse) Reset()         { *m = QueryOfferingResponse{} }
 func (m *QueryOfferingResponse) String() string { return proto.CompactTextString(m) }
 func (*QueryOfferingResponse) ProtoMessage()    {}
 func (*QueryOfferingResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_c7d255719b5cf692, []int{3}
+	return fileDescriptor_c7d255719b5cf692, []int{7}
 }
 func (m *QueryOfferingResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -205,7 +389,7 @@ func (m *QueryOfferingsRequest) Reset()         { *m = QueryOfferingsRequest{} }
 func (m *QueryOfferingsRequest) String() string { return proto.CompactTextString(m) }
 func (*QueryOfferingsRequest) ProtoMessage()    {}
 func (*QueryOfferingsRequest) Descriptor() ([]byte, []int) {
-	return fileDescriptor_c7d255719b5cf692, []int{4}
+	return fileDescriptor_c7d255719b5cf692, []int{8}
 }
 func (m *QueryOfferingsRequest) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -250,7 +434,7 @@ func (m *QueryOfferingsResponse) Reset()         { *m = QueryOfferingsResponse{}
 func (m *QueryOfferingsResponse) String() string { return proto.CompactTextString(m) }
 func (*QueryOfferingsResponse) ProtoMessage()    {}
 func (*QueryOfferingsResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_c7d255719b5cf692, []int{5}
+	return fileDescriptor_c7d255719b5cf692, []int{9}
 }
 func (m *QueryOfferingsResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -301,7 +485,7 @@ func (m *QueryOrderRequest) Reset()         { *m = QueryOrderRequest{} }
 func (m *QueryOrderRequest) String() string { return proto.CompactTextString(m) }
 func (*QueryOrderRequest) ProtoMessage()    {}
 func (*QueryOrderRequest) Descriptor() ([]byte, []int) {
-	return fileDescriptor_c7d255719b5cf692, []int{6}
+	return fileDescriptor_c7d255719b5cf692, []int{10}
 }
 func (m *QueryOrderRequest) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -345,7 +529,7 @@ func (m *QueryOrderResponse) Reset()         { *m = QueryOrderResponse{} }
 func (m *QueryOrderResponse) String() string { return proto.CompactTextString(m) }
 func (*QueryOrderResponse) ProtoMessage()    {}
 func (*QueryOrderResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_c7d255719b5cf692, []int{7}
+	return fileDescriptor_c7d255719b5cf692, []int{11}
 }
 func (m *QueryOrderResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -389,7 +573,7 @@ func (m *QueryOrdersRequest) Reset()         { *m = QueryOrdersRequest{} }
 func (m *QueryOrdersRequest) String() string { return proto.CompactTextString(m) }
 func (*QueryOrdersRequest) ProtoMessage()    {}
 func (*QueryOrdersRequest) Descriptor() ([]byte, []int) {
-	return fileDescriptor_c7d255719b5cf692, []int{8}
+	return fileDescriptor_c7d255719b5cf692, []int{12}
 }
 func (m *QueryOrdersRequest) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -434,7 +618,7 @@ func (m *QueryOrdersResponse) Reset()         { *m = QueryOrdersResponse{} }
 func (m *QueryOrdersResponse) String() string { return proto.CompactTextString(m) }
 func (*QueryOrdersResponse) ProtoMessage()    {}
 func (*QueryOrdersResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_c7d255719b5cf692, []int{9}
+	return fileDescriptor_c7d255719b5cf692, []int{13}
 }
 func (m *QueryOrdersResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -485,7 +669,7 @@ func (m *QueryBidsRequest) Reset()         { *m = QueryBidsRequest{} }
 func (m *QueryBidsRequest) String() string { return proto.CompactTextString(m) }
 func (*QueryBidsRequest) ProtoMessage()    {}
 func (*QueryBidsRequest) Descriptor() ([]byte, []int) {
-	return fileDescriptor_c7d255719b5cf692, []int{10}
+	return fileDescriptor_c7d255719b5cf692, []int{14}
 }
 func (m *QueryBidsRequest) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -529,7 +713,7 @@ func (m *QueryBidsResponse) Reset()         { *m = QueryBidsResponse{} }
 func (m *QueryBidsResponse) String() string { return proto.CompactTextString(m) }
 func (*QueryBidsResponse) ProtoMessage()    {}
 func (*QueryBidsResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_c7d255719b5cf692, []int{11}
+	return fileDescriptor_c7d255719b5cf692, []int{15}
 }
 func (m *QueryBidsResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -573,7 +757,7 @@ func (m *QueryLeaseRequest) Reset()         { *m = QueryLeaseRequest{} }
 func (m *QueryLeaseRequest) String() string { return proto.CompactTextString(m) }
 func (*QueryLeaseRequest) ProtoMessage()    {}
 func (*QueryLeaseRequest) Descriptor() ([]byte, []int) {
-	return fileDescriptor_c7d255719b5cf692, []int{12}
+	return fileDescriptor_c7d255719b5cf692, []int{16}
 }
 func (m *QueryLeaseRequest) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -617,7 +801,7 @@ func (m *QueryLeaseResponse) Reset()         { *m = QueryLeaseResponse{} }
 func (m *QueryLeaseResponse) String() string { return proto.CompactTextString(m) }
 func (*QueryLeaseResponse) ProtoMessage()    {}
 func (*QueryLeaseResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_c7d255719b5cf692, []int{13}
+	return fileDescriptor_c7d255719b5cf692, []int{17}
 }
 func (m *QueryLeaseResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -661,7 +845,7 @@ func (m *QueryUsageRequest) Reset()         { *m = QueryUsageRequest{} }
 func (m *QueryUsageRequest) String() string { return proto.CompactTextString(m) }
 func (*QueryUsageRequest) ProtoMessage()    {}
 func (*QueryUsageRequest) Descriptor() ([]byte, []int) {
-	return fileDescriptor_c7d255719b5cf692, []int{14}
+	return fileDescriptor_c7d255719b5cf692, []int{18}
 }
 func (m *QueryUsageRequest) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -705,7 +889,7 @@ func (m *QueryUsageResponse) Reset()         { *m = QueryUsageResponse{} }
 func (m *QueryUsageResponse) String() string { return proto.CompactTextString(m) }
 func (*QueryUsageResponse) ProtoMessage()    {}
 func (*QueryUsageResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_c7d255719b5cf692, []int{15}
+	return fileDescriptor_c7d255719b5cf692, []int{19}
 }
 func (m *QueryUsageResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -744,6 +928,10 @@ func (m *QueryUsageResponse) GetRecords() []UsageRecord {
 func init() {
 	proto.RegisterType((*QueryParamsRequest)(nil), "virtengine.market.v1.QueryParamsRequest")
 	proto.RegisterType((*QueryParamsResponse)(nil), "virtengine.market.v1.QueryParamsResponse")
+	proto.RegisterType((*QueryProviderRequest)(nil), "virtengine.market.v1.QueryProviderRequest")
+	proto.RegisterType((*QueryProviderResponse)(nil), "virtengine.market.v1.QueryProviderResponse")
+	proto.RegisterType((*QueryProvidersRequest)(nil), "virtengine.market.v1.QueryProvidersRequest")
+	proto.RegisterType((*QueryProvidersResponse)(nil), "virtengine.market.v1.QueryProvidersResponse")
 	proto.RegisterType((*QueryOfferingRequest)(nil), "virtengine.market.v1.QueryOfferingRequest")
 	proto.RegisterType((*QueryOfferingResponse)(nil), "virtengine.market.v1.QueryOfferingResponse")
 	proto.RegisterType((*QueryOfferingsRequest)(nil), "virtengine.market.v1.QueryOfferingsRequest")
@@ -763,50 +951,55 @@ func init() {
 func init() { proto.RegisterFile("virtengine/market/v1/query.proto", fileDescriptor_c7d255719b5cf692) }
 
 var fileDescriptor_c7d255719b5cf692 = []byte{
-	// 676 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x56, 0xcd, 0x6e, 0xd3, 0x40,
-	0x10, 0x8e, 0x4b, 0x92, 0xb6, 0x83, 0x84, 0x60, 0x09, 0x88, 0x1a, 0x64, 0x5a, 0x23, 0x35, 0xa1,
-	0x80, 0xad, 0xb4, 0x42, 0x08, 0x4e, 0x90, 0x03, 0x3f, 0x12, 0xa8, 0x6d, 0x24, 0x54, 0x11, 0x51,
-	0x55, 0x4e, 0xbc, 0x71, 0x57, 0x10, 0x6f, 0x6a, 0x3b, 0x11, 0x7d, 0x0b, 0xae, 0x3c, 0x00, 0xef,
-	0xd2, 0x63, 0x8f, 0x9c, 0x10, 0x4a, 0x1e, 0x04, 0xe4, 0xdd, 0xf1, 0x4f, 0x82, 0xeb, 0xf8, 0xd0,
-	0x5b, 0xb2, 0xfa, 0xfe, 0x66, 0x66, 0x67, 0x65, 0x58, 0x1f, 0x33, 0x2f, 0xa0, 0xae, 0xc3, 0x5c,
-	0x6a, 0x0e, 0x2c, 0xef, 0x0b, 0x0d, 0xcc, 0x71, 0xd3, 0x3c, 0x19, 0x51, 0xef, 0xd4, 0x18, 0x7a,
-	0x3c, 0xe0, 0xa4, 0x96, 0x20, 0x0c, 0x89, 0x30, 0xc6, 0x4d, 0xb5, 0xe6, 0x70, 0x87, 0x0b, 0x80,
-	0x19, 0xfe, 0x92, 0x58, 0x75, 0xab, 0xc7, 0xfd, 0x01, 0xf7, 0xcd, 0xae, 0xe5, 0x53, 0x29, 0x62,
-	0x8e, 0x9b, 0x5d, 0x1a, 0x58, 0x4d, 0x73, 0x68, 0x39, 0xcc, 0xb5, 0x02, 0xc6, 0x5d, 0xc4, 0x6e,
-	0x64, 0x3a, 0xa3, 0x83, 0x80, 0xe8, 0x35, 0x20, 0xfb, 0xa1, 0xc8, 0x9e, 0xe5, 0x59, 0x03, 0xbf,
-	0x4d, 0x4f, 0x46, 0xd4, 0x0f, 0xf4, 0x7d, 0xb8, 0x39, 0x73, 0xea, 0x0f, 0xb9, 0xeb, 0x53, 0xf2,
-	0x02, 0xaa, 0x43, 0x71, 0x72, 0x47, 0x59, 0x57, 0x1a, 0x57, 0xb7, 0xef, 0x19, 0x59, 0xc1, 0x0d,
-	0xc9, 0x6a, 0x95, 0xcf, 0x7e, 0xdf, 0x2f, 0xb5, 0x91, 0xa1, 0x6f, 0x42, 0x4d, 0x48, 0xee, 0xf6,
-	0xfb, 0xd4, 0x63, 0xae, 0x83, 0x56, 0xe4, 0x1a, 0x2c, 0x31, 0x5b, 0xe8, 0x95, 0xdb, 0x4b, 0xcc,
-	0xd6, 0x3f, 0xc1, 0xad, 0x39, 0x1c, 0x9a, 0xbf, 0x84, 0x15, 0x8e, 0x67, 0x68, 0xaf, 0x65, 0xdb,
-	0x47, 0x4c, 0x0c, 0x10, 0xb3, 0xf4, 0xa3, 0x39, 0xe9, 0xa8, 0x5c, 0xf2, 0x1a, 0x20, 0xe9, 0x1d,
-	0x8a, 0x6f, 0x1a, 0xb2, 0xd1, 0x46, 0xd8, 0x68, 0x43, 0x4e, 0x0b, 0x1b, 0x6d, 0xec, 0x59, 0x0e,
-	0x45, 0x6e, 0x3b, 0xc5, 0xd4, 0x7f, 0x2a, 0x70, 0x7b, 0xde, 0x01, 0xd3, 0xb7, 0x60, 0x35, 0xca,
-	0x11, 0x76, 0xef, 0x4a, 0xe1, 0xf8, 0x09, 0x8d, 0xbc, 0x99, 0x89, 0xb9, 0x24, 0x62, 0xd6, 0x17,
-	0xc6, 0x94, 0x01, 0x66, 0x72, 0x3e, 0x80, 0x1b, 0x32, 0xa6, 0x67, 0x53, 0xef, 0xa2, 0x41, 0x7c,
-	0xc0, 0x9b, 0x81, 0x20, 0xac, 0xe3, 0x19, 0x54, 0x78, 0x78, 0x80, 0x5d, 0xba, 0x7b, 0x41, 0x0d,
-	0x21, 0x04, 0x0b, 0x90, 0x78, 0xfd, 0x73, 0x5a, 0xee, 0xd2, 0x3b, 0xff, 0x43, 0xc1, 0x1b, 0x1b,
-	0xc9, 0x63, 0xdc, 0xe7, 0x50, 0x15, 0xf6, 0x51, 0xcf, 0x0b, 0xe4, 0x45, 0xc2, 0xe5, 0x75, 0xfb,
-	0x09, 0x5c, 0x17, 0xd1, 0x5a, 0xcc, 0x8e, 0xeb, 0x5e, 0x83, 0x15, 0x61, 0x73, 0x14, 0xb7, 0x7c,
-	0x59, 0xfc, 0x7f, 0x67, 0xeb, 0x6f, 0x71, 0x38, 0x12, 0x8e, 0x75, 0xec, 0x40, 0xb9, 0xcb, 0xec,
-	0xa8, 0x8a, 0xb5, 0xec, 0x2a, 0x5a, 0xcc, 0xc6, 0x1a, 0x04, 0x58, 0x37, 0x50, 0xe9, 0x3d, 0xb5,
-	0x7c, 0x5a, 0xc0, 0x39, 0x9a, 0x38, 0xe2, 0x93, 0x89, 0x7f, 0x0d, 0x0f, 0xf2, 0x27, 0x2e, 0x38,
-	0xd1, 0xc4, 0x05, 0x3e, 0xb6, 0xff, 0xe8, 0x27, 0x43, 0xcb, 0xb3, 0x3f, 0x40, 0x7b, 0xc4, 0xa3,
-	0xfd, 0x2b, 0x58, 0xf6, 0x68, 0x8f, 0x7b, 0x71, 0xf1, 0x1b, 0xd9, 0x01, 0x90, 0x15, 0x22, 0x31,
-	0x46, 0xc4, 0xdb, 0xfe, 0x5b, 0x81, 0x8a, 0x50, 0x26, 0x87, 0x50, 0x95, 0x8f, 0x13, 0x69, 0x64,
-	0xab, 0xfc, 0xff, 0x16, 0xaa, 0x0f, 0x0b, 0x20, 0x31, 0x6b, 0x0f, 0x56, 0xa2, 0xed, 0x25, 0x5b,
-	0x39, 0xb4, 0xb9, 0x37, 0x50, 0x7d, 0x54, 0x08, 0x8b, 0x26, 0x7d, 0x58, 0x8d, 0x9f, 0x17, 0x52,
-	0x84, 0x19, 0x57, 0xf2, 0xb8, 0x18, 0x18, 0x7d, 0x3a, 0x50, 0x11, 0x6b, 0x41, 0xea, 0x79, 0xb4,
-	0xd4, 0x0b, 0xa2, 0x36, 0x16, 0x03, 0x51, 0xfb, 0x10, 0xaa, 0x72, 0x51, 0xc9, 0x42, 0x4e, 0xa1,
-	0x39, 0xcc, 0x6d, 0xfd, 0x01, 0x94, 0xc3, 0xed, 0x21, 0x9b, 0x39, 0x94, 0xd4, 0x36, 0xaa, 0xf5,
-	0x85, 0xb8, 0xa4, 0x27, 0xe2, 0xa2, 0xe7, 0xf6, 0x24, 0xbd, 0x6e, 0xb9, 0x3d, 0x99, 0xdd, 0xb3,
-	0x0e, 0x54, 0xc4, 0x1d, 0xce, 0xd5, 0x4e, 0xef, 0x52, 0xae, 0xf6, 0xcc, 0x12, 0xb5, 0x76, 0xcf,
-	0x26, 0x9a, 0x72, 0x3e, 0xd1, 0x94, 0x3f, 0x13, 0x4d, 0xf9, 0x3e, 0xd5, 0x4a, 0xe7, 0x53, 0xad,
-	0xf4, 0x6b, 0xaa, 0x95, 0x3a, 0x4f, 0x1d, 0x16, 0x1c, 0x8f, 0xba, 0x46, 0x8f, 0x0f, 0xcc, 0xd4,
-	0xd7, 0x42, 0xea, 0x67, 0xef, 0xd8, 0x62, 0xae, 0xf9, 0x2d, 0xfa, 0x80, 0x08, 0x4e, 0x87, 0xd4,
-	0xef, 0x56, 0xc5, 0xd7, 0xc3, 0xce, 0xbf, 0x00, 0x00, 0x00, 0xff, 0xff, 0x02, 0x76, 0xc8, 0x57,
-	0xdc, 0x08, 0x00, 0x00,
+	// 764 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xb4, 0x56, 0x4d, 0x6f, 0xd3, 0x40,
+	0x10, 0x8d, 0x4b, 0x92, 0x36, 0x83, 0x84, 0x60, 0x09, 0x88, 0x06, 0x64, 0x5a, 0x23, 0xb5, 0xa5,
+	0x14, 0x5b, 0x69, 0x85, 0x10, 0x9c, 0x20, 0x07, 0x3e, 0x24, 0x50, 0xdb, 0x48, 0xa8, 0xa2, 0xa2,
+	0xaa, 0x9c, 0x78, 0xe3, 0x5a, 0x10, 0x6f, 0xba, 0x76, 0x03, 0xfd, 0x17, 0x5c, 0xf9, 0x01, 0xfc,
+	0x97, 0x1e, 0x38, 0xf4, 0xc8, 0x09, 0xa1, 0xf6, 0x8f, 0x20, 0xef, 0xce, 0xda, 0x8e, 0x9b, 0x3a,
+	0x3e, 0x84, 0x5b, 0xb2, 0x7a, 0x6f, 0xe6, 0xcd, 0x3c, 0xef, 0xb3, 0x61, 0x61, 0xe8, 0xf1, 0x90,
+	0xfa, 0xae, 0xe7, 0x53, 0xab, 0x6f, 0xf3, 0xcf, 0x34, 0xb4, 0x86, 0x4d, 0xeb, 0xf0, 0x88, 0xf2,
+	0x63, 0x73, 0xc0, 0x59, 0xc8, 0x48, 0x3d, 0x41, 0x98, 0x12, 0x61, 0x0e, 0x9b, 0x8d, 0xba, 0xcb,
+	0x5c, 0x26, 0x00, 0x56, 0xf4, 0x4b, 0x62, 0x1b, 0xab, 0x5d, 0x16, 0xf4, 0x59, 0x60, 0x75, 0xec,
+	0x80, 0xca, 0x22, 0xd6, 0xb0, 0xd9, 0xa1, 0xa1, 0xdd, 0xb4, 0x06, 0xb6, 0xeb, 0xf9, 0x76, 0xe8,
+	0x31, 0x1f, 0xb1, 0x8b, 0x63, 0x3b, 0x63, 0x07, 0x01, 0x31, 0xea, 0x40, 0xb6, 0xa3, 0x22, 0x5b,
+	0x36, 0xb7, 0xfb, 0x41, 0x9b, 0x1e, 0x1e, 0xd1, 0x20, 0x34, 0xb6, 0xe1, 0xe6, 0xc8, 0x69, 0x30,
+	0x60, 0x7e, 0x40, 0xc9, 0x73, 0xa8, 0x0e, 0xc4, 0xc9, 0x1d, 0x6d, 0x41, 0x5b, 0xb9, 0xba, 0x7e,
+	0xcf, 0x1c, 0x27, 0xdc, 0x94, 0xac, 0x56, 0xf9, 0xe4, 0xcf, 0xfd, 0x52, 0x1b, 0x19, 0xc6, 0x1a,
+	0xd4, 0x65, 0x49, 0xce, 0x86, 0x9e, 0x43, 0x39, 0xb6, 0x22, 0x75, 0xa8, 0xb0, 0xaf, 0x3e, 0xe5,
+	0xa2, 0x64, 0xad, 0x2d, 0xff, 0x18, 0x1f, 0xe1, 0x56, 0x06, 0x8d, 0x12, 0x5e, 0xc0, 0xdc, 0x00,
+	0xcf, 0x50, 0x84, 0x7e, 0x89, 0x08, 0x44, 0xa1, 0x8c, 0x98, 0x65, 0xec, 0x67, 0x4a, 0xab, 0xa1,
+	0xc9, 0x2b, 0x80, 0x64, 0x83, 0x58, 0x7c, 0xc9, 0x94, 0xeb, 0x36, 0xa3, 0x75, 0x9b, 0xd2, 0x33,
+	0x5c, 0xb7, 0xb9, 0x65, 0xbb, 0x14, 0xb9, 0xed, 0x14, 0xd3, 0xf8, 0xa9, 0xc1, 0xed, 0x6c, 0x07,
+	0x54, 0xdf, 0x82, 0x9a, 0xd2, 0x11, 0xed, 0xf0, 0x4a, 0x61, 0xf9, 0x09, 0x8d, 0xbc, 0x1e, 0x91,
+	0x39, 0x23, 0x64, 0x2e, 0x4f, 0x94, 0x29, 0x05, 0x8c, 0xe8, 0x5c, 0x42, 0x47, 0x36, 0x7b, 0x3d,
+	0xca, 0x3d, 0xdf, 0x55, 0x7b, 0xb8, 0x06, 0x33, 0x9e, 0x23, 0xe6, 0x2f, 0xb7, 0x67, 0x3c, 0x27,
+	0xf6, 0x22, 0xc1, 0x25, 0x5e, 0x30, 0x3c, 0xcb, 0xf7, 0x42, 0x31, 0x95, 0x17, 0x8a, 0x15, 0x7b,
+	0xa1, 0x00, 0xff, 0xcf, 0x8b, 0x54, 0x87, 0xc4, 0x0b, 0xa5, 0x63, 0x82, 0x17, 0x19, 0xf9, 0x09,
+	0x6d, 0x7a, 0x5e, 0x3c, 0x80, 0x1b, 0x52, 0x26, 0x4f, 0x5d, 0x8d, 0xac, 0x11, 0xef, 0xf1, 0xae,
+	0x22, 0x08, 0xe7, 0x78, 0x0a, 0x15, 0xc6, 0x93, 0xeb, 0x70, 0xf7, 0x92, 0x19, 0x78, 0xf2, 0x30,
+	0x49, 0xbc, 0xf1, 0x29, 0x5d, 0x6e, 0xea, 0x9b, 0xff, 0xa1, 0x61, 0x86, 0xa8, 0xf2, 0x28, 0xf7,
+	0x19, 0x54, 0x45, 0x7b, 0xb5, 0xf3, 0x02, 0x7a, 0x91, 0x30, 0xbd, 0x6d, 0x3f, 0x86, 0xeb, 0x42,
+	0x5a, 0xcb, 0x73, 0xe2, 0xb9, 0xe7, 0x61, 0x4e, 0xb4, 0xd9, 0x8f, 0x57, 0x3e, 0x2b, 0xfe, 0xbf,
+	0x75, 0x8c, 0x37, 0x68, 0x8e, 0x84, 0xe3, 0x1c, 0x1b, 0x50, 0xee, 0x78, 0x8e, 0x9a, 0x62, 0x7e,
+	0xfc, 0x14, 0x2d, 0xcf, 0xc1, 0x19, 0x04, 0xd8, 0x30, 0xb1, 0xd2, 0x3b, 0x6a, 0x07, 0xb4, 0x40,
+	0x67, 0xe5, 0x38, 0xe2, 0x13, 0xc7, 0xbf, 0x44, 0x07, 0xf9, 0x8e, 0x0b, 0x8e, 0x72, 0x5c, 0xe0,
+	0xe3, 0xf6, 0x1f, 0x82, 0xc4, 0xb4, 0xbc, 0xf6, 0x3b, 0xd8, 0x1e, 0xf1, 0xd8, 0xfe, 0x25, 0xcc,
+	0x72, 0xda, 0x65, 0x3c, 0x1e, 0x7e, 0x71, 0xbc, 0x00, 0x64, 0x45, 0x48, 0x94, 0xa1, 0x78, 0xeb,
+	0xbf, 0x66, 0xa1, 0x22, 0x2a, 0x93, 0x3d, 0xa8, 0xca, 0xd7, 0x05, 0x59, 0x19, 0x5f, 0xe5, 0xe2,
+	0xdb, 0xa9, 0xf1, 0xb0, 0x00, 0x12, 0xb5, 0x76, 0x61, 0x4e, 0x25, 0x29, 0x59, 0xcd, 0xa3, 0x8d,
+	0xbe, 0x95, 0x1a, 0x8f, 0x0a, 0x61, 0xb1, 0x49, 0x0f, 0x6a, 0x71, 0xd4, 0x93, 0x22, 0xcc, 0x78,
+	0x92, 0xb5, 0x62, 0xe0, 0x64, 0x18, 0x15, 0x45, 0xb9, 0xc3, 0x64, 0x02, 0x3d, 0x77, 0x98, 0x0b,
+	0xa1, 0xde, 0x83, 0x5a, 0x9c, 0x95, 0xa4, 0x08, 0xb3, 0xd0, 0x30, 0x17, 0xe3, 0x77, 0x17, 0x2a,
+	0xe2, 0x8e, 0x93, 0xe5, 0x3c, 0x5a, 0x2a, 0x0e, 0x1b, 0x2b, 0x93, 0x81, 0x58, 0x7b, 0x0f, 0xaa,
+	0x32, 0x75, 0xc8, 0x44, 0x4e, 0xa1, 0x87, 0x2a, 0x13, 0x61, 0x3b, 0x50, 0x8e, 0xa2, 0x80, 0x2c,
+	0xe5, 0x50, 0x52, 0xd1, 0xd2, 0x58, 0x9e, 0x88, 0x4b, 0x76, 0x22, 0x6e, 0x6d, 0xee, 0x4e, 0xd2,
+	0xd9, 0x91, 0xbb, 0x93, 0xd1, 0xd0, 0xd8, 0x85, 0x8a, 0xb8, 0x90, 0xb9, 0xb5, 0xd3, 0xc1, 0x90,
+	0x5b, 0x7b, 0x24, 0x11, 0x5a, 0x9b, 0x27, 0x67, 0xba, 0x76, 0x7a, 0xa6, 0x6b, 0x7f, 0xcf, 0x74,
+	0xed, 0xfb, 0xb9, 0x5e, 0x3a, 0x3d, 0xd7, 0x4b, 0xbf, 0xcf, 0xf5, 0xd2, 0xee, 0x13, 0xd7, 0x0b,
+	0x0f, 0x8e, 0x3a, 0x66, 0x97, 0xf5, 0xad, 0xd4, 0xc7, 0x68, 0xea, 0x67, 0xf7, 0xc0, 0xf6, 0x7c,
+	0xeb, 0x9b, 0xfa, 0x3e, 0x0d, 0x8f, 0x07, 0x34, 0xe8, 0x54, 0xc5, 0xc7, 0xe9, 0xc6, 0xbf, 0x00,
+	0x00, 0x00, 0xff, 0xff, 0x7a, 0x6e, 0x7a, 0x3b, 0x3b, 0x0b, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -822,6 +1015,8 @@ const _ = grpc.SupportPackageIsVersion4
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://godoc.org/google.golang.org/grpc#ClientConn.NewStream.
 type QueryClient interface {
 	Params(ctx context.Context, in *QueryParamsRequest, opts ...grpc.CallOption) (*QueryParamsResponse, error)
+	Provider(ctx context.Context, in *QueryProviderRequest, opts ...grpc.CallOption) (*QueryProviderResponse, error)
+	Providers(ctx context.Context, in *QueryProvidersRequest, opts ...grpc.CallOption) (*QueryProvidersResponse, error)
 	Offering(ctx context.Context, in *QueryOfferingRequest, opts ...grpc.CallOption) (*QueryOfferingResponse, error)
 	Offerings(ctx context.Context, in *QueryOfferingsRequest, opts ...grpc.CallOption) (*QueryOfferingsResponse, error)
 	Order(ctx context.Context, in *QueryOrderRequest, opts ...grpc.CallOption) (*QueryOrderResponse, error)
@@ -842,6 +1037,24 @@ func NewQueryClient(cc grpc1.ClientConn) QueryClient {
 func (c *queryClient) Params(ctx context.Context, in *QueryParamsRequest, opts ...grpc.CallOption) (*QueryParamsResponse, error) {
 	out := new(QueryParamsResponse)
 	err := c.cc.Invoke(ctx, "/virtengine.market.v1.Query/Params", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Provider(ctx context.Context, in *QueryProviderRequest, opts ...grpc.CallOption) (*QueryProviderResponse, error) {
+	out := new(QueryProviderResponse)
+	err := c.cc.Invoke(ctx, "/virtengine.market.v1.Query/Provider", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Providers(ctx context.Context, in *QueryProvidersRequest, opts ...grpc.CallOption) (*QueryProvidersResponse, error) {
+	out := new(QueryProvidersResponse)
+	err := c.cc.Invoke(ctx, "/virtengine.market.v1.Query/Providers", in, out, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -914,6 +1127,8 @@ func (c *queryClient) Usage(ctx context.Context, in *QueryUsageRequest, opts ...
 // QueryServer is the server API for Query service.
 type QueryServer interface {
 	Params(context.Context, *QueryParamsRequest) (*QueryParamsResponse, error)
+	Provider(context.Context, *QueryProviderRequest) (*QueryProviderResponse, error)
+	Providers(context.Context, *QueryProvidersRequest) (*QueryProvidersResponse, error)
 	Offering(context.Context, *QueryOfferingRequest) (*QueryOfferingResponse, error)
 	Offerings(context.Context, *QueryOfferingsRequest) (*QueryOfferingsResponse, error)
 	Order(context.Context, *QueryOrderRequest) (*QueryOrderResponse, error)
@@ -929,6 +1144,12 @@ type UnimplementedQueryServer struct {
 
 func (*UnimplementedQueryServer) Params(ctx context.Context, req *QueryParamsRequest) (*QueryParamsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Params not implemented")
+}
+func (*UnimplementedQueryServer) Provider(ctx context.Context, req *QueryProviderRequest) (*QueryProviderResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Provider not implemented")
+}
+func (*UnimplementedQueryServer) Providers(ctx context.Context, req *QueryProvidersRequest) (*QueryProvidersResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Providers not implemented")
 }
 func (*UnimplementedQueryServer) Offering(ctx context.Context, req *QueryOfferingRequest) (*QueryOfferingResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Offering not implemented")
@@ -970,6 +1191,42 @@ func _Query_Params_Handler(srv interface{}, ctx context.Context, dec func(interf
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(QueryServer).Params(ctx, req.(*QueryParamsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Provider_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryProviderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Provider(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/virtengine.market.v1.Query/Provider",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Provider(ctx, req.(*QueryProviderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Providers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryProvidersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Providers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/virtengine.market.v1.Query/Providers",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Providers(ctx, req.(*QueryProvidersRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1110,6 +1367,14 @@ var _Query_serviceDesc = grpc.ServiceDesc{
 			Handler:    _Query_Params_Handler,
 		},
 		{
+			MethodName: "Provider",
+			Handler:    _Query_Provider_Handler,
+		},
+		{
+			MethodName: "Providers",
+			Handler:    _Query_Providers_Handler,
+		},
+		{
 			MethodName: "Offering",
 			Handler:    _Query_Offering_Handler,
 		},
@@ -1195,6 +1460,153 @@ func (m *QueryParamsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	}
 	i--
 	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryProviderRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryProviderRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryProviderRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Owner) > 0 {
+		i -= len(m.Owner)
+		copy(dAtA[i:], m.Owner)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Owner)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryProviderResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryProviderResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryProviderResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Provider.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryProvidersRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryProvidersRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryProvidersRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryProvidersResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryProvidersResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryProvidersResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Providers) > 0 {
+		for iNdEx := len(m.Providers) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Providers[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -1710,6 +2122,62 @@ func (m *QueryParamsResponse) Size() (n int) {
 	return n
 }
 
+func (m *QueryProviderRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Owner)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryProviderResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Provider.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	return n
+}
+
+func (m *QueryProvidersRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryProvidersResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Providers) > 0 {
+		for _, e := range m.Providers {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
 func (m *QueryOfferingRequest) Size() (n int) {
 	if m == nil {
 		return 0
@@ -2012,6 +2480,377 @@ func (m *QueryParamsResponse) Unmarshal(dAtA []byte) error {
 				return io.ErrUnexpectedEOF
 			}
 			if err := m.Params.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryProviderRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryProviderRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryProviderRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Owner", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Owner = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryProviderResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryProviderResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryProviderResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Provider.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryProvidersRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryProvidersRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryProvidersRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageRequest{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryProvidersResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryProvidersResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryProvidersResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Providers", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Providers = append(m.Providers, Provider{})
+			if err := m.Providers[len(m.Providers)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageResponse{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
 			iNdEx = postIndex
