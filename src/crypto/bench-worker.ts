@@ -8,8 +8,10 @@ import {
   generateKeyPair,
   type KeyPair,
   open,
+  openReadable,
   openStream,
   seal,
+  sealReadable,
   sealStream,
 } from "./index.ts";
 
@@ -69,28 +71,51 @@ async function sealOpen(f: Fixtures, data: Uint8Array, recipients: number): Prom
   return r.value.plaintext.length;
 }
 
-/** Seal then open as two chained streams, fed in 64 KiB pieces: the R2 path. */
-async function streamSealOpen(f: Fixtures, data: Uint8Array): Promise<number> {
+function pieces(data: Uint8Array, piece: number): ReadableStream<Uint8Array> {
   let o = 0;
-  const source = new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (o >= data.length) return c.close();
-      c.enqueue(data.subarray(o, o + 65536));
-      o += 65536;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(c) {
+        if (o >= data.length) return c.close();
+        c.enqueue(data.subarray(o, o + piece));
+        o += piece;
+      },
     },
+    { highWaterMark: 0 },
+  );
+}
+
+async function drain(s: ReadableStream<Uint8Array>): Promise<number> {
+  const reader = s.getReader();
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return n;
+    n += value.length;
+  }
+}
+
+/** Seal then open as two chained pull streams, fed in pieces of the given size: the R2 path. */
+async function streamSealOpen(f: Fixtures, data: Uint8Array, piece: number): Promise<number> {
+  const s = await sealReadable(pieces(data, piece), {
+    context: ctx,
+    recipients: [{ publicKey: f.keys[0]!.publicKey, keyVersion: 1 }],
   });
+  const o = await openReadable(s.stream, { key: f.keys[0]!, context: ctx });
+  if (!o.ok) throw o.error;
+  const n = await drain(o.value.plaintext);
+  if (n !== data.length) throw new Error("stream round trip lost bytes");
+  return n;
+}
+
+/** The same through the TransformStream forms (sealStream/openStream) and pipeThrough. */
+async function transformSealOpen(f: Fixtures, data: Uint8Array, piece: number): Promise<number> {
   const s = await sealStream({
     context: ctx,
     recipients: [{ publicKey: f.keys[0]!.publicKey, keyVersion: 1 }],
   });
   const d = openStream({ key: f.keys[0]!, context: ctx });
-  const reader = source.pipeThrough(s.stream).pipeThrough(d.stream).getReader();
-  let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    n += value.length;
-  }
+  const n = await drain(pieces(data, piece).pipeThrough(s.stream).pipeThrough(d.stream));
   if (n !== data.length) throw new Error("stream round trip lost bytes");
   return n;
 }
@@ -159,6 +184,16 @@ const MICRO: Record<string, (f: Fixtures) => Promise<unknown>> = {
         f.large.subarray(o, o + 65536),
       );
   },
+  // Two do-nothing TransformStreams over the 10 MiB in 64 KiB pieces: the cost of the plumbing alone.
+  pipe_10m_64k: (f) => {
+    const t = () =>
+      new TransformStream<Uint8Array, Uint8Array>({ transform: (chunk, c) => c.enqueue(chunk) });
+    return drain(
+      pieces(f.large, 64 * KIB)
+        .pipeThrough(t())
+        .pipeThrough(t()),
+    );
+  },
   seal_1k: (f) =>
     seal(f.small, { context: ctx, recipients: [{ publicKey: f.keys[0]!.publicKey, keyVersion: 1 }] }),
   hmac_import_sign: async () =>
@@ -200,7 +235,9 @@ const OPS: Record<string, (f: Fixtures) => Promise<number>> = {
   seal_open_1k_10: (f) => sealOpen(f, f.small, 10),
   raw_10m: (f) => rawAesGcm(f, f.large),
   seal_open_10m: (f) => sealOpen(f, f.large, 1),
-  stream_10m: (f) => streamSealOpen(f, f.large),
+  stream_10m: (f) => streamSealOpen(f, f.large, 64 * KIB),
+  stream_10m_1m: (f) => streamSealOpen(f, f.large, MIB),
+  transform_10m_64k: (f) => transformSealOpen(f, f.large, 64 * KIB),
 };
 
 export default {

@@ -15,7 +15,7 @@ import {
   TAG_LENGTH,
 } from "./format.ts";
 import type { EnvelopeErrorCode } from "./result.ts";
-import { ByteQueue, sealStream } from "./stream.ts";
+import { ByteQueue, sealReadable } from "./stream.ts";
 
 /** What D1 (and the chain record) keeps about a sealed blob: never any of its content. */
 export interface BlobRef {
@@ -191,12 +191,12 @@ export async function sealToBucket(
   plaintextLength: number,
   seal: SealOptions & { maxSize?: number },
 ): Promise<BlobResult<BlobRef>> {
-  const s = await sealStream(seal);
+  const s = await sealReadable(plaintext, seal);
   const h = parseHeader(s.header);
   if (!h.ok) return bad(h.error.code, h.error.message);
   const cs = h.value.chunkSize;
   const size = s.header.length + plaintextLength + (Math.floor(plaintextLength / cs) + 1) * TAG_LENGTH;
-  return putEnvelope(bucket, key, plaintext.pipeThrough(s.stream), size, {
+  return putEnvelope(bucket, key, s.stream, size, {
     context: seal.context,
     maxSize: seal.maxSize ?? Number.MAX_SAFE_INTEGER,
   });

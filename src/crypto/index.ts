@@ -17,7 +17,15 @@ export {
   type SealOptions,
   seal,
 } from "./envelope.ts";
-export { openReadable, openStream, type OpenStream, sealStream, type SealStream } from "./stream.ts";
+export {
+  openReadable,
+  openStream,
+  type OpenStream,
+  type SealReadable,
+  sealReadable,
+  sealStream,
+  type SealStream,
+} from "./stream.ts";
 export {
   BACKUP_ITERATIONS,
   backupPrivateKey,

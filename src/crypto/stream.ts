@@ -8,6 +8,7 @@ import {
   decryptChunk,
   encryptChunk,
   type OpenOptions,
+  type SealedHeader,
   type SealOptions,
   sealHeader,
   type Unlocked,
@@ -21,15 +22,9 @@ import {
   type RecipientEntry,
   TAG_LENGTH,
 } from "./format.ts";
-import { EnvelopeError, type EnvelopeErrorCode, type Result } from "./result.ts";
+import { EnvelopeError, type Result } from "./result.ts";
 
-type Failure = { ok: false; error: EnvelopeError };
-const failure = (code: EnvelopeErrorCode, message: string): Failure => ({
-  ok: false,
-  error: new EnvelopeError(code, message),
-});
-
-/** 2^32 chunks (256 TiB at 64 KiB) keeps the u64 index far from any nonce reuse. */
+/** At most 2^32 chunks per envelope: the u64 index (and so the nonce) never wraps. */
 const MAX_CHUNKS = 2 ** 32;
 
 /** A FIFO of byte arrays that hands out exact-length slices without re-copying what stays queued. */
@@ -44,8 +39,12 @@ export class ByteQueue {
     this.length += b.length;
   }
 
-  /** The first n bytes (n ≤ length), removed from the queue; a view, not a copy, when they sit in one part. */
-  take(n: number): Uint8Array {
+  /**
+   * The first n bytes (n ≤ length), removed from the queue: a view when they sit in one part, else
+   * copied into `scratch` (when given and large enough; the caller must be done with the previous
+   * result) or a new array.
+   */
+  take(n: number, scratch?: Uint8Array): Uint8Array {
     if (n > this.length) throw new RangeError("ByteQueue underflow");
     const first = this.parts[0];
     if (first && first.length - this.head >= n) {
@@ -53,7 +52,7 @@ export class ByteQueue {
       this.advance(n);
       return out;
     }
-    const out = new Uint8Array(n);
+    const out = scratch && scratch.length >= n ? scratch.subarray(0, n) : new Uint8Array(n);
     let o = 0;
     while (o < n) {
       const p = this.parts[0]!;
@@ -90,6 +89,201 @@ export class ByteQueue {
   }
 }
 
+/** The sealing state machine behind both stream forms: plaintext pieces in, whole chunks out. */
+class Sealer {
+  private readonly queue = new ByteQueue();
+  private index = 0;
+  // Chunks spread over several input pieces are assembled here, one at a time: each is encrypted
+  // (and awaited) before the next is assembled, so one buffer serves them all.
+  private scratch: Uint8Array | undefined;
+
+  constructor(readonly h: SealedHeader) {}
+
+  async push(piece: Uint8Array): Promise<Uint8Array[]> {
+    this.queue.push(piece);
+    const out: Uint8Array[] = [];
+    const cs = this.h.chunkSize;
+    while (this.queue.length >= cs) {
+      if (this.index + 1 >= MAX_CHUNKS) throw new RangeError("payload too large for one envelope");
+      this.scratch ??= new Uint8Array(cs);
+      out.push(await encryptChunk(this.h, this.index++, false, this.queue.take(cs, this.scratch)));
+    }
+    return out;
+  }
+
+  finish(): Promise<Uint8Array> {
+    return encryptChunk(this.h, this.index, true, this.queue.take(this.queue.length));
+  }
+}
+
+/** The opening state machine: envelope pieces in, authenticated plaintext chunks out; throws EnvelopeError. */
+class Opener {
+  private readonly queue = new ByteQueue();
+  private headerLength: number | undefined;
+  private state: Unlocked | undefined;
+  private index = 0;
+  private scratch: Uint8Array | undefined;
+  header: Header | undefined;
+
+  constructor(private readonly opts: OpenOptions) {}
+
+  get ready(): boolean {
+    return this.state !== undefined;
+  }
+
+  async push(piece: Uint8Array): Promise<Uint8Array[]> {
+    this.queue.push(piece);
+    if (!this.state) {
+      if (this.headerLength === undefined) {
+        if (this.queue.length < 12) return [];
+        const peeked = peekHeaderLength(this.queue.peek(12));
+        if (peeked && !peeked.ok) throw peeked.error;
+        this.headerLength = peeked?.ok ? peeked.value : undefined;
+      }
+      if (this.headerLength === undefined || this.queue.length < this.headerLength) return [];
+      const parsed = parseHeader(this.queue.take(this.headerLength));
+      if (!parsed.ok) throw parsed.error;
+      const unlocked = await unlockHeader(parsed.value, this.opts);
+      if (!unlocked.ok) throw unlocked.error;
+      this.state = unlocked.value;
+      this.header = parsed.value;
+    }
+    const u = this.state;
+    const full = u.chunkSize + TAG_LENGTH;
+    const out: Uint8Array[] = [];
+    // A full-size chunk is never the final one, so it can be opened as soon as it is complete.
+    while (this.queue.length >= full) {
+      if (this.index + 1 >= MAX_CHUNKS) throw new EnvelopeError("malformed", "too many chunks");
+      this.scratch ??= new Uint8Array(full);
+      const r = await decryptChunk(u, this.index++, false, this.queue.take(full, this.scratch));
+      if (!r.ok) throw r.error;
+      out.push(r.value);
+    }
+    return out;
+  }
+
+  async finish(): Promise<Uint8Array> {
+    if (!this.state) {
+      if (this.queue.length < 12) {
+        const s = shortInput(this.queue.peek(this.queue.length));
+        if (!s.ok) throw s.error;
+      }
+      throw new EnvelopeError("truncated", "the envelope ends inside its header");
+    }
+    if (this.queue.length < TAG_LENGTH)
+      throw new EnvelopeError("truncated", "the payload ends before its final chunk");
+    const r = await decryptChunk(this.state, this.index, true, this.queue.take(this.queue.length));
+    if (!r.ok) throw r.error;
+    return r.value;
+  }
+}
+
+/** Any failure of the source itself (network, R2) means the envelope did not arrive whole. */
+const asEnvelopeError = (e: unknown): EnvelopeError =>
+  e instanceof EnvelopeError
+    ? e
+    : new EnvelopeError("truncated", `the source failed: ${e instanceof Error ? e.message : String(e)}`);
+
+/**
+ * A ReadableStream that pulls pieces from `reader`, feeds them to `push`, and emits whatever comes
+ * out; `finish` gives the last piece at the end of input. Pull-based on purpose: in workerd a JS
+ * TransformStream stage costs about twice as much per piece as a pulled ReadableStream.
+ */
+function pump(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  push: (piece: Uint8Array) => Promise<Uint8Array[]>,
+  finish: () => Promise<Uint8Array>,
+  first: Uint8Array[] = [],
+): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        for (const p of first) c.enqueue(p);
+      },
+      async pull(c) {
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) {
+              c.enqueue(await finish());
+              c.close();
+              return;
+            }
+            const out = await push(value);
+            for (const p of out) c.enqueue(p);
+            if (out.length) return;
+          }
+        } catch (e) {
+          reader.cancel().catch(() => {});
+          throw asEnvelopeError(e);
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+export interface SealReadable {
+  /** The envelope: header first, then the chunks. */
+  stream: ReadableStream<Uint8Array>;
+  /** The header bytes (also the first thing the stream emits). */
+  header: Bytes;
+  /** Who can open it: for the D1 row / chain record. */
+  recipients: RecipientEntry[];
+}
+
+/** Seals the plaintext arriving on `source` as it is read. Throws RangeError on invalid options. */
+export async function sealReadable(
+  source: ReadableStream<Uint8Array>,
+  opts: SealOptions,
+): Promise<SealReadable> {
+  const sealer = new Sealer(await sealHeader(opts));
+  const stream = pump(
+    source.getReader(),
+    (p) => sealer.push(p),
+    () => sealer.finish(),
+    [sealer.h.header],
+  );
+  return { stream, header: sealer.h.header, recipients: sealer.h.recipients };
+}
+
+/**
+ * Opens an envelope arriving on `source`: header problems (wrong record, not a recipient, edited
+ * header) come back as values before any plaintext; problems in the payload (tampering,
+ * reordering, truncation) error the returned plaintext stream with an EnvelopeError. Each chunk is
+ * authenticated before it is emitted, but truncation shows only at the end: treat the plaintext as
+ * valid only once the stream closes without error.
+ */
+export async function openReadable(
+  source: ReadableStream<Uint8Array>,
+  opts: OpenOptions,
+): Promise<Result<{ header: Header; plaintext: ReadableStream<Uint8Array> }>> {
+  const opener = new Opener(opts);
+  const reader = source.getReader();
+  const first: Uint8Array[] = [];
+  try {
+    while (!opener.ready) {
+      const { done, value } = await reader.read();
+      if (done)
+        await opener.finish(); // throws: the input ended inside the header
+      else first.push(...(await opener.push(value)));
+    }
+  } catch (e) {
+    reader.cancel().catch(() => {});
+    return { ok: false, error: asEnvelopeError(e) };
+  }
+  const plaintext = pump(
+    reader,
+    (p) => opener.push(p),
+    () => opener.finish(),
+    first,
+  );
+  return { ok: true, value: { header: opener.header!, plaintext } };
+}
+
 export interface SealStream {
   /** Write plaintext, read the envelope (header first). */
   stream: TransformStream<Uint8Array, Uint8Array>;
@@ -99,31 +293,28 @@ export interface SealStream {
   recipients: RecipientEntry[];
 }
 
-/** A TransformStream that seals what is written to it. Throws RangeError on invalid options. */
+/**
+ * The TransformStream form of sealReadable, for pipeThrough chains. Throws RangeError on invalid
+ * options.
+ */
 export async function sealStream(opts: SealOptions): Promise<SealStream> {
-  const h = await sealHeader(opts);
-  const queue = new ByteQueue();
-  let index = 0;
+  const sealer = new Sealer(await sealHeader(opts));
   const stream = new TransformStream<Uint8Array, Uint8Array>(
     {
       start(controller) {
-        controller.enqueue(h.header);
+        controller.enqueue(sealer.h.header);
       },
       async transform(chunk, controller) {
-        queue.push(chunk);
-        while (queue.length >= h.chunkSize) {
-          if (index + 1 >= MAX_CHUNKS) throw new RangeError("payload too large for one envelope");
-          controller.enqueue(await encryptChunk(h, index++, false, queue.take(h.chunkSize)));
-        }
+        for (const p of await sealer.push(chunk)) controller.enqueue(p);
       },
       async flush(controller) {
-        controller.enqueue(await encryptChunk(h, index, true, queue.take(queue.length)));
+        controller.enqueue(await sealer.finish());
       },
     },
     undefined,
     { highWaterMark: 2 },
   );
-  return { stream, header: h.header, recipients: h.recipients };
+  return { stream, header: sealer.h.header, recipients: sealer.h.recipients };
 }
 
 export interface OpenStream {
@@ -134,64 +325,42 @@ export interface OpenStream {
 }
 
 /**
- * A TransformStream that opens an envelope as it arrives. Each chunk is authenticated before it is
- * emitted, but truncation shows only at the end: a consumer must treat plaintext as valid only when
- * the stream closes without error (e.g. write it somewhere temporary, commit on close).
+ * The TransformStream form of openReadable. The same caveat holds: plaintext is valid only once the
+ * stream closes without error.
  */
 export function openStream(opts: OpenOptions): OpenStream {
-  const queue = new ByteQueue();
-  let resolveHeader!: (r: Result<Header>) => void;
+  const opener = new Opener(opts);
+  let settle!: (r: Result<Header>) => void;
+  let settled = false;
   const header = new Promise<Result<Header>>((r) => {
-    resolveHeader = r;
+    settle = (v) => {
+      settled = true;
+      r(v);
+    };
   });
-  let state: Unlocked | undefined;
-  let headerLength: number | undefined;
-  let index = 0;
-
-  // Ends the stream with the failure; before the header is accepted, also settles `header` with it.
-  function stop(r: Failure): never {
-    if (!state) resolveHeader(r);
-    throw r.error;
-  }
-
+  const fail = (e: unknown): never => {
+    const err = asEnvelopeError(e);
+    if (!settled) settle({ ok: false, error: err });
+    throw err;
+  };
   const stream = new TransformStream<Uint8Array, Uint8Array>(
     {
       async transform(chunk, controller) {
-        queue.push(chunk);
-        if (!state) {
-          if (headerLength === undefined) {
-            if (queue.length < 12) return;
-            const peeked = peekHeaderLength(queue.peek(12));
-            if (peeked && !peeked.ok) stop(peeked);
-            headerLength = peeked?.ok ? peeked.value : undefined;
-          }
-          if (headerLength === undefined || queue.length < headerLength) return;
-          const parsed = parseHeader(queue.take(headerLength));
-          if (!parsed.ok) stop(parsed);
-          const unlocked = await unlockHeader(parsed.value, opts);
-          if (!unlocked.ok) stop(unlocked);
-          state = unlocked.value;
-          resolveHeader({ ok: true, value: parsed.value });
+        let out: Uint8Array[];
+        try {
+          out = await opener.push(chunk);
+        } catch (e) {
+          return fail(e);
         }
-        const u = state;
-        const full = u.chunkSize + TAG_LENGTH;
-        // A full-size chunk is never the final one, so it can be opened as soon as it is complete.
-        while (queue.length >= full) {
-          if (index + 1 >= MAX_CHUNKS) stop(failure("malformed", "too many chunks"));
-          const r = await decryptChunk(u, index++, false, queue.take(full));
-          if (!r.ok) stop(r);
-          controller.enqueue(r.value);
-        }
+        if (opener.ready && !settled) settle({ ok: true, value: opener.header! });
+        for (const p of out) controller.enqueue(p);
       },
       async flush(controller) {
-        if (!state) {
-          if (queue.length < 12) stop(shortInput(queue.peek(queue.length)) as Failure);
-          stop(failure("truncated", "the envelope ends inside its header"));
+        try {
+          controller.enqueue(await opener.finish());
+        } catch (e) {
+          fail(e);
         }
-        if (queue.length < TAG_LENGTH) stop(failure("truncated", "the payload ends before its final chunk"));
-        const r = await decryptChunk(state, index, true, queue.take(queue.length));
-        if (!r.ok) stop(r);
-        controller.enqueue(r.value);
       },
     },
     undefined,
@@ -201,59 +370,5 @@ export function openStream(opts: OpenOptions): OpenStream {
   );
   return { stream, header };
 }
-
-/**
- * Opens an envelope arriving on `source`: header problems come back as values; problems in the
- * payload (tampering, reordering, truncation) error the returned plaintext stream with an EnvelopeError.
- */
-export async function openReadable(
-  source: ReadableStream<Uint8Array>,
-  opts: OpenOptions,
-): Promise<Result<{ header: Header; plaintext: ReadableStream<Uint8Array> }>> {
-  const o = openStream(opts);
-  const plaintext = source.pipeThrough(o.stream);
-  // If the source ends or fails before the header is complete, `header` would never settle on its
-  // own: race it against the first read, which surfaces that error.
-  const reader = plaintext.getReader();
-  const first = reader.read().then(
-    (r) => ({ r }),
-    (e: unknown) => ({ e }),
-  );
-  const h = await Promise.race([
-    o.header,
-    first.then((f) => ("e" in f && !(f.e instanceof EnvelopeError) ? sourceFailed(f.e) : o.header)),
-  ]);
-  if (!h.ok) {
-    first.catch(() => {});
-    return h;
-  }
-  // Hand back a stream that replays the first read, then the rest.
-  let replayed = false;
-  const out = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = replayed
-        ? await reader.read().then(
-            (r) => ({ r }),
-            (e: unknown) => ({ e }),
-          )
-        : await first;
-      replayed = true;
-      if ("e" in next) return controller.error(next.e);
-      if (next.r.done) return controller.close();
-      controller.enqueue(next.r.value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
-  return { ok: true, value: { header: h.value, plaintext: out } };
-}
-
-// The source itself failed (network, R2) before the header was complete: the envelope did not arrive.
-const sourceFailed = (e: unknown): Failure =>
-  failure(
-    "truncated",
-    `the source failed before the header was read: ${e instanceof Error ? e.message : String(e)}`,
-  );
 
 export { EnvelopeError };

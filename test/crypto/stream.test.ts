@@ -9,6 +9,7 @@ import {
   openStream,
   parseHeader,
   seal,
+  sealReadable,
   sealStream,
 } from "../../src/crypto/index.ts";
 import { asRecipient, ctxA, ctxB, errorCode, pattern, readAll, streamOf } from "./helpers.ts";
@@ -51,6 +52,47 @@ describe("streaming seal/open", () => {
       assert.ok(r.ok);
       assert.deepEqual(await readAll(r.value.plaintext), pt);
     }
+  });
+
+  test("pull form: sealReadable → openReadable round-trips, and opens/is opened by the one-shot form", async () => {
+    for (const [n, piece] of [
+      [0, 10],
+      [70_000, 4096],
+      [3 * 1024 * 1024 + 7, 65536],
+    ] as const) {
+      const pt = pattern(n, 11);
+      const s = await sealReadable(streamOf(pt, piece), { context: ctxA, recipients: [asRecipient(alice!)] });
+      const env = await readAll(s.stream);
+      assert.deepEqual(env.subarray(0, s.header.length), s.header);
+      const one = await open(env, { key: alice!, context: ctxA });
+      assert.ok(one.ok);
+      assert.deepEqual(one.value.plaintext, pt);
+      const r = await openReadable(streamOf(env, piece + 3), { key: alice!, context: ctxA });
+      assert.ok(r.ok);
+      assert.deepEqual(await readAll(r.value.plaintext), pt);
+    }
+  });
+
+  test("a source that fails mid-payload errors the plaintext stream with an EnvelopeError", async () => {
+    const env = await seal(pattern(300_000), {
+      context: ctxA,
+      recipients: [asRecipient(alice!)],
+      chunkSize: 65536,
+    });
+    let o = 0;
+    const flaky = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (o > 150_000) return c.error(new Error("connection reset"));
+        c.enqueue(env.slice(o, o + 50_000));
+        o += 50_000;
+      },
+    });
+    const r = await openReadable(flaky, { key: alice!, context: ctxA });
+    assert.ok(r.ok);
+    await assert.rejects(
+      readAll(r.value.plaintext),
+      (e: unknown) => e instanceof EnvelopeError && e.code === "truncated",
+    );
   });
 
   test("a 10 MiB payload streams through with bounded buffering", async () => {
