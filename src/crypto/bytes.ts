@@ -28,7 +28,12 @@ export function u64(n: number): Bytes {
   return b;
 }
 
-export const utf8 = (s: string): Bytes => new TextEncoder().encode(s) as Bytes;
+const encoder = new TextEncoder();
+// fatal: a header with invalid UTF-8 is malformed, not silently repaired with U+FFFD.
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+export const utf8 = (s: string): Bytes => encoder.encode(s) as Bytes;
+/** Decodes UTF-8, throwing TypeError on invalid input. */
+export const fromUtf8 = (b: Uint8Array): string => strictDecoder.decode(b);
 export const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 export function unhex(s: string): Bytes {
   if (!/^([0-9a-f]{2})*$/i.test(s)) throw new Error("not hex");

@@ -1,7 +1,7 @@
 // The VEENV v1 byte layout (openapi/envelope-format.md is the normative description; keep the two in
 // step). Only encoding and decoding live here: no keys, no crypto, so the layout can be read (e.g.
 // to list recipients for D1) without being able to open anything.
-import { type Bytes, concat, Reader, sha256, u16, u32, u64, utf8 } from "./bytes.ts";
+import { type Bytes, concat, fromUtf8, Reader, sha256, u16, u32, u64, utf8 } from "./bytes.ts";
 import { fail, ok, type Result } from "./result.ts";
 
 export const MAGIC = utf8("VEENV");
@@ -140,8 +140,8 @@ export function parseHeader(bytes: Uint8Array): Result<Header> {
     if (chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE)
       return fail("malformed", `chunk size ${chunkSize} out of range`);
     const baseNonce = r.take(12);
-    const kind = new TextDecoder("utf-8", { fatal: true }).decode(r.take(r.u8()));
-    const recordId = new TextDecoder("utf-8", { fatal: true }).decode(r.take(r.u16()));
+    const kind = fromUtf8(r.take(r.u8()));
+    const recordId = fromUtf8(r.take(r.u16()));
     const hi = r.u32();
     const lo = r.u32();
     const version = hi * 2 ** 32 + lo;
