@@ -3,10 +3,12 @@
 // migrations, seeds the staff account and demo data, starts the chain localnet when it is built,
 // and prints the logins. Ctrl-C stops everything.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../src/db/schema/index.ts";
+import "../src/plugins/builtin.ts";
+import { checkPluginConfig } from "../src/plugins/registry.ts";
 import { ensureStaff, staffCredentials } from "../src/seed/staff.ts";
 import type { Db } from "../src/app-env.ts";
 import { seedDemo } from "./lib/demo-seed.ts";
@@ -17,6 +19,14 @@ const mode = process.env.VE_MODE ?? "local";
 const creds = staffCredentials({ ...process.env, VE_MODE: mode });
 if ("error" in creds) {
   console.error(`refusing to start: ${creds.error}`);
+  process.exit(2);
+}
+
+// Provider plugins: VE_PLUGINS (JSON) or the file VE_PLUGINS_FILE names; see src/plugins/config.ts.
+const pluginConfig = process.env.VE_PLUGINS ?? (process.env.VE_PLUGINS_FILE ? readFileSync(process.env.VE_PLUGINS_FILE, "utf8") : undefined);
+const pluginProblems = checkPluginConfig(pluginConfig);
+if (pluginProblems.length) {
+  console.error(`refusing to start: the plugin configuration is wrong:\n  ${pluginProblems.join("\n  ")}`);
   process.exit(2);
 }
 
@@ -35,7 +45,7 @@ if (process.env.VE_CHAIN !== "off" && existsSync(chainScript)) {
 const host = await startWorkerHost({
   port,
   persistDir: process.env.VE_STATE_DIR ?? path.join(ROOT, ".wrangler", "state", "v3"),
-  vars: { VE_MODE: mode },
+  vars: { VE_MODE: mode, ...(pluginConfig ? { VE_PLUGINS: pluginConfig } : {}) },
   https: process.env.VE_HTTPS === "1",
 });
 const db = drizzle(host.db as never, { schema }) as unknown as Db;

@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { dbFor } from "./db/client.ts";
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env.ts";
@@ -9,17 +9,6 @@ import { ApiError } from "./http/errors.ts";
 import { mountRoutes } from "./routes/index.ts";
 
 export type { AppEnv };
-
-// Building a drizzle instance walks the whole schema; do it once per D1 binding, not per request.
-const instances = new WeakMap<object, AppEnv["Variables"]["db"]>();
-function dbFor(binding: AppEnv["Bindings"]["DB"]): AppEnv["Variables"]["db"] {
-  let db = instances.get(binding);
-  if (!db) {
-    db = drizzle(binding, { schema });
-    instances.set(binding, db);
-  }
-  return db;
-}
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

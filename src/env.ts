@@ -15,4 +15,8 @@ export interface Bindings {
   VE_EXECUTOR_KEY?: string;
   /** JSON plugin configuration, see src/plugins/config.ts. */
   VE_PLUGINS?: string;
+  /** Seconds an executing plugin order may go untouched before the cron sends it again (default 300). */
+  VE_STUCK_ORDER_SECONDS?: string;
+  /** Transient plugin failures tolerated before an order errs (default 6, with exponential backoff). */
+  VE_PLUGIN_MAX_ATTEMPTS?: string;
 }

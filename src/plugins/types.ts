@@ -34,6 +34,8 @@ export interface ComponentSpec {
 export interface ResourceRef {
   /** Marketplace resource uuid (32 hex). */
   uuid: string;
+  /** The offering's Waldur type (e.g. "OpenStack.Volume"), for plugins serving several. */
+  offeringType?: string;
   name: string;
   slug: string;
   projectUuid: string;
@@ -110,6 +112,16 @@ export interface ProviderPlugin<Settings = unknown> {
   terminate(ctx: PluginContext, settings: Settings, order: OrderRequest): Promise<PluginResult<void>>;
   pause?(ctx: PluginContext, settings: Settings, resource: ResourceRef, paused: boolean): Promise<PluginResult<void>>;
   poll(ctx: PluginContext, settings: Settings, resource: ResourceRef): Promise<PluginResult<PollResult>>;
+  /**
+   * After usage collection: a plugin whose backend cannot hold the limits itself acts on usage
+   * that reached them (blocks the allocation) and returns the metadata to store.
+   */
+  enforceLimits?(
+    ctx: PluginContext,
+    settings: Settings,
+    resource: ResourceRef,
+    usage: UsageReport,
+  ): Promise<PluginResult<Record<string, unknown> | null>>;
   /** Usage for the billing month starting at periodStart (UTC). */
   collectUsage(
     ctx: PluginContext,

@@ -19,13 +19,14 @@ import {
   users,
 } from "../db/schema/index.ts";
 import { ApiError, fieldError, fieldErrors, nonFieldError, notFound, permissionDenied } from "../http/errors.ts";
-import { compareDecimal, decimalPlaces, formatDecimal } from "../http/decimal.ts";
+import { compareDecimal, decimalPlaces, } from "../http/decimal.ts";
 import { newUuid, nowIso, parseUuid, pathUuid } from "../http/ids.ts";
 import { ordering, pageOf, paginated, qOne, qUuids, sparse } from "../http/list.ts";
 import { linksFor } from "../http/links.ts";
 import { body, bool, isoDateTime, optStr, requiredStr, str, v } from "../http/validate.ts";
 import { loadRelated, type Resource } from "../marketplace/orders/context.ts";
 import { consumerResourceVisible, findResource, providerResourceVisible } from "../marketplace/orders/queries.ts";
+import { monthStart, recordUsages } from "../marketplace/usage/record.ts";
 import { serializeUsage, serializeUserUsage } from "../marketplace/usage/serialize.ts";
 
 const amount = () =>
@@ -47,7 +48,6 @@ const setUsageSchema = v.object({
   date: v.optional(v.nullable(isoDateTime()), null),
 });
 
-const monthStart = (d: Date) => `${d.toISOString().slice(0, 7)}-01`;
 
 /** Resources whose usage the caller may read: consumers of the project and the provider. */
 function visibleResourceIds(c: Context<AppEnv>, me: User) {
@@ -173,39 +173,7 @@ export function mountUsages(app: Hono<AppEnv>) {
       }
     }
     if (Object.keys(tooMuch).length) throw fieldErrors({ usages: tooMuch });
-    const now = nowIso();
-    const pp = await db.select().from(resourcePlanPeriods).where(and(eq(resourcePlanPeriods.resourceId, res.id))).all();
-    const openPeriod = pp.find((x) => x.end === null);
-    await db.batch(
-      b.usages.map((u) => {
-        const comp = comps.find((x) => x.type === u.type)!;
-        return db
-          .insert(componentUsages)
-          .values({
-            uuid: newUuid(),
-            resourceId: res.id,
-            componentId: comp.id,
-            planPeriodId: openPeriod?.id ?? null,
-            billingPeriod: period,
-            usage: u.amount,
-            date: when.toISOString(),
-            description: u.description,
-            recurring: u.recurring,
-            modifiedById: me.id,
-            created: now,
-            modified: now,
-          })
-          .onConflictDoUpdate({
-            target: [componentUsages.resourceId, componentUsages.componentId, componentUsages.billingPeriod],
-            set: { usage: u.amount, date: when.toISOString(), description: u.description, recurring: u.recurring, modifiedById: me.id, modified: now },
-          });
-      }) as [never, ...never[]],
-    );
-    if (period === current) {
-      const cu = { ...res.currentUsages };
-      for (const u of b.usages) cu[u.type] = formatDecimal(u.amount, 2);
-      await db.update(resources).set({ currentUsages: cu, modified: now }).where(eq(resources.id, res.id));
-    }
+    await recordUsages(db, res, comps, b.usages, when, me.id);
     return c.body(null, 201);
   });
 

@@ -25,7 +25,7 @@ async function guard<T>(fn: () => Promise<T>): Promise<PluginResult<T>> {
 }
 
 const kindOf = (s: OpenStackSettings, r: ResourceRef, attrs: Record<string, unknown> = r.attributes): OfferingType =>
-  resolveKind({ ...r.attributes, ...attrs }, r.backendMetadata, s.offering_type);
+  resolveKind({ ...r.attributes, ...attrs, ...(r.offeringType ? { offering_type: r.offeringType } : {}) }, r.backendMetadata, s.offering_type);
 const orderKind = (s: OpenStackSettings, o: OrderRequest) => kindOf(s, o.resource, o.attributes);
 const client = (ctx: PluginContext, s: OpenStackSettings) => new OsClient(ctx, s);
 

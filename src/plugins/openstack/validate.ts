@@ -28,7 +28,7 @@ export function validateOrder(order: OrderRequest): Problem[] {
   checkComponents(order, problems);
   if (order.type !== "Create") return problems;
   const a = order.attributes;
-  const kind = resolveKind(a, order.resource.backendMetadata, undefined);
+  const kind = resolveKind({ ...a, ...(order.resource.offeringType ? { offering_type: order.resource.offeringType } : {}) }, order.resource.backendMetadata, undefined);
   if (kind === "OpenStack.Instance") {
     if (!str(a, "flavor")) problems.push({ field: "attributes.flavor", message: "a flavor (id, name or URL) is required" });
     if (!str(a, "image")) problems.push({ field: "attributes.image", message: "an image (id, name or URL) is required" });

@@ -1,0 +1,36 @@
+// Worker handlers for the order queue and the cron trigger.
+import type { MessageBatch } from "@cloudflare/workers-types";
+import { dbFor } from "../../db/client.ts";
+import type { Bindings } from "../../env.ts";
+import type { OrderJob } from "../jobs.ts";
+import { executeOrder } from "./consumer.ts";
+import { collectUsages, sweepStuckOrders } from "./scheduled.ts";
+
+export async function handleOrderBatch(batch: MessageBatch<OrderJob>, env: Bindings): Promise<void> {
+  const db = dbFor(env.DB);
+  for (const msg of batch.messages) {
+    try {
+      const out = await executeOrder(db, env, msg.body.orderUuid, msg.attempts);
+      if (out.kind === "retry") {
+        console.log(`order ${msg.body.orderUuid}: transient failure, retry in ${out.delaySeconds}s: ${out.message}`);
+        msg.retry({ delaySeconds: out.delaySeconds });
+      } else {
+        if (out.kind === "poll") await env.ORDER_QUEUE.send(msg.body, { delaySeconds: out.delaySeconds });
+        if (out.kind === "erred") console.log(`order ${msg.body.orderUuid}: erred: ${out.message}`);
+        msg.ack();
+      }
+    } catch (e) {
+      // A bug or a D1 failure: let the queue redeliver rather than lose the order.
+      console.error(`order ${msg.body.orderUuid}: ${(e as Error).message}`);
+      msg.retry({ delaySeconds: 10 });
+    }
+  }
+}
+
+export async function runScheduled(env: Bindings): Promise<void> {
+  const db = dbFor(env.DB);
+  const requeued = await sweepStuckOrders(db, env);
+  const usage = await collectUsages(db, env);
+  console.log(`cron: requeued=${requeued} usage_collected=${usage.collected} usage_failed=${usage.failed.length}`);
+  for (const f of usage.failed) console.log(`cron: usage for resource ${f.resource}: ${f.message}`);
+}

@@ -1,0 +1,7 @@
+// The plugins built into the Worker. Which offerings they serve is configuration (VE_PLUGINS).
+import { kubernetesPlugin } from "./kubernetes/index.ts";
+import { openstackPlugin } from "./openstack/index.ts";
+import { registerPlugin } from "./registry.ts";
+import { slurmPlugin } from "./slurm/index.ts";
+
+for (const p of [slurmPlugin, openstackPlugin, kubernetesPlugin]) registerPlugin(p);

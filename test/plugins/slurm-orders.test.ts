@@ -1,0 +1,255 @@
+// The whole path for a SLURM allocation through the real API, the real queue (Miniflare) and a
+// real SLURM with slurmdbd: order → account with the team → usage from accounting → limits
+// enforced → termination; a refused backend, a backend that is down, and a consumer killed
+// mid-provision.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
+import { Api, type Json } from "../helpers/api.ts";
+import { createOffering, createProvider } from "../helpers/catalog.ts";
+import { userApi } from "../helpers/api.ts";
+import { useSlurm } from "../helpers/slurm.ts";
+
+const slurm = useSlurm();
+// Marketplace.Slurm orders stop at pending-provider (Waldur never skips provider review for it);
+// the provider approves and the order goes to the queue.
+const TYPE = "Marketplace.Slurm";
+const COMPONENTS = [
+  { type: "cpu", name: "CPU", measured_unit: "hours", billing_type: "limit", limit_period: "total", max_value: 100000 },
+  { type: "ram", name: "RAM", measured_unit: "GB-hours", billing_type: "limit", limit_period: "total", max_value: 100000 },
+];
+
+const pluginConfig = (url: string) =>
+  JSON.stringify({
+    plugins: [
+      {
+        plugin: "slurm",
+        offering_types: [TYPE],
+        settings: {
+          slurmrestd_url: url,
+          user_name: "root",
+          token: { $secret: "slurm_jwt" },
+          cluster_name: "testcluster",
+          // Minutes, not hours, so a few seconds of a test job show up at 2 decimals.
+          components: { cpu: { tres: "cpu", unit_factor: 1 }, ram: { tres: "mem", unit_factor: 1024 } },
+        },
+      },
+    ],
+  });
+
+let host: WorkerHost;
+const persistDir = mkdtempSync(path.join(os.tmpdir(), "ve-slurm-orders-"));
+const startHost = (url: string, extra: Record<string, string> = {}) =>
+  startWorkerHost({ persistDir, vars: { VE_PLUGINS: pluginConfig(url), VE_PLUGIN_MAX_ATTEMPTS: "2", ...extra } });
+
+before(async () => {
+  host = await startHost(slurm.env.SLURMRESTD_URL);
+});
+after(async () => {
+  await host?.dispose();
+  rmSync(persistDir, { recursive: true, force: true });
+});
+
+interface Fixture {
+  provider: Api;
+  customer: Api & { username: string };
+  offering: Json;
+  project: Json;
+  plan: Json;
+}
+
+async function fixture(secret = slurm.env.SLURM_JWT): Promise<Fixture> {
+  const f = await createProvider(host);
+  const offering = await createOffering(f, {
+    type: TYPE,
+    components: COMPONENTS,
+    plans: [{ name: "HPC", unit: "month", prices: { cpu: "0.10", ram: "0.01" } }],
+    plugin_options: { service_provider_can_create_offering_user: true, username_generation_policy: "waldur_username" },
+    secret_options: { slurm_jwt: secret },
+  });
+  const customer = await userApi(host);
+  const org = await customer.expect(201, customer.post("/api/customers/", { name: `Org ${customer.username}` }));
+  const project = await customer.expect(201, customer.post("/api/projects/", { name: "HPC project", customer: org.url }));
+  // The SLURM account's users are the project's team (organization owners are not, as in Waldur).
+  await customer.expect(201, customer.post(`/api/projects/${project.uuid}/add_user/`, { user: customer.uuid, role: "PROJECT.MANAGER" }));
+  const plans = await customer.expect(200, customer.get(`/api/marketplace-public-offerings/${offering.uuid}/plans/`));
+  providerApi = f.provider;
+  return { provider: f.provider, customer, offering, project, plan: plans[0] };
+}
+
+async function order(f: Fixture, limits: Record<string, number>): Promise<Json> {
+  return f.customer.expect(
+    201,
+    f.customer.post("/api/marketplace-orders/", {
+      offering: `${host.url}/api/marketplace-public-offerings/${f.offering.uuid}/`,
+      project: f.project.url,
+      plan: f.plan.url,
+      attributes: { name: "sim-allocation" },
+      limits,
+    }),
+  );
+}
+
+let providerApi: Api | undefined;
+
+async function waitOrder(api: Api, uuid: string, states: string[], ms = 60_000): Promise<Json> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const o = await api.expect(200, api.get(`/api/marketplace-orders/${uuid}/`));
+    if (o.state === "pending-provider" && providerApi) {
+      await providerApi.expect(200, providerApi.post(`/api/marketplace-orders/${uuid}/approve_by_provider/`, {}));
+      continue;
+    }
+    if (states.includes(o.state)) return o;
+    if (Date.now() > until) assert.fail(`order ${uuid} stayed ${o.state} (wanted ${states.join("|")}): ${o.error_message}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const cron = async (h = host) => (await h.mf.getWorker()).scheduled({ cron: "*/5 * * * *" });
+const accounts = () => slurm.run("sacctmgr", ["-n", "-p", "show", "account", "format=account,descr"]).split("\n").filter(Boolean);
+const assocUsers = (acct: string) =>
+  slurm
+    .run("sacctmgr", ["-n", "-p", "show", "assoc", `where`, `account=${acct}`, "format=user"])
+    .split("\n")
+    .map((l) => l.replace(/\|$/, ""))
+    .filter(Boolean)
+    .sort();
+
+test("order to OK: one account per resource, the project team as its users; update, usage, limits, terminate", async () => {
+  const f = await fixture();
+  const created = await order(f, { cpu: 100, ram: 50 });
+  const done = await waitOrder(f.customer, created.uuid, ["done", "erred"]);
+  assert.equal(done.state, "done", done.error_message);
+  const res = await f.customer.expect(200, f.customer.get(`/api/marketplace-resources/${created.marketplace_resource_uuid}/`));
+  assert.equal(res.state, "OK");
+  const acct: string = res.backend_id;
+  assert.match(acct, /^ve_sim_allocation[a-z0-9_]*_[0-9a-f]{8}$/);
+  assert.ok(acct.endsWith(res.uuid.slice(0, 8)), "the account name carries the resource uuid");
+  assert.equal(accounts().filter((a) => a.startsWith(`${acct}|`)).length, 1);
+  assert.deepEqual(assocUsers(acct), [f.customer.username]);
+
+  // Update: new limits reach the resource and the plugin's metadata (in TRES-minutes).
+  const upd = await f.customer.expect(200, f.customer.post(`/api/marketplace-resources/${res.uuid}/update_limits/`, { limits: { cpu: 200, ram: 50 } }));
+  const updDone = await waitOrder(f.customer, upd.order_uuid, ["done", "erred"]);
+  assert.equal(updDone.state, "done", updDone.error_message);
+  const prov = await f.provider.expect(200, f.provider.get(`/api/marketplace-provider-resources/${res.uuid}/`));
+  assert.equal(prov.limits.cpu, 200);
+  assert.equal(prov.backend_metadata.tres_minutes_limits.cpu, 200);
+  assert.equal(prov.backend_metadata.tres_minutes_limits.mem, 51200);
+
+  // Usage from slurmdbd: a job charged to the account, collected by the cron.
+  slurm.run("sacctmgr", ["-i", "add", "user", "root", `account=${acct}`]);
+  const jobId = slurm.run("sbatch", ["--parsable", "-A", acct, "-n", "1", "-o", "/dev/null", "--wrap", "sleep 3"]).trim();
+  for (let i = 0; i < 120; i++) {
+    const st = slurm.run("sacct", ["-n", "-X", "-P", "-j", jobId, "-o", "state"]).trim();
+    if (st === "COMPLETED") break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await cron();
+  const usages = await f.provider.expect(200, f.provider.get(`/api/marketplace-component-usages/?resource_uuid=${res.uuid}`));
+  const cpu = usages.find((u: Json) => u.type === "cpu");
+  assert.ok(cpu, "a cpu usage row was recorded");
+  assert.ok(Number(cpu.usage) > 0 && Number(cpu.usage) < 1, `CPU-minutes for a 3 s job: ${cpu.usage}`);
+
+  // Limits reached (0 CPU-hours allowed): the next collection blocks the account's users.
+  const tight = await f.customer.expect(200, f.customer.post(`/api/marketplace-resources/${res.uuid}/update_limits/`, { limits: { cpu: 0, ram: 50 } }));
+  assert.equal((await waitOrder(f.customer, tight.order_uuid, ["done", "erred"])).state, "done");
+  await cron();
+  const blocked = await f.provider.expect(200, f.provider.get(`/api/marketplace-provider-resources/${res.uuid}/`));
+  assert.equal(blocked.backend_metadata.blocked, true);
+  assert.deepEqual(blocked.backend_metadata.blocked_components, ["cpu"]);
+  assert.ok(!assocUsers(acct).includes(f.customer.username), "the team member can no longer charge the account");
+
+  // Terminate: the account is removed from SLURM.
+  const term = await f.customer.expect(200, f.customer.post(`/api/marketplace-resources/${res.uuid}/terminate/`, {}));
+  assert.equal((await waitOrder(f.customer, term.order_uuid, ["done", "erred"])).state, "done");
+  assert.equal(accounts().filter((a) => a.startsWith(`${acct}|`)).length, 0);
+  const gone = await f.customer.expect(200, f.customer.get(`/api/marketplace-resources/${res.uuid}/`));
+  assert.equal(gone.state, "Terminated");
+});
+
+test("a backend refusing the credentials errs the order with its message; the resource is Erred", async () => {
+  const f = await fixture("not-a-valid-jwt");
+  const created = await order(f, { cpu: 10, ram: 10 });
+  const erred = await waitOrder(f.customer, created.uuid, ["done", "erred"]);
+  assert.equal(erred.state, "erred");
+  assert.match(erred.error_message, /slurmrestd/);
+  const res = await f.customer.expect(200, f.customer.get(`/api/marketplace-resources/${created.marketplace_resource_uuid}/`));
+  assert.equal(res.state, "Erred");
+  assert.equal(res.error_message, erred.error_message);
+});
+
+/** A loopback proxy to slurmrestd that can hold responses back, to stop a consumer mid-provision. */
+function holdingProxy(target: string) {
+  let holding = false;
+  let sawAccountCreate = false;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", async () => {
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith("x-slurm-") || k === "content-type")) as Record<string, string>;
+      const r = await fetch(target + req.url, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined }).catch(() => null);
+      const body = r ? Buffer.from(await r.arrayBuffer()) : Buffer.from("");
+      if (req.method === "POST" && req.url?.endsWith("/accounts")) sawAccountCreate = true;
+      if (holding && sawAccountCreate) return; // the backend did the work; the caller never hears back
+      res.writeHead(r?.status ?? 502, { "content-type": "application/json" });
+      res.end(body);
+    });
+  });
+  return {
+    server,
+    hold: () => {
+      holding = true;
+    },
+    get sawAccountCreate() {
+      return sawAccountCreate;
+    },
+    listen: () => new Promise<string>((ok) => server.listen(0, "127.0.0.1", () => ok(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
+  };
+}
+
+test("backend down: the queue retries, then the order errs as unreachable", async () => {
+  await host.dispose();
+  host = await startHost("http://127.0.0.1:9"); // discard port: connection refused
+  const f = await fixture();
+  const created = await order(f, { cpu: 10, ram: 10 });
+  const erred = await waitOrder(f.customer, created.uuid, ["done", "erred"], 90_000);
+  assert.equal(erred.state, "erred");
+  assert.match(erred.error_message, /unreachable/);
+});
+
+test("a consumer killed after the backend acted but before D1 heard: the re-run neither loses nor duplicates", async () => {
+  await host.dispose();
+  const proxy = holdingProxy(slurm.env.SLURMRESTD_URL);
+  const url = await proxy.listen();
+  proxy.hold();
+  host = await startHost(url, { VE_STUCK_ORDER_SECONDS: "0" });
+  const f = await fixture();
+  const created = await order(f, { cpu: 10, ram: 10 });
+  await f.provider.expect(200, f.provider.post(`/api/marketplace-orders/${created.uuid}/approve_by_provider/`, {}));
+  for (let i = 0; i < 200 && !proxy.sawAccountCreate; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(proxy.sawAccountCreate, "the consumer reached the backend");
+  await new Promise((r) => setTimeout(r, 500));
+  await host.dispose(); // the consumer dies mid-provision
+  proxy.server.closeAllConnections();
+  proxy.server.close();
+
+  host = await startHost(slurm.env.SLURMRESTD_URL, { VE_STUCK_ORDER_SECONDS: "0" });
+  const customer = new Api(host, f.customer.token);
+  providerApi = new Api(host, f.provider.token);
+  const before = await customer.expect(200, customer.get(`/api/marketplace-orders/${created.uuid}/`));
+  assert.equal(before.state, "executing", "the order survived the restart unfinished");
+  await cron(); // the sweep re-queues it
+  const done = await waitOrder(customer, created.uuid, ["done", "erred"]);
+  assert.equal(done.state, "done", done.error_message);
+  const res = await customer.expect(200, customer.get(`/api/marketplace-resources/${created.marketplace_resource_uuid}/`));
+  const mine = accounts().filter((a) => a.includes(created.marketplace_resource_uuid));
+  assert.equal(mine.length, 1, `exactly one account for the resource: ${mine.join(", ")}`);
+  assert.ok(mine[0]!.startsWith(`${res.backend_id}|`));
+});
