@@ -54,6 +54,15 @@ describe("envelope seal/open", () => {
     }
   });
 
+  test("a small-order recipient key (all-zero shared secret) is refused at seal time", async () => {
+    await assert.rejects(
+      seal(secret, { context: ctxA, recipients: [{ publicKey: new Uint8Array(32), keyVersion: 1 }] }),
+    );
+    const one = new Uint8Array(32);
+    one[0] = 1;
+    await assert.rejects(seal(secret, { context: ctxA, recipients: [{ publicKey: one, keyVersion: 1 }] }));
+  });
+
   test("same key twice as a recipient is refused at seal time", async () => {
     await assert.rejects(
       seal(secret, { context: ctxA, recipients: [asRecipient(alice!), asRecipient(alice!, 2)] }),
