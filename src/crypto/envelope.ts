@@ -178,7 +178,11 @@ export async function decryptChunk(
 export const chunkCount = (plaintextLength: number, chunkSize: number) =>
   Math.floor(plaintextLength / chunkSize) + 1;
 
-/** Seals a payload held in memory. Throws RangeError on invalid arguments (a programming error). */
+/**
+ * Seals a payload held in memory. Throws on invalid arguments, which are programming or directory
+ * errors rather than data: RangeError for a bad context, size or recipient list, and an Error for a
+ * recipient key that is not a usable X25519 public key (small order).
+ */
 export async function seal(plaintext: Uint8Array, opts: SealOptions): Promise<Bytes> {
   const h = await sealHeader(opts);
   const cs = h.chunkSize;
