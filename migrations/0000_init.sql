@@ -501,3 +501,30 @@ CREATE TABLE `wallet_nonces` (
 	`expires_at` text NOT NULL,
 	`used_at` text
 );
+--> statement-breakpoint
+CREATE TABLE `slurm_jobs` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`resource_id` integer NOT NULL,
+	`user_id` integer,
+	`name` text NOT NULL,
+	`description` text DEFAULT '' NOT NULL,
+	`workload` text NOT NULL,
+	`script_sha256` text NOT NULL,
+	`script_bytes` integer NOT NULL,
+	`parts` integer DEFAULT 1 NOT NULL,
+	`state` text DEFAULT 'Creating' NOT NULL,
+	`runtime_state` text DEFAULT '' NOT NULL,
+	`backend_id` text DEFAULT '' NOT NULL,
+	`error_message` text DEFAULT '' NOT NULL,
+	`output_token_hash` text NOT NULL,
+	`output_prefix` text NOT NULL,
+	`parts_reported` integer DEFAULT 0 NOT NULL,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`resource_id`) REFERENCES `resources`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `slurm_jobs_uuid_unique` ON `slurm_jobs` (`uuid`);--> statement-breakpoint
+CREATE INDEX `slurm_jobs_resource` ON `slurm_jobs` (`resource_id`);

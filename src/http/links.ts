@@ -21,7 +21,8 @@ export type LinkKind =
   | "marketplace-component-usages"
   | "marketplace-site-agent-identities"
   | "marketplace-site-agent-services"
-  | "marketplace-site-agent-processors";
+  | "marketplace-site-agent-processors"
+  | "slurm-jobs";
 
 /** Absolute origin of the request, honouring a TLS-terminating proxy's X-Forwarded-Proto. */
 export function origin(c: Context): string {

@@ -13,6 +13,7 @@ import { mountUsages } from "./usages.ts";
 import { mountPlans } from "./plans.ts";
 import { mountServiceProviders } from "./service-providers.ts";
 import { mountSiteAgent } from "./site-agent.ts";
+import { mountSlurmJobs } from "./slurm-jobs.ts";
 import { mountUsers } from "./users.ts";
 import { mountWalletAuth } from "./wallet-auth.ts";
 
@@ -34,4 +35,5 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountResources(app);
   mountUsages(app);
   mountOfferingUsers(app);
+  mountSlurmJobs(app);
 }

@@ -132,7 +132,7 @@ test("order to OK: one account per resource, the project team as its users; upda
   assert.match(acct, /^ve_sim_allocation[a-z0-9_]*_[0-9a-f]{8}$/);
   assert.ok(acct.endsWith(res.uuid.slice(0, 8)), "the account name carries the resource uuid");
   assert.equal(accounts().filter((a) => a.startsWith(`${acct}|`)).length, 1);
-  assert.deepEqual(assocUsers(acct), [f.customer.username]);
+  assert.deepEqual(assocUsers(acct), [f.customer.username, "root"].sort(), "the team and the job-submitting service user");
 
   // Update: new limits reach the resource and the plugin's metadata (in TRES-minutes).
   const upd = await f.customer.expect(200, f.customer.post(`/api/marketplace-resources/${res.uuid}/update_limits/`, { limits: { cpu: 200, ram: 50 } }));
@@ -144,7 +144,6 @@ test("order to OK: one account per resource, the project team as its users; upda
   assert.equal(prov.backend_metadata.tres_minutes_limits.mem, 51200);
 
   // Usage from slurmdbd: a job charged to the account, collected by the cron.
-  slurm.run("sacctmgr", ["-i", "add", "user", "root", `account=${acct}`]);
   const jobId = slurm.run("sbatch", ["--parsable", "-A", acct, "-n", "1", "-o", "/dev/null", "--wrap", "sleep 3"]).trim();
   for (let i = 0; i < 120; i++) {
     const st = slurm.run("sacct", ["-n", "-X", "-P", "-j", jobId, "-o", "state"]).trim();
@@ -252,4 +251,113 @@ test("a consumer killed after the backend acted but before D1 heard: the re-run 
   const mine = accounts().filter((a) => a.includes(created.marketplace_resource_uuid));
   assert.equal(mine.length, 1, `exactly one account for the resource: ${mine.join(", ")}`);
   assert.ok(mine[0]!.startsWith(`${res.backend_id}|`));
+});
+
+async function allocation(f: Fixture): Promise<Json> {
+  const created = await order(f, { cpu: 1000, ram: 1000 });
+  const done = await waitOrder(f.customer, created.uuid, ["done", "erred"]);
+  assert.equal(done.state, "done", done.error_message);
+  return f.customer.expect(200, f.customer.get(`/api/marketplace-resources/${created.marketplace_resource_uuid}/`));
+}
+
+async function waitJob(api: Api, uuid: string, parts: number): Promise<Json> {
+  for (let i = 0; i < 240; i++) {
+    await api.expect(202, api.post(`/api/slurm-jobs/${uuid}/pull/`, {}));
+    const j = await api.expect(200, api.get(`/api/slurm-jobs/${uuid}/`));
+    if (["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"].includes(j.runtime_state) && j.report.length === parts) return j;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.fail(`job ${uuid} did not finish with ${parts} output parts`);
+}
+
+test("HPC jobs: library workloads and a custom script run on the allocation; state and output come back", async () => {
+  await host.dispose();
+  host = await startHost(slurm.env.SLURMRESTD_URL);
+  const f = await fixture();
+  const res = await allocation(f);
+  const api = f.customer;
+  const submit = (b: Json) => api.post("/api/slurm-jobs/", { resource: res.url, ...b });
+
+  const batch = await api.expect(201, submit({ name: "primes", workload: "batch", parameters: { n: 25 } }));
+  assert.equal(batch.state, "OK", batch.error_message);
+  assert.match(batch.backend_id, /^\d+$/);
+  const mpi = await api.expect(201, submit({ name: "ranks", workload: "mpi", parameters: { tasks: 2 } }));
+  const arr = await api.expect(201, submit({ name: "squares", workload: "array", parameters: { array_size: 3 } }));
+  const custom = await api.expect(201, submit({ name: "mine", file: 'echo "hello from $SLURM_JOB_ACCOUNT"; exit 3' }));
+
+  const b = await waitJob(api, batch.uuid, 1);
+  assert.equal(b.runtime_state, "COMPLETED");
+  assert.deepEqual(b.report, [{ part: 0, exit_code: 0, output: "prime #25 is 97\n" }]);
+  const m = await waitJob(api, mpi.uuid, 1);
+  assert.equal(m.report[0].output, `rank 0 of 2 on ${os.hostname()}\nrank 1 of 2 on ${os.hostname()}\n`);
+  const a = await waitJob(api, arr.uuid, 3);
+  assert.deepEqual(
+    a.report.map((p: Json) => p.output),
+    ["array task 0 of 3: square is 0\n", "array task 1 of 3: square is 1\n", "array task 2 of 3: square is 4\n"],
+  );
+  const cst = await waitJob(api, custom.uuid, 1);
+  assert.equal(cst.runtime_state, "FAILED");
+  assert.deepEqual(cst.report, [{ part: 0, exit_code: 3, output: `hello from ${res.backend_id}\n` }]);
+  assert.equal(cst.script_sha256.length, 64);
+
+  // Listed for the project's members; unknown to others.
+  const list = await api.expect(200, api.get("/api/slurm-jobs/"));
+  assert.deepEqual(new Set(list.map((j: Json) => j.uuid)), new Set([batch.uuid, mpi.uuid, arr.uuid, custom.uuid]));
+  assert.equal(list[0].report, null, "lists do not carry the output");
+  const stranger = await userApi(host);
+  await stranger.expect(404, stranger.get(`/api/slurm-jobs/${batch.uuid}/`));
+  assert.deepEqual(await stranger.expect(200, stranger.get("/api/slurm-jobs/")), []);
+  await stranger.expect(404, stranger.post("/api/slurm-jobs/", { resource: res.url, name: "x", workload: "batch" }));
+
+  // Output is stored sealed: nothing readable in R2.
+  const objects = await host.blobs.list({ prefix: `slurm-jobs/${batch.uuid}/` });
+  assert.equal(objects.objects.length, 1);
+  const raw = await (await host.blobs.get(objects.objects[0]!.key))!.text();
+  assert.ok(!raw.includes("prime"), "R2 holds ciphertext only");
+
+  // Delete cancels and forgets the job.
+  const sleeper = await api.expect(201, submit({ name: "sleeper", file: "sleep 120" }));
+  await api.expect(204, api.delete(`/api/slurm-jobs/${sleeper.uuid}/`));
+  await api.expect(404, api.get(`/api/slurm-jobs/${sleeper.uuid}/`));
+  for (let i = 0; i < 40; i++) {
+    const st = slurm.run("sacct", ["-n", "-X", "-P", "-j", sleeper.backend_id, "-o", "state"]).trim();
+    if (st.startsWith("CANCELLED")) break;
+    assert.ok(i < 39, `job ${sleeper.backend_id} was cancelled (${st})`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+});
+
+test("HPC jobs: bad input is refused with the field named; output needs the job's own token", async () => {
+  const f = await fixture();
+  const res = await allocation(f);
+  const api = f.customer;
+  const bad = async (b: Json, field: string) => {
+    const r = await api.post("/api/slurm-jobs/", b);
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.ok(field in r.body, `${field} named in ${JSON.stringify(r.body)}`);
+  };
+  await bad({ name: "x", resource: res.url }, "workload");
+  await bad({ name: "x", resource: res.url, workload: "batch", file: "echo hi" }, "file");
+  await bad({ name: "x", resource: res.url, workload: "custom" }, "file");
+  await bad({ name: "x", resource: res.url, workload: "fortran" }, "workload");
+  await bad({ name: "x", resource: res.url, workload: "array", parameters: { array_size: 1000 } }, "parameters");
+  await bad({ name: "x", resource: res.url, workload: "batch", time_limit: -1 }, "time_limit");
+  await bad({ resource: res.url, workload: "batch" }, "name");
+  await bad({ name: "x", resource: "not-a-link", workload: "batch" }, "resource");
+  await api.expect(404, api.post("/api/slurm-jobs/", { name: "x", resource: "0".repeat(32), workload: "batch" }));
+
+  const job = await api.expect(201, api.post("/api/slurm-jobs/", { name: "x", resource: res.url, file: "sleep 30" }));
+  const out = (token: string, q = "part=0&exit_code=0") =>
+    host.fetch(`/api/slurm-jobs/${job.uuid}/set_output/?${q}`, { method: "POST", headers: { "X-VE-Job-Token": token }, body: "forged" });
+  assert.equal((await out("")).status, 404);
+  assert.equal((await out("a".repeat(64))).status, 404);
+  await api.expect(204, api.delete(`/api/slurm-jobs/${job.uuid}/`));
+
+  // A blocked allocation takes no jobs.
+  const upd = await api.expect(200, api.post(`/api/marketplace-resources/${res.uuid}/update_limits/`, { limits: { cpu: 0, ram: 0 } }));
+  assert.equal((await waitOrder(api, upd.order_uuid, ["done", "erred"])).state, "done");
+  await cron();
+  const r = await api.post("/api/slurm-jobs/", { name: "x", resource: res.url, workload: "batch" });
+  assert.equal(r.status, 400);
+  assert.match(JSON.stringify(r.body), /blocked|reached/);
 });

@@ -82,8 +82,9 @@ async function syncUsers(c: SlurmClient, s: SlurmSettings, account: string, have
   return ok(want);
 }
 
-function teamUsers(order: OrderRequest): string[] {
-  return [...new Set(order.team.map((m) => m.username).filter(isSlurmUserName))].sort();
+/** The project team, plus the user slurmrestd acts as, which submits the HPC jobs of the job API. */
+function accountUsers(s: SlurmSettings, order: OrderRequest): string[] {
+  return [...new Set([...order.team.map((m) => m.username), s.user_name].filter(isSlurmUserName))].sort();
 }
 
 function limitsMetadata(s: SlurmSettings, limits: Record<string, number>) {
@@ -99,7 +100,7 @@ async function provision(ctx: PluginContext, s: SlurmSettings, order: OrderReque
   const name = order.resource.backendId || accountName(s.account_prefix, order.resource);
   const acct = await ensureAccount(c, s, name, order.resource);
   if (!acct.ok) return acct;
-  const users = await syncUsers(c, s, name, acct.value.users, teamUsers(order));
+  const users = await syncUsers(c, s, name, acct.value.users, accountUsers(s, order));
   if (!users.ok) return users;
   return ok({
     backendId: name,
