@@ -527,4 +527,38 @@ CREATE TABLE `slurm_jobs` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `slurm_jobs_uuid_unique` ON `slurm_jobs` (`uuid`);--> statement-breakpoint
-CREATE INDEX `slurm_jobs_resource` ON `slurm_jobs` (`resource_id`);
+CREATE INDEX `slurm_jobs_resource` ON `slurm_jobs` (`resource_id`);--> statement-breakpoint
+CREATE TABLE `chain_outbox` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`kind` text NOT NULL,
+	`ref` text,
+	`signer` text NOT NULL,
+	`type_url` text NOT NULL,
+	`payload` text NOT NULL,
+	`state` text DEFAULT 'pending' NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`next_attempt_at` integer DEFAULT 0 NOT NULL,
+	`last_error` text,
+	`tx_hash` text,
+	`sequence` integer,
+	`gas_limit` integer,
+	`tx_bytes` text,
+	`height` integer,
+	`chain_codespace` text,
+	`chain_code` integer,
+	`chain_log` text,
+	`result` text,
+	`created` text NOT NULL,
+	`modified` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `chain_outbox_uuid_unique` ON `chain_outbox` (`uuid`);--> statement-breakpoint
+CREATE INDEX `chain_outbox_state` ON `chain_outbox` (`state`,`next_attempt_at`);--> statement-breakpoint
+CREATE INDEX `chain_outbox_ref` ON `chain_outbox` (`ref`);--> statement-breakpoint
+CREATE INDEX `chain_outbox_tx_hash` ON `chain_outbox` (`tx_hash`);--> statement-breakpoint
+CREATE TABLE `chain_sender_lock` (
+	`name` text PRIMARY KEY NOT NULL,
+	`holder` text NOT NULL,
+	`until` integer NOT NULL
+);

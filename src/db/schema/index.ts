@@ -2,3 +2,4 @@ export * from "./events.ts";
 export * from "./marketplace.ts";
 export * from "./structure.ts";
 export * from "./hpc.ts";
+export * from "./chain.ts";

@@ -1,0 +1,164 @@
+// A real single-validator localnet per test file (chain/scripts/localnet.sh) in a temporary home on
+// free loopback ports (never the default 26657 set, which `npm start` or another engineer may own),
+// plus a D1 database in Miniflare with the migrations applied, and a funded bridge account that
+// the provider and customer1 granted (x/authz) every Msg the bridge sends for them.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before } from "node:test";
+import { promisify } from "node:util";
+import type { D1Database } from "@cloudflare/workers-types";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { SigningStargateClient } from "@cosmjs/stargate";
+import { GenericAuthorization } from "cosmjs-types/cosmos/authz/v1beta1/authz";
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import { Miniflare } from "miniflare";
+import { applyMigrations } from "../../scripts/lib/migrations.ts";
+import { ROOT } from "../../scripts/lib/build-worker.ts";
+import { bridgeMsgTypes, cometClient, makeRegistry, queryClient, type ChainQueryClient } from "../../src/bridge/chain/index.ts";
+import * as schema from "../../src/db/schema/index.ts";
+
+const run = promisify(execFile);
+const SCRIPT = path.join(ROOT, "chain/scripts/localnet.sh");
+
+export interface ChainAccount {
+  name: string;
+  address: string;
+  mnemonic: string;
+}
+
+export interface Chain {
+  home: string;
+  rpcUrl: string;
+  grpcPort: number;
+  restUrl: string;
+  accounts: Record<string, ChainAccount>;
+  /** The bridge account: funded, and grantee of provider's and customer1's grants. */
+  bridge: ChainAccount;
+  query: ChainQueryClient;
+  /** Signs and broadcasts with one of the localnet accounts (setup, baselines). */
+  clientFor(name: string): Promise<SigningStargateClient>;
+  env(): Record<string, string>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === "object" && addr ? addr.port : 0));
+    });
+  });
+}
+
+export async function startChain(): Promise<{ chain: Chain; stop(): Promise<void> }> {
+  const home = mkdtempSync(path.join(tmpdir(), "ve-chain-"));
+  const [rpc, grpc, api, p2p] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const env = {
+    ...process.env,
+    VE_CHAIN_HOME: home,
+    VE_CHAIN_RPC_PORT: String(rpc),
+    VE_CHAIN_GRPC_PORT: String(grpc),
+    VE_CHAIN_API_PORT: String(api),
+    VE_CHAIN_P2P_PORT: String(p2p),
+  };
+  const stop = async () => {
+    await run("bash", [SCRIPT, "--stop"], { env, timeout: 30_000 }).catch(() => {});
+    rmSync(home, { recursive: true, force: true });
+  };
+  try {
+    // The first run builds the binary (minutes on a cold Go cache); later runs take seconds.
+    await run("bash", [SCRIPT, "--detach"], { env, timeout: 15 * 60_000, maxBuffer: 16 << 20 });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const list = JSON.parse(readFileSync(path.join(home, "accounts.json"), "utf8")) as ChainAccount[];
+  const accounts = Object.fromEntries(list.map((a) => [a.name, a]));
+  const rpcUrl = `http://127.0.0.1:${rpc}`;
+  const registry = makeRegistry();
+  const clientFor = async (name: string) => {
+    const acct = name === "bridge" ? bridge : accounts[name];
+    if (!acct) throw new Error(`no account ${name}`);
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(acct.mnemonic, { prefix: "ve" });
+    return SigningStargateClient.connectWithSigner(rpcUrl, wallet, { registry });
+  };
+  const bridgeWallet = await DirectSecp256k1HdWallet.generate(24, { prefix: "ve" });
+  const [bridgeAcct] = await bridgeWallet.getAccounts();
+  const bridge: ChainAccount = { name: "bridge", address: bridgeAcct?.address as string, mnemonic: bridgeWallet.mnemonic };
+  const fee = { amount: [{ denom: "uve", amount: "0" }], gas: "2000000" };
+
+  const admin = await clientFor("genesis-admin");
+  const funded = await admin.sendTokens(accounts["genesis-admin"]?.address as string, bridge.address, [{ denom: "uve", amount: "1000000000" }], fee);
+  if (funded.code !== 0) throw new Error(`funding the bridge failed: ${funded.rawLog}`);
+  admin.disconnect();
+  for (const granter of ["provider", "customer1"]) {
+    const c = await clientFor(granter);
+    const from = accounts[granter]?.address as string;
+    const msgs = bridgeMsgTypes.map((t) => ({
+      typeUrl: "/cosmos.authz.v1beta1.MsgGrant",
+      value: {
+        granter: from,
+        grantee: bridge.address,
+        grant: {
+          authorization: { typeUrl: "/cosmos.authz.v1beta1.GenericAuthorization", value: GenericAuthorization.encode({ msg: t.typeUrl as string }).finish() },
+          expiration: undefined,
+        },
+      },
+    }));
+    const r = await c.signAndBroadcast(from, msgs, fee);
+    if (r.code !== 0) throw new Error(`authz grants from ${granter} failed: ${r.rawLog ?? r.code}`);
+    c.disconnect();
+  }
+  const chain: Chain = {
+    home,
+    rpcUrl,
+    grpcPort: grpc,
+    restUrl: `http://127.0.0.1:${api}`,
+    accounts,
+    bridge,
+    query: queryClient(cometClient(rpcUrl)),
+    clientFor,
+    env: () => ({ VE_CHAIN_RPC: rpcUrl, VE_CHAIN_MNEMONIC: bridge.mnemonic }),
+  };
+  return { chain, stop };
+}
+
+/** The localnet for a test file: started in before(), stopped (and its home removed) in after(). */
+export function useChain(): { readonly chain: Chain } {
+  const holder: { chain?: Chain; stop?: () => Promise<void> } = {};
+  before(async () => {
+    const started = await startChain();
+    holder.chain = started.chain;
+    holder.stop = started.stop;
+  });
+  after(async () => {
+    await holder.stop?.();
+  });
+  return {
+    get chain() {
+      if (!holder.chain) throw new Error("chain not started yet");
+      return holder.chain;
+    },
+  };
+}
+
+export type TestDb = DrizzleD1Database<typeof schema>;
+
+/** An in-memory D1 (Miniflare) with the repo's migrations, driven through drizzle from node. */
+export async function startD1(): Promise<{ db: TestDb; d1: D1Database; mf: Miniflare }> {
+  const mf = new Miniflare({
+    modules: true,
+    script: "export default { fetch() { return new Response('') } }",
+    compatibilityDate: "2025-09-01",
+    d1Databases: { DB: "chain-test" },
+  });
+  await mf.ready;
+  const d1 = (await mf.getD1Database("DB")) as unknown as D1Database;
+  await applyMigrations(d1);
+  return { db: drizzle(d1, { schema }), d1, mf };
+}
