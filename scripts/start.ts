@@ -42,6 +42,13 @@ if (process.env.VE_CHAIN !== "off" && existsSync(chainScript)) {
   children.push(child);
 }
 
+// Miniflare exits the process from its own SIGINT hook, before an async handler of ours could run;
+// so the chain's process group is told to stop (SIGTERM: localnet.sh traps it and stops the node)
+// synchronously, on any exit.
+const stopChildren = () => {
+  for (const c of children) if (c.pid && c.exitCode === null) try { process.kill(-c.pid, "SIGTERM"); } catch { /* already gone */ }
+};
+process.on("exit", stopChildren);
 const host = await startWorkerHost({
   port,
   persistDir: process.env.VE_STATE_DIR ?? path.join(ROOT, ".wrangler", "state", "v3"),
@@ -58,9 +65,9 @@ for (const u of logins.users) console.log(`user:  ${u.username} / ${u.password} 
 console.log("Ctrl-C to stop.");
 
 async function shutdown() {
-  for (const c of children) if (c.pid) try { process.kill(-c.pid, "SIGINT"); } catch { /* already gone */ }
+  stopChildren();
   await host.dispose();
   process.exit(0);
 }
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
+process.prependListener("SIGINT", shutdown);
+process.prependListener("SIGTERM", shutdown);
