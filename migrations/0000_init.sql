@@ -562,3 +562,33 @@ CREATE TABLE `chain_sender_lock` (
 	`holder` text NOT NULL,
 	`until` integer NOT NULL
 );
+--> statement-breakpoint
+CREATE TABLE `encryption_keys` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`user_id` integer NOT NULL,
+	`public_key` text NOT NULL,
+	`key_id` text NOT NULL,
+	`key_version` integer NOT NULL,
+	`algorithm` text DEFAULT 'X25519' NOT NULL,
+	`created` text NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `encryption_keys_uuid_unique` ON `encryption_keys` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `encryption_keys_key_id_unique` ON `encryption_keys` (`key_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `encryption_keys_user_version` ON `encryption_keys` (`user_id`,`key_version`);--> statement-breakpoint
+CREATE TABLE `sealed_blobs` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`kind` text NOT NULL,
+	`record_id` text NOT NULL,
+	`version` integer NOT NULL,
+	`object_key` text NOT NULL,
+	`sha256` text NOT NULL,
+	`size` integer NOT NULL,
+	`recipients` text NOT NULL,
+	`created` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `sealed_blobs_record` ON `sealed_blobs` (`kind`,`record_id`);--> statement-breakpoint
+CREATE INDEX `sealed_blobs_key` ON `sealed_blobs` (`object_key`);

@@ -1,8 +1,10 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { mountAccessDetails } from "./access-details.ts";
 import { mountAuth } from "./auth.ts";
 import { mountCategories } from "./categories.ts";
 import { mountCustomers } from "./customers.ts";
+import { mountEncryptionKeys } from "./encryption-keys.ts";
 import { mountEvents } from "./events.ts";
 import { mountKeys } from "./keys.ts";
 import { mountOfferings } from "./offerings.ts";
@@ -24,6 +26,7 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountUsers(app);
   mountCustomers(app);
   mountKeys(app);
+  mountEncryptionKeys(app);
   mountWalletAuth(app);
   mountEvents(app);
   mountCategories(app);
@@ -32,6 +35,7 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountPlans(app);
   mountSiteAgent(app);
   mountOrders(app);
+  mountAccessDetails(app);
   mountResources(app);
   mountUsages(app);
   mountOfferingUsers(app);

@@ -67,7 +67,11 @@ test("namespace order: queue → plugin → OK with a quota; update limits; term
   assert.equal(quota.hard["pods"], "5");
 
   // The kubeconfig (a bearer token) is sealed in R2; nothing of it in the resource.
-  const sealed = await (await host.blobs.get(`access-details/${res.uuid}`))!.text();
+  // R2 keeps one envelope per resource, under access-details/<uuid>/<version> (src/marketplace/execution/outcome.ts).
+  const stored = (await host.blobs.list({ prefix: `access-details/${res.uuid}/` })).objects;
+  assert.equal(stored.length, 1, "one current envelope");
+  const sealed = await (await host.blobs.get(stored[0]!.key))!.text();
+  assert.ok(sealed.startsWith("VEENV"), "a VEENV envelope");
   assert.ok(!sealed.includes("apiVersion") && !sealed.includes(k8s.url), "R2 holds the kubeconfig sealed");
   assert.ok(!JSON.stringify(res).includes("token"), "the resource does not carry the token");
 

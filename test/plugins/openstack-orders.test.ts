@@ -102,7 +102,11 @@ test("instance order: queue → plugin → ACTIVE → resource OK; terminate rem
   // The access details (the address) are sealed in R2, not in D1 and not in the resource.
   const ip = [...os.floatingips.values()].find((x) => x.description === `ve-resource-${res.uuid}`)?.floating_ip_address as string;
   assert.match(ip, /^203\.0\.113\./);
-  const sealed = await (await host.blobs.get(`access-details/${res.uuid}`))!.text();
+  // R2 keeps one envelope per resource, under access-details/<uuid>/<version> (src/marketplace/execution/outcome.ts).
+  const stored = (await host.blobs.list({ prefix: `access-details/${res.uuid}/` })).objects;
+  assert.equal(stored.length, 1, "one current envelope");
+  const sealed = await (await host.blobs.get(stored[0]!.key))!.text();
+  assert.ok(sealed.startsWith("VEENV"), "a VEENV envelope");
   assert.ok(!sealed.includes(ip), "R2 holds the access details sealed");
 
   const term = await api.expect(200, api.post(`/api/marketplace-resources/${res.uuid}/terminate/`, {}));

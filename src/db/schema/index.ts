@@ -3,3 +3,4 @@ export * from "./marketplace.ts";
 export * from "./structure.ts";
 export * from "./hpc.ts";
 export * from "./chain.ts";
+export * from "./crypto.ts";
