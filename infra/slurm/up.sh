@@ -25,7 +25,7 @@ print_env() {
   echo "export SLURM_JWT=$token"
 }
 if [ -f "$BASE/run/slurmctld.pid" ] && kill -0 "$(cat "$BASE/run/slurmctld.pid")" 2>/dev/null \
-   && SLURM_CONF="$BASE/etc/slurm.conf" sinfo -h -o '%T' 2>/dev/null | grep -qx idle; then
+   && SLURM_CONF="$BASE/etc/slurm.conf" sinfo -h -o '%T' 2>/dev/null | grep -Eqx 'idle|mixed|allocated|completing'; then
   log "already up under $BASE"
   print_env
   exit 0

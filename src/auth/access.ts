@@ -1,6 +1,7 @@
 // Who may see and do what. Lists are filtered in SQL so foreign objects simply do not exist for the
 // caller (404, never 403, as Waldur's user-filtered querysets behave).
-import { and, eq, gt, inArray, isNull, or, type SQL } from "drizzle-orm";
+import { and, eq, gt, isNull, or, type SQL } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../app-env.ts";
 import { offerings, projects, roleGrants } from "../db/schema/index.ts";

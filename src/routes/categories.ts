@@ -1,5 +1,6 @@
 // /api/marketplace-categories/: anyone browses, staff curates.
-import { and, count, eq, inArray, like, type SQL } from "drizzle-orm";
+import { and, count, eq, like, type SQL } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth/session.ts";

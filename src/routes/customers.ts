@@ -1,5 +1,6 @@
 // /api/customers/ and /api/projects/ with their role actions.
-import { and, count, eq, inArray, like, ne, notInArray, or, type SQL } from "drizzle-orm";
+import { and, count, eq, like, ne, notInArray, or, type SQL } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { CUSTOMER_ROLES, hasRole, PROJECT_ROLES, projectVisible } from "../auth/access.ts";

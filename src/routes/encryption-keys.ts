@@ -4,7 +4,8 @@
 // seal to them. Private keys are made and kept on the client: anything that looks like one is
 // refused, and the server never stores or logs one. Keys of users with a wallet address are also
 // queued for x/roles (MsgRegisterEncryptionKey) in the same D1 batch.
-import { and, count, desc, eq, inArray, isNull, gt, or, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, isNull, gt, or, type SQL } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Hono } from "hono";
 import type { AppEnv, Db } from "../app-env.ts";
 import { canSeeProject, seesEverything } from "../auth/access.ts";

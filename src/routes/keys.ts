@@ -1,5 +1,6 @@
 // /api/keys/: SSH public keys with their fingerprints.
-import { and, count, eq, inArray, type SQL } from "drizzle-orm";
+import { and, count, eq, type SQL } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { seesEverything } from "../auth/access.ts";

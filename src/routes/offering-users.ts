@@ -1,6 +1,7 @@
 // /api/marketplace-offering-users/: how each user is known on a provider's backend, with the
 // account life cycle the site agent drives (waldur-api.md §3.7, §5.4).
-import { and, count, eq, inArray, like, or, type SQL } from "drizzle-orm";
+import { and, count, eq, like, or, type SQL } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { offeringManaged, seesEverything } from "../auth/access.ts";

@@ -1,6 +1,7 @@
 // /api/marketplace-provider-offerings/ (the provider's view and editors) and
 // /api/marketplace-public-offerings/ (what customers and anonymous visitors browse).
-import { and, count, eq, gte, inArray, like, or, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, gte, like, or, type SQL, sql } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { hasRole, OFFERING_ROLES, PROVIDER_ROLES, scopeIdsOf, seesEverything } from "../auth/access.ts";

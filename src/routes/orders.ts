@@ -1,5 +1,6 @@
 // /api/marketplace-orders/: placing orders, the approval workflow and the provider's state actions.
-import { and, count, eq, gte, inArray, like, lte, or, type SQL } from "drizzle-orm";
+import { and, count, eq, gte, like, lte, or, type SQL } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { canOrderIn, managesOffering, offeringManaged } from "../auth/access.ts";

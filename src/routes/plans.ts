@@ -1,6 +1,7 @@
 // /api/marketplace-plans/ (provider CRUD with update_prices / update_quotas / archive),
 // /api/marketplace-plan-components/ (read-only) and /api/marketplace-plugins/.
-import { and, count, eq, inArray, type SQL } from "drizzle-orm";
+import { and, count, eq, type SQL } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { requireUser, type User } from "../auth/session.ts";

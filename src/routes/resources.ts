@@ -1,6 +1,7 @@
 // /api/marketplace-resources/ (the consumer's view) and /api/marketplace-provider-resources/
 // (the provider's view and the site agent's actions).
-import { and, count, eq, inArray, like, or, type SQL } from "drizzle-orm";
+import { and, count, eq, like, or, type SQL } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { canOrderIn, managesOffering, seesEverything } from "../auth/access.ts";

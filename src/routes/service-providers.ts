@@ -1,6 +1,7 @@
 // /api/marketplace-service-providers/: organizations registered to sell, with the nested lists the
 // site agent and the portal read (keys, offerings, projects, customers, users).
-import { and, count, eq, inArray, like, ne, or, type SQL } from "drizzle-orm";
+import { and, count, eq, like, ne, or, type SQL } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { CUSTOMER_ROLES, hasRole, PROVIDER_ROLES, seesEverything } from "../auth/access.ts";

@@ -1,6 +1,7 @@
 // The site agent registry (waldur-site-agent registers itself, its services and processors before
 // every cycle): /api/marketplace-site-agent-identities/, -services/, -processors/.
-import { and, count, eq, inArray, like, type SQL } from "drizzle-orm";
+import { and, count, eq, like, type SQL } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { managesOffering } from "../auth/access.ts";

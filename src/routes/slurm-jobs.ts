@@ -2,7 +2,8 @@
 // plugin). Shaped like Waldur's slurm-jobs (FirecrestJob: name, description, file, state,
 // runtime_state, backend_id, report, pull/), with `resource` in place of Firecrest's
 // service_settings and a library `workload` as an alternative to a script `file`.
-import { and, eq, inArray, or, sql } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth/session.ts";

@@ -1,6 +1,7 @@
 // Usage reporting: /api/marketplace-component-usages/ with set_usage and per-user usage,
 // /api/marketplace-component-user-usages/ and /api/component-user-usage-limits/.
-import { and, count, eq, gte, inArray, lte, or, type SQL } from "drizzle-orm";
+import { and, count, eq, gte, lte, or, type SQL } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { managesOffering, seesEverything } from "../auth/access.ts";

@@ -1,5 +1,6 @@
 // /api/users/: accounts, /me with permissions, password change, tokens.
-import { and, count, eq, inArray, like, or, type SQL } from "drizzle-orm";
+import { and, count, eq, like, or, type SQL } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { customerConnected, seesEverything } from "../auth/access.ts";

@@ -1,5 +1,6 @@
 // Customers (organizations) and projects: lookups visible to a caller, and serializers.
-import { and, count, eq, inArray, type SQL } from "drizzle-orm";
+import { and, count, eq, type SQL } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Db } from "../app-env.ts";
 import { customerConnected, projectVisible, seesEverything } from "../auth/access.ts";
 import type { User } from "../auth/session.ts";

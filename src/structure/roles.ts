@@ -1,6 +1,7 @@
 // Role grants on customers, projects and offerings, with Waldur's add_user / update_user /
 // delete_user / list_users actions. One implementation serves every scope.
-import { and, count, eq, inArray } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv, Db } from "../app-env.ts";
 import { requireUser, type User } from "../auth/session.ts";

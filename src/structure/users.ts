@@ -1,5 +1,6 @@
 // Users: lookups, creation and Waldur's User/UserMe serialization.
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
+import { inArray } from "../db/in-list.ts";
 import type { Db } from "../app-env.ts";
 import type { User } from "../auth/session.ts";
 import { hashPassword } from "../auth/password.ts";

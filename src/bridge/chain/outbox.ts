@@ -1,6 +1,7 @@
 // Writing to the outbox: the caller puts the returned insert into the same `db.batch([...])` as the
 // state change it records, so either both happen or neither does.
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
+import { inArray } from "../../db/in-list.ts";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { chainOutbox } from "../../db/schema/chain.ts";
 import type { OutboxRecord } from "./records.ts";

@@ -1,6 +1,7 @@
 // Offering visibility and lookups. Provider view: offerings the caller manages. Public view:
 // Active/Paused offerings that are shared, or that belong to an organization the caller is in.
-import { and, eq, inArray, or, type SQL } from "drizzle-orm";
+import { and, eq, or, type SQL } from "drizzle-orm";
+import { inArray } from "../../db/in-list.ts";
 import type { Db } from "../../app-env.ts";
 import { customerConnected, offeringManaged, seesEverything } from "../../auth/access.ts";
 import type { User } from "../../auth/session.ts";

@@ -1,5 +1,6 @@
 // ProviderOfferingDetails / PublicOfferingDetails / plan shapes, as Waldur renders them.
-import { count, inArray } from "drizzle-orm";
+import { count } from "drizzle-orm";
+import { inArray } from "../../db/in-list.ts";
 import type { Db } from "../../app-env.ts";
 import {
   categories,

@@ -1,7 +1,8 @@
 // Everything a plugin call needs about one resource, read from D1 in one batch: the offering and
 // its components, project and customer slugs, the team's usernames on the offering, and the
 // plugin with its settings (secret options opened with the executor key).
-import { and, eq, inArray, ne } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
+import { inArray } from "../../db/in-list.ts";
 import type { Db } from "../../app-env.ts";
 import { customers, offeringComponents, offeringUsers, offerings, plans, projects, roleGrants } from "../../db/schema/index.ts";
 import type { Bindings } from "../../env.ts";

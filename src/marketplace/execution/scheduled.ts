@@ -1,7 +1,8 @@
 // The cron's work for plugin-served offerings: re-queue executing orders nobody finished (a
 // consumer killed mid-provision leaves them so), and collect each running resource's usage for
 // the current month, letting the plugin act on limits reached.
-import { and, eq, inArray, lt } from "drizzle-orm";
+import { and, eq, lt } from "drizzle-orm";
+import { inArray } from "../../db/in-list.ts";
 import type { Db } from "../../app-env.ts";
 import { offeringComponents, offerings, orders, resources } from "../../db/schema/index.ts";
 import type { Bindings } from "../../env.ts";

@@ -1,6 +1,7 @@
 // Usernames of offering users: how a user is known on a provider's backend (SLURM account user,
 // VM login). Waldur's username_generation_policy decides who names them.
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
+import { inArray } from "../../db/in-list.ts";
 import type { Db } from "../../app-env.ts";
 import { offeringUsers, offerings, users } from "../../db/schema/index.ts";
 import { nowIso } from "../../http/ids.ts";

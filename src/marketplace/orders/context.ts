@@ -1,6 +1,7 @@
 // Loads the rows an order or resource serializer needs (offering, plan, project, customers,
 // category, users) for many objects in a fixed number of queries.
-import { inArray, or } from "drizzle-orm";
+import { or } from "drizzle-orm";
+import { inArray } from "../../db/in-list.ts";
 import type { Db } from "../../app-env.ts";
 import {
   categories,

@@ -1,6 +1,7 @@
 // Which orders and resources a caller can see: members of the project or its customer, the
 // offering's provider, and staff/support.
-import { and, eq, inArray, or, type SQL } from "drizzle-orm";
+import { and, eq, or, type SQL } from "drizzle-orm";
+import { inArray } from "../../db/in-list.ts";
 import type { Db } from "../../app-env.ts";
 import { offeringManaged, projectVisible, seesEverything } from "../../auth/access.ts";
 import type { User } from "../../auth/session.ts";

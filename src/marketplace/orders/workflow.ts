@@ -1,6 +1,7 @@
 // The order state machine (Waldur §5.2) and its coupling to the resource (§5.3). Every move is a
 // conditional UPDATE on the state that was read, so concurrent callers cannot both win.
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
+import { inArray } from "../../db/in-list.ts";
 import type { Db } from "../../app-env.ts";
 import { orders, resourcePlanPeriods, resources } from "../../db/schema/index.ts";
 import type { OrderState, ResourceState } from "../../db/schema/marketplace.ts";
