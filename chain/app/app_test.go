@@ -79,7 +79,7 @@ func TestDefaultGenesisUsesUVE(t *testing.T) {
 
 	// Every module accepts the defaults (what `virtengined genesis validate` runs).
 	require.NoError(t, ta.BasicModuleManager.ValidateGenesis(ta.AppCodec(), ta.TxConfig(), gs))
-	require.Equal(t, "ve", sdk.GetConfig().GetBech32AccountAddrPrefix())
+	require.Equal(t, "virtengine", sdk.GetConfig().GetBech32AccountAddrPrefix())
 }
 
 func TestGenesisRolesAndExport(t *testing.T) {

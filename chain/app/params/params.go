@@ -9,8 +9,8 @@ import (
 )
 
 const (
-	// Bech32PrefixAccAddr is the human-readable part of account addresses (ve1...).
-	Bech32PrefixAccAddr  = "ve"
+	// Bech32PrefixAccAddr is the human-readable part of account addresses (virtengine1...).
+	Bech32PrefixAccAddr  = "virtengine"
 	Bech32PrefixAccPub   = Bech32PrefixAccAddr + "pub"
 	Bech32PrefixValAddr  = Bech32PrefixAccAddr + "valoper"
 	Bech32PrefixValPub   = Bech32PrefixAccAddr + "valoperpub"

@@ -52,5 +52,5 @@ func TestGenesisCommands(t *testing.T) {
 	require.NoError(t, err)
 	root.SetArgs([]string{"genesis", "add-role", cosmosAddr, "customer", "--home", home})
 	err = svrcmd.Execute(root, "", home)
-	require.ErrorContains(t, err, "expected ve")
+	require.ErrorContains(t, err, "expected virtengine")
 }

@@ -31,7 +31,7 @@ var (
 
 // ValidateAddress checks a bech32 account address against the chain prefix and
 // names the offending field, so a client sees e.g.
-// `invalid authority address "cosmos1...": invalid Bech32 prefix; expected ve, got cosmos`.
+// `invalid authority address "cosmos1...": invalid Bech32 prefix; expected virtengine, got cosmos`.
 func ValidateAddress(field, addr string) error {
 	if addr == "" {
 		return errorsmod.Wrapf(ErrInvalidAddress, "%s address is empty", field)

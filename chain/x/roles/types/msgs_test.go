@@ -32,7 +32,7 @@ func TestValidateBasicAddresses(t *testing.T) {
 	}{
 		{"ok nominate", &types.MsgNominateRole{Authority: good, Address: addr("x"), Role: types.ROLE_CUSTOMER}, nil, ""},
 		{"wrong prefix", &types.MsgNominateRole{Authority: cosmosAddr, Address: good, Role: types.ROLE_CUSTOMER},
-			types.ErrInvalidAddress, "invalid authority address \"" + cosmosAddr + "\": invalid Bech32 prefix; expected ve, got cosmos"},
+			types.ErrInvalidAddress, "invalid authority address \"" + cosmosAddr + "\": invalid Bech32 prefix; expected virtengine, got cosmos"},
 		{"garbage nominee", &types.MsgNominateRole{Authority: good, Address: "ve1notanaddress", Role: types.ROLE_CUSTOMER},
 			types.ErrInvalidAddress, "invalid nominee address \"ve1notanaddress\""},
 		{"empty authority", &types.MsgNominateRole{Address: good, Role: types.ROLE_CUSTOMER}, types.ErrInvalidAddress, "authority address is empty"},
