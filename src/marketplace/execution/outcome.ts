@@ -1,7 +1,7 @@
 // Writes what a plugin call produced back to D1: backend id and metadata on the resource, access
 // details sealed (never plaintext in D1), and the order moved to done or erred. The order uuid
 // guards every move: a redelivered message for an order that already finished changes nothing.
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
 import { getEnvelope, putEnvelope } from "../../crypto/blob-store.ts";
 import { type EnvelopeContext, importPrivateKey, type KeyPair, open, type Recipient, seal } from "../../crypto/index.ts";
@@ -75,7 +75,7 @@ async function accessRecipients(db: Db, env: Bindings, resource: Resource): Prom
   const project = (await db.select().from(projects).where(eq(projects.id, resource.projectId)).get())!;
   const readers = await projectReaderIds(db, project);
   const keys = await currentKeys(db, readers);
-  const holders = keys.length ? await db.select({ id: users.id, uuid: users.uuid }).from(users).all() : [];
+  const holders = keys.length ? await db.select({ id: users.id, uuid: users.uuid }).from(users).where(inArray(users.id, keys.map((k) => k.userId))).all() : [];
   const exec = await executorKeyPair(env);
   const execId = Array.from(exec.keyId, (x) => x.toString(16).padStart(2, "0")).join("");
   const recipients: Recipient[] = [
