@@ -31,7 +31,7 @@ after(async () => {
 
 const hex32 = (b: number) => b.toString(16).padStart(2, "0").repeat(32);
 const sender = (cfg: Partial<ChainSenderConfig> = {}) =>
-  ChainSender.create(db, { rpcUrl: ctx.chain.rpcUrl, mnemonic: ctx.chain.bridge.mnemonic, confirmTimeoutMs: 15_000, ...cfg });
+  ChainSender.create(db, { rpcUrl: ctx.chain.rpcUrl, mnemonic: ctx.chain.bridge.mnemonic, prefix: ctx.chain.prefix, confirmTimeoutMs: 15_000, ...cfg });
 
 async function drainAll(cfg: Partial<ChainSenderConfig> = {}) {
   const s = await sender(cfg);
@@ -180,7 +180,7 @@ describe("chain outbox", () => {
     assert.equal(usage?.state, "failed");
     assert.equal(usage?.chainCodespace, "market");
     assert.equal(usage?.chainCode, 23); // ErrInvalidUsage
-    assert.match(usage?.chainLog ?? "", /cores/);
+    assert.match(usage?.chainLog ?? "", /invalid usage record/);
     assert.deepEqual(
       (await outboxForRef(db, goodOrder)).map((r) => r.state),
       ["committed", "committed", "failed"],
@@ -191,7 +191,7 @@ describe("chain outbox", () => {
     const customer = ctx.chain.accounts.customer1?.address as string;
     const base = { orderUuid: crypto.randomUUID(), customer, offering: 1, plan: "small", depositUve: 1 };
     assert.throws(() => chainRecords.orderCreated({ ...base, orderUuid: "Alice's order" }), /uuid/);
-    assert.throws(() => chainRecords.orderCreated({ ...base, customer: "cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu" }), /ve1/);
+    assert.throws(() => chainRecords.orderCreated({ ...base, customer: "cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu" }), /ve1… or virtengine1/);
     assert.throws(() => chainRecords.orderCreated({ ...base, depositUve: 1.5 }), /integer/);
     assert.throws(() => chainRecords.orderCreated({ ...base, depositUve: -1 }), /range/);
     assert.throws(() => chainRecords.orderCreated({ ...base, depositUve: "18446744073709551616" }), /range/);

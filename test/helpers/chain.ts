@@ -10,6 +10,7 @@ import path from "node:path";
 import { after, before } from "node:test";
 import { promisify } from "node:util";
 import type { D1Database } from "@cloudflare/workers-types";
+import { fromBech32 } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { SigningStargateClient } from "@cosmjs/stargate";
 import { GenericAuthorization } from "cosmjs-types/cosmos/authz/v1beta1/authz";
@@ -35,6 +36,8 @@ export interface Chain {
   grpcPort: number;
   restUrl: string;
   accounts: Record<string, ChainAccount>;
+  /** Bech32 account prefix, read from the localnet's accounts. */
+  prefix: string;
   /** The bridge account: funded, and grantee of provider's and customer1's grants. */
   bridge: ChainAccount;
   query: ChainQueryClient;
@@ -79,15 +82,16 @@ export async function startChain(): Promise<{ chain: Chain; stop(): Promise<void
   }
   const list = JSON.parse(readFileSync(path.join(home, "accounts.json"), "utf8")) as ChainAccount[];
   const accounts = Object.fromEntries(list.map((a) => [a.name, a]));
+  const prefix = fromBech32(list[0]?.address as string, 90).prefix;
   const rpcUrl = `http://127.0.0.1:${rpc}`;
   const registry = makeRegistry();
   const clientFor = async (name: string) => {
     const acct = name === "bridge" ? bridge : accounts[name];
     if (!acct) throw new Error(`no account ${name}`);
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(acct.mnemonic, { prefix: "ve" });
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(acct.mnemonic, { prefix });
     return SigningStargateClient.connectWithSigner(rpcUrl, wallet, { registry });
   };
-  const bridgeWallet = await DirectSecp256k1HdWallet.generate(24, { prefix: "ve" });
+  const bridgeWallet = await DirectSecp256k1HdWallet.generate(24, { prefix });
   const [bridgeAcct] = await bridgeWallet.getAccounts();
   const bridge: ChainAccount = { name: "bridge", address: bridgeAcct?.address as string, mnemonic: bridgeWallet.mnemonic };
   const fee = { amount: [{ denom: "uve", amount: "0" }], gas: "2000000" };
@@ -120,10 +124,11 @@ export async function startChain(): Promise<{ chain: Chain; stop(): Promise<void
     grpcPort: grpc,
     restUrl: `http://127.0.0.1:${api}`,
     accounts,
+    prefix,
     bridge,
     query: queryClient(cometClient(rpcUrl)),
     clientFor,
-    env: () => ({ VE_CHAIN_RPC: rpcUrl, VE_CHAIN_MNEMONIC: bridge.mnemonic }),
+    env: () => ({ VE_CHAIN_RPC: rpcUrl, VE_CHAIN_MNEMONIC: bridge.mnemonic, VE_CHAIN_PREFIX: prefix }),
   };
   return { chain, stop };
 }

@@ -18,7 +18,10 @@ import {
   type UsageRecord,
 } from "./proto.ts";
 
+/** Account prefix of the chain (chain/app/params); pass `prefix` where the deployed chain differs. */
 export const BECH32_PREFIX = "ve";
+/** Prefixes the record builders accept (the chain is moving from ve1… to virtengine1…). */
+export const BECH32_PREFIXES = ["ve", "virtengine"];
 export const DENOM = "uve";
 export const MSG_EXEC_TYPE_URL = "/cosmos.authz.v1beta1.MsgExec";
 
@@ -28,8 +31,8 @@ export function makeRegistry(): Registry {
   return new Registry(types);
 }
 
-export function walletFromMnemonic(mnemonic: string): Promise<DirectSecp256k1HdWallet> {
-  return DirectSecp256k1HdWallet.fromMnemonic(mnemonic.trim(), { prefix: BECH32_PREFIX });
+export function walletFromMnemonic(mnemonic: string, prefix = BECH32_PREFIX): Promise<DirectSecp256k1HdWallet> {
+  return DirectSecp256k1HdWallet.fromMnemonic(mnemonic.trim(), { prefix });
 }
 
 /** A CometBFT 0.38 client over fetch (no status probe, no websockets). */

@@ -14,7 +14,8 @@ import { fromBase64, toBase64, toHex } from "@cosmjs/encoding";
 import { decodeTxRaw, type EncodeObject, type Registry } from "@cosmjs/proto-signing";
 import { accountFromAny, SigningStargateClient } from "@cosmjs/stargate";
 import type { Comet38Client } from "@cosmjs/tendermint-rpc";
-import { and, asc, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, eq, isNotNull, isNull, lte, sql } from "drizzle-orm";
+import { inArray } from "../../db/in-list.ts";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { MsgExecResponse } from "cosmjs-types/cosmos/authz/v1beta1/tx";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
@@ -35,6 +36,8 @@ export interface ChainSenderConfig {
   mnemonic: string;
   /** Default: the node's network. */
   chainId?: string;
+  /** Bech32 account prefix of the chain (default "ve"). */
+  prefix?: string;
   /** Gas limit per tx (default 400000; doubled for a row after an out-of-gas). */
   gasLimit?: number;
   /** Fee per gas unit in uve (default 0, the localnet's minimum-gas-prices). */
@@ -51,6 +54,8 @@ export interface ChainSenderConfig {
   hooks?: {
     afterSign?(rows: OutboxRow[]): void | Promise<void>;
     afterBroadcast?(rows: OutboxRow[]): void | Promise<void>;
+    /** Per-tx timing (benchmarks): accepted into the mempool / seen in a block. */
+    onTx?(event: "broadcast" | "confirmed", hash: string, atMs: number): void;
   };
 }
 
@@ -96,7 +101,7 @@ export class ChainSender {
   readonly registry: Registry;
   private readonly holder = crypto.randomUUID();
   private chainId?: string;
-  private readonly cfg: Required<Omit<ChainSenderConfig, "hooks" | "chainId">> & Pick<ChainSenderConfig, "hooks" | "chainId">;
+  private readonly cfg: Required<Omit<ChainSenderConfig, "hooks" | "chainId" | "prefix">> & Pick<ChainSenderConfig, "hooks" | "chainId" | "prefix">;
 
   private constructor(
     private readonly db: AnyDb,
@@ -124,7 +129,7 @@ export class ChainSender {
   static async create(db: AnyDb, cfg: ChainSenderConfig): Promise<ChainSender> {
     if (!cfg.mnemonic) throw new Error("VE_CHAIN_MNEMONIC is not set");
     if (!cfg.rpcUrl) throw new Error("VE_CHAIN_RPC is not set");
-    const wallet = await walletFromMnemonic(cfg.mnemonic);
+    const wallet = await walletFromMnemonic(cfg.mnemonic, cfg.prefix);
     const [account] = await wallet.getAccounts();
     const registry = makeRegistry();
     const comet = cometClient(cfg.rpcUrl);
@@ -302,6 +307,7 @@ export class ChainSender {
       }
       if (res.code === 0 || (res.codespace === "sdk" && res.code === SDK_TX_IN_MEMPOOL)) {
         accepted.set(p.hash, p);
+        this.cfg.hooks?.onTx?.("broadcast", p.hash, Date.now());
         continue;
       }
       // Refused at CheckTx: definitely not in the mempool.
@@ -347,12 +353,17 @@ export class ChainSender {
       payloadRefs(c.payload, refs);
     }
     // Everything about those refs that is not yet committed, and the chain ids already known.
-    const related = refs.size
-      ? await this.db
+    // (Chunked: D1 binds at most 100 parameters per statement.)
+    const related: { id: number; uuid: string; ref: string | null; state: string; kind: string; result: Record<string, string> | null }[] = [];
+    const refList = [...refs];
+    for (let i = 0; i < refList.length; i += 90) {
+      related.push(
+        ...(await this.db
           .select({ id: chainOutbox.id, uuid: chainOutbox.uuid, ref: chainOutbox.ref, state: chainOutbox.state, kind: chainOutbox.kind, result: chainOutbox.result })
           .from(chainOutbox)
-          .where(inArray(chainOutbox.ref, [...refs]))
-      : [];
+          .where(inArray(chainOutbox.ref, refList.slice(i, i + 90)))),
+      );
+    }
     const chainIds = new Map<string, string>();
     for (const r of related) if (r.state === "committed" && r.result?.chainId && r.ref) chainIds.set(r.ref, r.result.chainId);
     const blockedRefs = new Set<string>();
@@ -517,17 +528,30 @@ export class ChainSender {
         const block = await this.comet.block(h);
         const hashes = block.block.txs.map(txHash);
         if (!hashes.some((x) => waiting.has(x))) continue;
-        const results = await this.comet.blockResults(h);
+        const results = await this.blockResults(h);
         for (let i = 0; i < hashes.length; i++) {
           const hash = hashes[i] as string;
           const p = waiting.get(hash);
           const res = results.results[i];
           if (!p?.row || !res) continue;
           waiting.delete(hash);
+          this.cfg.hooks?.onTx?.("confirmed", hash, Date.now());
           report[(await this.finish(p.row, res, h)) ? "committed" : "failed"]++;
         }
       }
       if (waiting.size) await sleep(this.cfg.pollMs);
+    }
+  }
+
+  /** The node may report a height a moment before its results are stored: retry briefly. */
+  private async blockResults(h: number) {
+    for (let i = 0; ; i++) {
+      try {
+        return await this.comet.blockResults(h);
+      } catch (e) {
+        if (i >= 20 || !/could not find results/i.test(errText(e))) throw e;
+        await sleep(this.cfg.pollMs);
+      }
     }
   }
 

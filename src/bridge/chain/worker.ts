@@ -12,6 +12,8 @@ export interface ChainBridgeEnv {
   /** Optional: chain id (default: the node's), gas price in uve per gas unit (default 0). */
   VE_CHAIN_ID?: string;
   VE_CHAIN_GAS_PRICE?: string;
+  /** Bech32 account prefix (default "ve"). */
+  VE_CHAIN_PREFIX?: string;
 }
 
 const senders = new WeakMap<object, Promise<ChainSender>>();
@@ -30,6 +32,7 @@ export async function drainChainOutbox(
       rpcUrl: env.VE_CHAIN_RPC,
       mnemonic: env.VE_CHAIN_MNEMONIC,
       chainId: env.VE_CHAIN_ID,
+      prefix: env.VE_CHAIN_PREFIX,
       gasPriceUve: env.VE_CHAIN_GAS_PRICE ? Number(env.VE_CHAIN_GAS_PRICE) : 0,
       ...opts,
     });
