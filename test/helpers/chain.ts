@@ -76,10 +76,14 @@ export async function startChain(): Promise<{ chain: Chain; stop(): Promise<void
   try {
     // The first run builds the binary (minutes on a cold Go cache); later runs take seconds.
     await run("bash", [SCRIPT, "--detach"], { env, timeout: 15 * 60_000, maxBuffer: 16 << 20 });
+    return { chain: await setUp(home, rpc, grpc, api), stop };
   } catch (e) {
     await stop();
     throw e;
   }
+}
+
+async function setUp(home: string, rpc: number, grpc: number, api: number): Promise<Chain> {
   const list = JSON.parse(readFileSync(path.join(home, "accounts.json"), "utf8")) as ChainAccount[];
   const accounts = Object.fromEntries(list.map((a) => [a.name, a]));
   const prefix = fromBech32(list[0]?.address as string, 90).prefix;
@@ -130,7 +134,7 @@ export async function startChain(): Promise<{ chain: Chain; stop(): Promise<void
     clientFor,
     env: () => ({ VE_CHAIN_RPC: rpcUrl, VE_CHAIN_MNEMONIC: bridge.mnemonic, VE_CHAIN_PREFIX: prefix }),
   };
-  return { chain, stop };
+  return chain;
 }
 
 /** The localnet for a test file: started in before(), stopped (and its home removed) in after(). */
