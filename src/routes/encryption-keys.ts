@@ -214,9 +214,17 @@ export function mountEncryptionKeys(app: Hono<AppEnv>) {
       created: nowIso(),
     };
     const insert = db.insert(encryptionKeys).values(row);
+    // The x/roles record, for users with a chain address (one the bridge cannot sign for is skipped:
+    // the directory entry does not depend on it).
+    let onChain: ReturnType<typeof chainRecords.encryptionKeyRegistered> | undefined;
     try {
-      if (me.walletAddress) {
-        await db.batch([insert, outboxInsert(db, chainRecords.encryptionKeyRegistered({ owner: me.walletAddress, publicKey: b.public_key, version }))]);
+      onChain = me.walletAddress ? chainRecords.encryptionKeyRegistered({ owner: me.walletAddress, publicKey: b.public_key, version }) : undefined;
+    } catch {
+      onChain = undefined;
+    }
+    try {
+      if (onChain) {
+        await db.batch([insert, outboxInsert(db, onChain)]);
       } else {
         await insert;
       }
