@@ -591,4 +591,62 @@ CREATE TABLE `sealed_blobs` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `sealed_blobs_record` ON `sealed_blobs` (`kind`,`record_id`);--> statement-breakpoint
-CREATE INDEX `sealed_blobs_key` ON `sealed_blobs` (`object_key`);
+CREATE INDEX `sealed_blobs_key` ON `sealed_blobs` (`object_key`);--> statement-breakpoint
+CREATE TABLE `identity_challenges` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`user_id` integer NOT NULL,
+	`kind` text NOT NULL,
+	`subject` text NOT NULL,
+	`customer_id` integer,
+	`secret_hash` text NOT NULL,
+	`expires_at` text NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`used_at` text,
+	`created` text NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_challenges_uuid_unique` ON `identity_challenges` (`uuid`);--> statement-breakpoint
+CREATE INDEX `identity_challenges_user` ON `identity_challenges` (`user_id`,`kind`,`created`);--> statement-breakpoint
+CREATE INDEX `identity_challenges_subject` ON `identity_challenges` (`kind`,`subject`,`created`);--> statement-breakpoint
+CREATE TABLE `identity_recovery_codes` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`user_id` integer NOT NULL,
+	`code_hash` text NOT NULL,
+	`used_at` text,
+	`created` text NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_recovery_codes_hash` ON `identity_recovery_codes` (`user_id`,`code_hash`);--> statement-breakpoint
+CREATE TABLE `identity_scopes` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`user_id` integer NOT NULL,
+	`kind` text NOT NULL,
+	`subject` text NOT NULL,
+	`customer_id` integer,
+	`status` text NOT NULL,
+	`method` text DEFAULT '' NOT NULL,
+	`verified_at` text,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_scopes_uuid_unique` ON `identity_scopes` (`uuid`);--> statement-breakpoint
+CREATE INDEX `identity_scopes_user` ON `identity_scopes` (`user_id`,`kind`,`subject`);--> statement-breakpoint
+CREATE TABLE `identity_totp` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`user_id` integer NOT NULL,
+	`sealed_secret` text NOT NULL,
+	`enabled_at` text,
+	`last_step` integer DEFAULT 0 NOT NULL,
+	`created` text NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_totp_user_id_unique` ON `identity_totp` (`user_id`);

@@ -6,6 +6,7 @@ import { mountCategories } from "./categories.ts";
 import { mountCustomers } from "./customers.ts";
 import { mountEncryptionKeys } from "./encryption-keys.ts";
 import { mountEvents } from "./events.ts";
+import { mountIdentity } from "./identity.ts";
 import { mountKeys } from "./keys.ts";
 import { mountOfferings } from "./offerings.ts";
 import { mountOfferingUsers } from "./offering-users.ts";
@@ -40,4 +41,5 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountUsages(app);
   mountOfferingUsers(app);
   mountSlurmJobs(app);
+  mountIdentity(app);
 }

@@ -4,3 +4,4 @@ export * from "./structure.ts";
 export * from "./hpc.ts";
 export * from "./chain.ts";
 export * from "./crypto.ts";
+export * from "./identity.ts";

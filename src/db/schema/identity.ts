@@ -1,0 +1,85 @@
+// Identity scopes (issue 7): verified email addresses, TOTP second factor, provider domains.
+// D1 never holds a code, a TOTP secret or a recovery code in the clear: one-time codes and
+// recovery codes are kept as keyed hashes (src/identity/scopes/codes.ts), the TOTP secret sealed
+// with the executor key (src/secrets/sealed-json.ts).
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { ids, timestamps } from "./common.ts";
+import { customers, users } from "./structure.ts";
+
+export const IDENTITY_SCOPE_KINDS = ["email", "totp", "domain"] as const;
+export type IdentityScopeKind = (typeof IDENTITY_SCOPE_KINDS)[number];
+
+/** One scope of a user: an email address, their TOTP factor, or a domain proven for a customer. */
+export const identityScopes = sqliteTable(
+  "identity_scopes",
+  {
+    ...ids(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind").$type<IdentityScopeKind>().notNull(),
+    /** The email address, the domain, or "totp". */
+    subject: text("subject").notNull(),
+    /** Domain scopes: the customer (service provider) the domain was proven for. */
+    customerId: integer("customer_id").references(() => customers.id, { onDelete: "cascade" }),
+    status: text("status").$type<"pending" | "verified">().notNull(),
+    /** How it was proven: "email", "totp", "dns" or "http". */
+    method: text("method").notNull().default(""),
+    verifiedAt: text("verified_at"),
+    ...timestamps(),
+  },
+  (t) => [index("identity_scopes_user").on(t.userId, t.kind, t.subject)],
+);
+
+/** A one-time challenge: an emailed code or a domain token, as a keyed hash only. */
+export const identityChallenges = sqliteTable(
+  "identity_challenges",
+  {
+    ...ids(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind").$type<"email" | "domain">().notNull(),
+    subject: text("subject").notNull(),
+    customerId: integer("customer_id").references(() => customers.id, { onDelete: "cascade" }),
+    /** Hex HMAC-SHA256 of the code or token, keyed per deployment and bound to this challenge's uuid. */
+    secretHash: text("secret_hash").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    /** Verification attempts so far; the challenge dies at the limit. */
+    attempts: integer("attempts").notNull().default(0),
+    /** Set when the challenge was consumed or killed (superseded, too many tries, send failure). */
+    usedAt: text("used_at"),
+    created: text("created").notNull(),
+  },
+  (t) => [index("identity_challenges_user").on(t.userId, t.kind, t.created), index("identity_challenges_subject").on(t.kind, t.subject, t.created)],
+);
+
+/** A user's TOTP factor: the secret sealed with the executor key; enabled once confirmed. */
+export const identityTotp = sqliteTable("identity_totp", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  userId: integer("user_id")
+    .notNull()
+    .unique()
+    .references(() => users.id, { onDelete: "cascade" }),
+  /** sealJson output ("v1.<key id>.<iv>.<ciphertext>"), record id "identity-totp:<user uuid>". */
+  sealedSecret: text("sealed_secret").notNull(),
+  enabledAt: text("enabled_at"),
+  /** Highest time step accepted so far: a code of this step or earlier is a replay. */
+  lastStep: integer("last_step").notNull().default(0),
+  created: text("created").notNull(),
+});
+
+/** TOTP recovery codes, as keyed hashes; each works once. */
+export const identityRecoveryCodes = sqliteTable(
+  "identity_recovery_codes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    usedAt: text("used_at"),
+    created: text("created").notNull(),
+  },
+  (t) => [uniqueIndex("identity_recovery_codes_hash").on(t.userId, t.codeHash)],
+);

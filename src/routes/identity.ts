@@ -1,0 +1,53 @@
+// /api/identity/…: the caller's identity scopes (issue 7). Email codes, TOTP and provider domains
+// live in src/identity/scopes/; this module validates input and maps results to responses.
+import { and, desc, eq } from "drizzle-orm";
+import type { Hono } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { requireUser } from "../auth/session.ts";
+import { customers, identityScopes } from "../db/schema/index.ts";
+import { body } from "../http/validate.ts";
+import { identityEnv } from "../identity/scopes/common.ts";
+import { emailStartSchema, emailVerifySchema, startEmail, verifyEmail } from "../identity/scopes/email.ts";
+
+type ScopeRow = typeof identityScopes.$inferSelect;
+
+export function serializeScope(s: ScopeRow, customerUuid: string | null) {
+  return {
+    uuid: s.uuid,
+    scope: s.kind,
+    subject: s.subject,
+    ...(s.kind === "domain" ? { customer_uuid: customerUuid } : {}),
+    status: s.status,
+    method: s.method || null,
+    verified_at: s.verifiedAt,
+    created: s.created,
+  };
+}
+
+export function mountIdentity(app: Hono<AppEnv>) {
+  app.get("/api/identity/scopes/", async (c) => {
+    const me = requireUser(c.var.user);
+    const rows = await c.var.db
+      .select({ s: identityScopes, cu: customers.uuid })
+      .from(identityScopes)
+      .leftJoin(customers, eq(customers.id, identityScopes.customerId))
+      .where(and(eq(identityScopes.userId, me.id)))
+      .orderBy(desc(identityScopes.id))
+      .all();
+    return c.json(rows.map((r) => serializeScope(r.s, r.cu)));
+  });
+
+  app.post("/api/identity/email/start/", async (c) => {
+    const me = requireUser(c.var.user);
+    const b = await body(c, emailStartSchema);
+    const r = await startEmail(c.var.db, identityEnv(c.env), me, b.email);
+    return c.json({ detail: "A verification code was sent.", ...r });
+  });
+
+  app.post("/api/identity/email/verify/", async (c) => {
+    const me = requireUser(c.var.user);
+    const b = await body(c, emailVerifySchema);
+    const s = await verifyEmail(c.var.db, identityEnv(c.env), me, b.email, b.code);
+    return c.json(serializeScope(s, null));
+  });
+}
