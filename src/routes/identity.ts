@@ -5,8 +5,9 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth/session.ts";
 import { customers, identityScopes } from "../db/schema/index.ts";
-import { body } from "../http/validate.ts";
+import { body, v } from "../http/validate.ts";
 import { identityEnv } from "../identity/scopes/common.ts";
+import { confirmTotp, setupTotp, totpConfirmSchema, totpVerifySchema, verifyTotp } from "../identity/scopes/totp.ts";
 import { emailStartSchema, emailVerifySchema, startEmail, verifyEmail } from "../identity/scopes/email.ts";
 
 type ScopeRow = typeof identityScopes.$inferSelect;
@@ -49,5 +50,24 @@ export function mountIdentity(app: Hono<AppEnv>) {
     const b = await body(c, emailVerifySchema);
     const s = await verifyEmail(c.var.db, identityEnv(c.env), me, b.email, b.code);
     return c.json(serializeScope(s, null));
+  });
+
+  app.post("/api/identity/totp/setup/", async (c) => {
+    const me = requireUser(c.var.user);
+    await body(c, v.object({}));
+    return c.json(await setupTotp(c.var.db, identityEnv(c.env), me));
+  });
+
+  app.post("/api/identity/totp/confirm/", async (c) => {
+    const me = requireUser(c.var.user);
+    const b = await body(c, totpConfirmSchema);
+    const r = await confirmTotp(c.var.db, identityEnv(c.env), me, b.code);
+    return c.json({ ...serializeScope(r.scope, null), recovery_codes: r.recovery_codes });
+  });
+
+  app.post("/api/identity/totp/verify/", async (c) => {
+    const me = requireUser(c.var.user);
+    const b = await body(c, totpVerifySchema);
+    return c.json(await verifyTotp(c.var.db, identityEnv(c.env), me, b));
   });
 }
