@@ -8,6 +8,7 @@ import { customers, identityScopes } from "../db/schema/index.ts";
 import { body, v } from "../http/validate.ts";
 import { identityEnv } from "../identity/scopes/common.ts";
 import { confirmTotp, setupTotp, totpConfirmSchema, totpVerifySchema, verifyTotp } from "../identity/scopes/totp.ts";
+import { domainStartSchema, domainVerifySchema, insecureChecks, startDomain, verifyDomain } from "../identity/scopes/domain.ts";
 import { emailStartSchema, emailVerifySchema, startEmail, verifyEmail } from "../identity/scopes/email.ts";
 
 type ScopeRow = typeof identityScopes.$inferSelect;
@@ -69,5 +70,20 @@ export function mountIdentity(app: Hono<AppEnv>) {
     const me = requireUser(c.var.user);
     const b = await body(c, totpVerifySchema);
     return c.json(await verifyTotp(c.var.db, identityEnv(c.env), me, b));
+  });
+
+  app.post("/api/identity/domain/start/", async (c) => {
+    const me = requireUser(c.var.user);
+    const env = identityEnv(c.env);
+    const b = await body(c, domainStartSchema(insecureChecks(env)));
+    return c.json(await startDomain(c.var.db, env, me, b.domain, b.customer));
+  });
+
+  app.post("/api/identity/domain/verify/", async (c) => {
+    const me = requireUser(c.var.user);
+    const env = identityEnv(c.env);
+    const b = await body(c, domainVerifySchema(insecureChecks(env)));
+    const r = await verifyDomain(c.var.db, env, me, b.domain, b.customer, b.method);
+    return c.json(serializeScope(r.scope, r.customerUuid));
   });
 }
