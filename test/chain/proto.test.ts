@@ -20,8 +20,8 @@ before(async () => {
   await run("go", ["build", "-o", BIN, "./cmd/virtengined"], { cwd: path.join(ROOT, "chain"), timeout: 15 * 60_000 });
 });
 
-const A = "ve1tr7u5lqrwu80nqa5f4yuvwmkrqrt386rszeph9";
-const B = "ve1cxfemw84eah7emwp7r0szgy33ygznnmucemj8k";
+const A = "virtengine1tr7u5lqrwu80nqa5f4yuvwmkrqrt386r2yryne";
+const B = "virtengine1cxfemw84eah7emwp7r0szgy33ygznnmuzlphr2";
 
 test("every bridge Msg decodes in virtengined with the same field values", async () => {
   const registry = makeRegistry();

@@ -18,10 +18,9 @@ import {
   type UsageRecord,
 } from "./proto.ts";
 
-/** Account prefix of the chain (chain/app/params); pass `prefix` where the deployed chain differs. */
-export const BECH32_PREFIX = "ve";
-/** Prefixes the record builders accept (the chain is moving from ve1… to virtengine1…). */
-export const BECH32_PREFIXES = ["ve", "virtengine"];
+/** Account prefix of the chain (chain/app/params): virtengine1…, the same the wallet login checks. */
+import { BECH32_PREFIX } from "../../wallet/adr036.ts";
+export { BECH32_PREFIX };
 export const DENOM = "uve";
 export const MSG_EXEC_TYPE_URL = "/cosmos.authz.v1beta1.MsgExec";
 

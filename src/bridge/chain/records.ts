@@ -2,7 +2,7 @@
 // non-sensitive data goes on chain (addresses, uuids, sha-256 hashes, opaque object keys, integer
 // uve amounts) and returns the Msg in JSON form for the outbox row.
 import { fromBech32, toBase64, fromBase64 } from "@cosmjs/encoding";
-import { BECH32_PREFIXES, DENOM } from "./client.ts";
+import { BECH32_PREFIX, DENOM } from "./client.ts";
 import { OrderState } from "./proto.ts";
 
 export interface OutboxRecord {
@@ -35,9 +35,9 @@ function uuid(v: string, what: string): string {
 }
 function address(v: string, what: string): string {
   try {
-    if (!BECH32_PREFIXES.includes(fromBech32(v, 90).prefix)) throw new Error("prefix");
+    if (fromBech32(v, 90).prefix !== BECH32_PREFIX) throw new Error("prefix");
   } catch {
-    throw new ChainRecordError(`${what} must be a ${BECH32_PREFIXES.join("1… or ")}1… address`);
+    throw new ChainRecordError(`${what} must be a ${BECH32_PREFIX}1… address`);
   }
   return v;
 }
