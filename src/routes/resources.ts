@@ -27,7 +27,7 @@ import { ordering, pageOf, paginated, qAll, qBool, qChoices, qOne, qUuids, spars
 import { linksFor, planHyperlink } from "../http/links.ts";
 import { body, bool, isoDate, jsonObject, limitsMap, requiredStr, str, v } from "../http/validate.ts";
 import { loadBundles, serializeOffering } from "../marketplace/catalog/serialize.ts";
-import { dispatchOrder } from "../marketplace/execution/dispatch.ts";
+import { dispatchOrder, dispatchPause } from "../marketplace/execution/dispatch.ts";
 import { loadRelated, type Resource } from "../marketplace/orders/context.ts";
 import { checkLimits, createFollowUpOrder } from "../marketplace/orders/create.ts";
 import { consumerResourceVisible, findResource, providerResourceVisible } from "../marketplace/orders/queries.ts";
@@ -346,9 +346,11 @@ export function mountResources(app: Hono<AppEnv>) {
     ["set_restrict_member_access", "restrict_member_access", "restrictMemberAccess"],
   ] as const) {
     app.post(`${PROVIDER}/:uuid/${action}/`, async (c) => {
-      const { r } = await providerContext(c);
+      const { r, offering } = await providerContext(c);
       const b = await body(c, v.object({ [field]: bool() }));
       await setResource(c, r.id, { [col]: (b as Record<string, boolean>)[field] });
+      // Plugin-served offerings pause on the backend too (site agents read the flag themselves).
+      if (field === "paused") await dispatchPause(c.env, r, offering);
       return c.json({ status: `${field} has been updated.` });
     });
   }

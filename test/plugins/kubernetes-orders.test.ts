@@ -79,6 +79,20 @@ test("namespace order: queue → plugin → OK with a quota; update limits; term
   assert.equal((await waitOrder(customer, upd.order_uuid)).state, "done");
   assert.equal((k8s.objects("resourcequotas", ns)[0]!["spec"] as { hard: Record<string, string> }).hard["pods"], "10");
 
+  // Pause from the provider side reaches the backend through the queue: the pod quota closes.
+  const pods = () => (k8s.objects("resourcequotas", ns)[0]!["spec"] as { hard: Record<string, string> }).hard["pods"];
+  const waitFor = async (cond: () => boolean, what: string) => {
+    for (let i = 0; i < 80 && !cond(); i++) await new Promise((r) => setTimeout(r, 250));
+    assert.ok(cond(), what);
+  };
+  await f.provider.expect(200, f.provider.post(`/api/marketplace-provider-resources/${res.uuid}/set_paused/`, { paused: true }));
+  await waitFor(() => pods() === "0", "paused: the namespace takes no new pods");
+  const paused = await f.provider.expect(200, f.provider.get(`/api/marketplace-provider-resources/${res.uuid}/`));
+  assert.equal(paused.backend_metadata.paused, true);
+  assert.equal(paused.backend_metadata.pause_error, "");
+  await f.provider.expect(200, f.provider.post(`/api/marketplace-provider-resources/${res.uuid}/set_paused/`, { paused: false }));
+  await waitFor(() => pods() === "10", "unpaused: the pod quota is back");
+
   const term = await customer.expect(200, customer.post(`/api/marketplace-resources/${res.uuid}/terminate/`, {}));
   assert.equal((await waitOrder(customer, term.order_uuid)).state, "done");
   assert.equal((await customer.expect(200, customer.get(`/api/marketplace-resources/${res.uuid}/`))).state, "Terminated");

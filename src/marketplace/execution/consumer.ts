@@ -27,6 +27,22 @@ export function pluginContext(): PluginContext {
   return { fetch: (input, init) => fetch(input, init), now: () => new Date() };
 }
 
+/** Applies resource.paused on the backend, when the offering's plugin can pause. */
+export async function applyPause(db: Db, env: Bindings, resourceUuid: string, attempt: number, ctx = pluginContext()): Promise<Outcome> {
+  const resource = await db.select().from(resources).where(eq(resources.uuid, resourceUuid)).get();
+  if (!resource) return { kind: "skipped", reason: "no such resource" };
+  if (!["OK", "Erred"].includes(resource.state) || !resource.backendId) return { kind: "skipped", reason: `resource is ${resource.state}` };
+  const x = await loadExecution(db, env, resource);
+  if (!x.ok) return { kind: "skipped", reason: x.error };
+  if (!x.value.plugin.pause) return { kind: "skipped", reason: `plugin ${x.value.plugin.name} cannot pause` };
+  const r = await x.value.plugin.pause(ctx, x.value.settings, x.value.ref, resource.paused);
+  if (!r.ok && r.error.transient && attempt < maxAttempts(env)) return { kind: "retry", delaySeconds: backoffSeconds(attempt), message: r.error.message };
+  // The outcome is kept beside the backend metadata, so the provider sees whether it took.
+  const metadata = { ...resource.backendMetadata, paused: resource.paused, pause_error: r.ok ? "" : r.error.message };
+  await db.update(resources).set({ backendMetadata: metadata, modified: new Date().toISOString() }).where(eq(resources.id, resource.id));
+  return r.ok ? { kind: "done" } : { kind: "erred", message: r.error.message };
+}
+
 export async function executeOrder(db: Db, env: Bindings, orderUuid: string, attempt: number, ctx = pluginContext()): Promise<Outcome> {
   const order = await db.select().from(orders).where(eq(orders.uuid, orderUuid)).get();
   if (!order) return { kind: "skipped", reason: "no such order" };

@@ -13,3 +13,10 @@ export async function dispatchOrder(env: Bindings, order: Order, offering: Offer
   await env.ORDER_QUEUE.send({ kind: "order", orderUuid: order.uuid });
   return true;
 }
+
+export async function dispatchPause(env: Bindings, resource: { uuid: string }, offering: Offering): Promise<boolean> {
+  const plugin = pluginFor(env, offering);
+  if (!plugin.ok || !plugin.plugin.pause) return false;
+  await env.ORDER_QUEUE.send({ kind: "pause", resourceUuid: resource.uuid });
+  return true;
+}

@@ -3,25 +3,27 @@ import type { MessageBatch } from "@cloudflare/workers-types";
 import { dbFor } from "../../db/client.ts";
 import type { Bindings } from "../../env.ts";
 import type { OrderJob } from "../jobs.ts";
-import { executeOrder } from "./consumer.ts";
+import { applyPause, executeOrder } from "./consumer.ts";
 import { collectUsages, sweepStuckOrders } from "./scheduled.ts";
 
 export async function handleOrderBatch(batch: MessageBatch<OrderJob>, env: Bindings): Promise<void> {
   const db = dbFor(env.DB);
   for (const msg of batch.messages) {
     try {
-      const out = await executeOrder(db, env, msg.body.orderUuid, msg.attempts);
+      const job = msg.body;
+      const what = job.kind === "order" ? `order ${job.orderUuid}` : `pause of resource ${job.resourceUuid}`;
+      const out = job.kind === "order" ? await executeOrder(db, env, job.orderUuid, msg.attempts) : await applyPause(db, env, job.resourceUuid, msg.attempts);
       if (out.kind === "retry") {
-        console.log(`order ${msg.body.orderUuid}: transient failure, retry in ${out.delaySeconds}s: ${out.message}`);
+        console.log(`${what}: transient failure, retry in ${out.delaySeconds}s: ${out.message}`);
         msg.retry({ delaySeconds: out.delaySeconds });
       } else {
         if (out.kind === "poll") await env.ORDER_QUEUE.send(msg.body, { delaySeconds: out.delaySeconds });
-        if (out.kind === "erred") console.log(`order ${msg.body.orderUuid}: erred: ${out.message}`);
+        if (out.kind === "erred") console.log(`${what}: erred: ${out.message}`);
         msg.ack();
       }
     } catch (e) {
       // A bug or a D1 failure: let the queue redeliver rather than lose the order.
-      console.error(`order ${msg.body.orderUuid}: ${(e as Error).message}`);
+      console.error(`queue message ${JSON.stringify(msg.body)}: ${(e as Error).message}`);
       msg.retry({ delaySeconds: 10 });
     }
   }
