@@ -173,6 +173,40 @@ test("order to OK: one account per resource, the project team as its users; upda
   assert.equal(gone.state, "Terminated");
 });
 
+test("an account removed behind the marketplace's back: the cron's status poll makes the resource Erred with the reason", async () => {
+  const f = await fixture();
+  const created = await order(f, { cpu: 10, ram: 10 });
+  assert.equal((await waitOrder(f.customer, created.uuid, ["done", "erred"])).state, "done");
+  const res = await f.customer.expect(200, f.customer.get(`/api/marketplace-resources/${created.marketplace_resource_uuid}/`));
+  // Removed the way an operator would: the users' default account moved first, as SLURM requires.
+  const users = assocUsers(res.backend_id).filter(Boolean);
+  for (const u of users) slurm.run("sacctmgr", ["-i", "delete", "user", u, `account=${res.backend_id}`]);
+  slurm.run("sacctmgr", ["-i", "delete", "account", res.backend_id]);
+  await cron();
+  const after = await f.customer.expect(200, f.customer.get(`/api/marketplace-resources/${res.uuid}/`));
+  assert.equal(after.state, "Erred");
+  assert.match(after.error_message, new RegExp(`account ${res.backend_id} no longer exists`));
+});
+
+test("terminating an allocation that is still its users' default account removes it cleanly", async () => {
+  const f = await fixture();
+  const created = await order(f, { cpu: 10, ram: 10 });
+  assert.equal((await waitOrder(f.customer, created.uuid, ["done", "erred"])).state, "done");
+  const res = await f.customer.expect(200, f.customer.get(`/api/marketplace-resources/${created.marketplace_resource_uuid}/`));
+  assert.ok(assocUsers(res.backend_id).includes(f.customer.username));
+  const term = await f.customer.expect(200, f.customer.post(`/api/marketplace-resources/${res.uuid}/terminate/`, {}));
+  const done = await waitOrder(f.customer, term.order_uuid, ["done", "erred"]);
+  assert.equal(done.state, "done", done.error_message);
+  assert.equal(accounts().filter((a) => a.startsWith(`${res.backend_id}|`)).length, 0);
+  // Its users are not left without a default account: moved to another of theirs, or removed
+  // from accounting when this was their only one.
+  const left = slurm.run("sacctmgr", ["-n", "-p", "show", "user", f.customer.username, "format=user,defaultaccount"]).trim();
+  if (left !== "") {
+    const def = left.split("|")[1] ?? "";
+    assert.ok(def !== "" && def !== res.backend_id, `user ${f.customer.username} has a live default account: ${left}`);
+  }
+});
+
 test("a backend refusing the credentials errs the order with its message; the resource is Erred", async () => {
   const f = await fixture("not-a-valid-jwt");
   const created = await order(f, { cpu: 10, ram: 10 });

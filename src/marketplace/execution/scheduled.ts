@@ -51,6 +51,15 @@ export async function collectUsages(db: Db, env: Bindings, now = new Date()): Pr
       continue;
     }
     const ctx = pluginContext();
+    // Status first: a backend object removed or broken behind the marketplace's back makes the
+    // resource Erred with the backend's words, instead of billing a resource that is gone.
+    const status = await x.value.plugin.poll(ctx, x.value.settings, x.value.ref);
+    if (status.ok && (status.value.state === "Erred" || status.value.state === "Terminated")) {
+      const message = status.value.errorMessage || `backend reports ${status.value.state}`;
+      await db.update(resources).set({ state: "Erred", errorMessage: message.slice(0, 2000), modified: now.toISOString() }).where(eq(resources.id, res.id));
+      run.failed.push({ resource: res.uuid, message });
+      continue;
+    }
     const usage = await x.value.plugin.collectUsage(ctx, x.value.settings, x.value.ref, periodStart);
     if (!usage.ok) {
       run.failed.push({ resource: res.uuid, message: usage.error.message });

@@ -162,6 +162,8 @@ export const slurmPlugin: ProviderPlugin<SlurmSettings> = {
     const name = order.resource.backendId || accountName(s.account_prefix, order.resource);
     const cancelled = await cancelRunningJobs(c, name);
     if (!cancelled.ok) return cancelled;
+    const released = await releaseDefaultAccount(c, s, name);
+    if (!released.ok) return released;
     const d = await call(() => c.DELETE(`${DB}/account/{account_name}`, { params: { path: { account_name: name } } }), `removing account ${name}`);
     if (!d.ok && !isNotFound(d.error.message)) return d;
     const gone = await findAccount(c, s, name);
@@ -194,6 +196,30 @@ export const slurmPlugin: ProviderPlugin<SlurmSettings> = {
     return ok({ ...resource.backendMetadata, users: [], blocked: true, blocked_components: over, cancelled_jobs: blocked.value.cancelled });
   },
 };
+
+/**
+ * SLURM refuses to remove an account that is some user's default account. Such users get another
+ * of their accounts as default, or, when this was their only one, are removed from accounting.
+ */
+async function releaseDefaultAccount(c: SlurmClient, s: SlurmSettings, account: string): Result<void> {
+  const found = await findAccount(c, s, account);
+  if (!found.ok || !found.value) return found.ok ? ok(undefined) : found;
+  for (const user of found.value.users) {
+    const u = await call(() => c.GET(`${DB}/user/{user_name}`, { params: { path: { user_name: user } } }), `reading user ${user}`);
+    if (!u.ok) {
+      if (isNotFound(u.error.message)) continue;
+      return u;
+    }
+    const info = u.value.users?.find((x) => x.name === user);
+    if (!info || info.default?.account !== account) continue;
+    const other = (info.associations ?? []).find((a) => a.account && a.account !== account)?.account;
+    const r = other
+      ? await call(() => c.POST(`${DB}/users`, { body: { users: [{ name: user, default: { account: other } }] } }), `moving ${user}'s default account to ${other}`)
+      : await call(() => c.DELETE(`${DB}/user/{user_name}`, { params: { path: { user_name: user } } }), `removing user ${user}`);
+    if (!r.ok && !isNotFound(r.error.message)) return r;
+  }
+  return ok(undefined);
+}
 
 /** Over its allocation: stop the account's running jobs and take its users off it. */
 export async function blockAccount(ctx: PluginContext, s: SlurmSettings, resource: ResourceRef): Result<{ cancelled: number }> {
