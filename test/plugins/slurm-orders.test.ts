@@ -150,9 +150,15 @@ test("order to OK: one account per resource, the project team as its users; upda
     if (st === "COMPLETED") break;
     await new Promise((r) => setTimeout(r, 500));
   }
-  await cron();
-  const usages = await f.provider.expect(200, f.provider.get(`/api/marketplace-component-usages/?resource_uuid=${res.uuid}`));
-  const cpu = usages.find((u: Json) => u.type === "cpu");
+  // slurmdbd records a finished job's allocation asynchronously: collect until it shows (≤ 20 s).
+  let cpu: Json;
+  for (let i = 0; i < 20; i++) {
+    await cron();
+    const usages = await f.provider.expect(200, f.provider.get(`/api/marketplace-component-usages/?resource_uuid=${res.uuid}`));
+    cpu = usages.find((u: Json) => u.type === "cpu");
+    if (cpu && Number(cpu.usage) > 0) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
   assert.ok(cpu, "a cpu usage row was recorded");
   assert.ok(Number(cpu.usage) > 0 && Number(cpu.usage) < 1, `CPU-minutes for a 3 s job: ${cpu.usage}`);
 
