@@ -8,6 +8,7 @@ import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth/session.ts";
 import { sha256Hex } from "../auth/tokens.ts";
+import { constantTimeEqual, utf8 } from "../crypto/bytes.ts";
 import { projects, resources, slurmJobs } from "../db/schema/index.ts";
 import { ApiError, fieldError, nonFieldError, notFound } from "../http/errors.ts";
 import { newUuid, nowIso, pathUuid } from "../http/ids.ts";
@@ -224,7 +225,7 @@ export function mountSlurmJobs(app: Hono<AppEnv>) {
   app.post(`${BASE}/:uuid/set_output/`, async (c) => {
     const job = await c.var.db.select().from(slurmJobs).where(eq(slurmJobs.uuid, pathUuid(c.req.param("uuid")))).get();
     const presented = c.req.header("x-ve-job-token") ?? "";
-    if (!job || !presented || !timingSafeEqualHex(await sha256Hex(presented), job.outputTokenHash)) throw notFound();
+    if (!job || !presented || !constantTimeEqual(utf8(await sha256Hex(presented)), utf8(job.outputTokenHash))) throw notFound();
     const part = Number(c.req.query("part") ?? "0");
     const exitCode = Number(c.req.query("exit_code") ?? "");
     if (!Number.isInteger(part) || part < 0 || part >= job.parts) throw fieldError("part", `A part between 0 and ${job.parts - 1} is required.`);
@@ -239,9 +240,3 @@ export function mountSlurmJobs(app: Hono<AppEnv>) {
   });
 }
 
-function timingSafeEqualHex(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return d === 0;
-}
