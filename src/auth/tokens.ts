@@ -1,8 +1,12 @@
 // API tokens: 40 hex characters like DRF's, stored only as their SHA-256.
 
+/** `bytes` random bytes as lower-case hex. */
+export function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
 export function newTokenKey(): string {
-  const b = crypto.getRandomValues(new Uint8Array(20));
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return randomHex(20);
 }
 
 export async function sha256Hex(text: string): Promise<string> {

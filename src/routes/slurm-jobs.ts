@@ -7,20 +7,20 @@ import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth/session.ts";
-import { sha256Hex } from "../auth/tokens.ts";
+import { randomHex, sha256Hex } from "../auth/tokens.ts";
 import { constantTimeEqual, utf8 } from "../crypto/bytes.ts";
 import { projects, resources, slurmJobs } from "../db/schema/index.ts";
 import { ApiError, fieldError, nonFieldError, notFound } from "../http/errors.ts";
-import { newUuid, nowIso, pathUuid } from "../http/ids.ts";
+import { newUuid, nowIso, parseUuid, pathUuid } from "../http/ids.ts";
 import { pageOf, paginated } from "../http/list.ts";
-import { linksFor, origin } from "../http/links.ts";
+import { linksFor, origin, parseLink } from "../http/links.ts";
 import { body, int, optStr, requiredStr, str, v } from "../http/validate.ts";
 import { loadExecution } from "../marketplace/execution/context.ts";
 import { pluginContext } from "../marketplace/execution/consumer.ts";
 import type { Resource } from "../marketplace/orders/context.ts";
 import { consumerResourceVisible, findResource, providerResourceVisible } from "../marketplace/orders/queries.ts";
 import { overLimit } from "../plugins/slurm/index.ts";
-import { cancelJob, jobStates, submitJob, summarize } from "../plugins/slurm/jobs.ts";
+import { cancelJob, FINISHED, jobStates, submitJob, summarize } from "../plugins/slurm/jobs.ts";
 import type { SlurmSettings } from "../plugins/slurm/settings.ts";
 import { WORKLOADS, type WorkloadName, wrapScript } from "../plugins/slurm/workloads.ts";
 import { openJson, sealJson } from "../secrets/sealed-json.ts";
@@ -46,11 +46,13 @@ const createSchema = v.object({
   time_limit: v.optional(int(1, 10_080), 10),
 });
 
-/** A resource URL (…/marketplace-resources/<uuid>/) or a bare uuid. */
+/** A marketplace-resources hyperlink, or a bare uuid. */
 function resourceUuid(ref: string): string {
-  const m = ref.match(/([0-9a-f]{32}|[0-9a-f-]{36})\/?$/i);
-  if (!m) throw fieldError("resource", "Invalid hyperlink - No URL match.");
-  return m[1]!.replaceAll("-", "").toLowerCase();
+  const bare = parseUuid(ref);
+  if (bare) return bare;
+  const link = parseLink(ref, "marketplace-resources");
+  if (!link.ok) throw fieldError("resource", link.message);
+  return link.uuid;
 }
 
 async function slurmOf(c: Context<AppEnv>, res: Resource): Promise<{ settings: SlurmSettings }> {
@@ -122,17 +124,13 @@ async function serialize(c: Context<AppEnv>, jobs: Job[], withReport: boolean) {
 
 /** Asks SLURM for the job's state and stores it. */
 async function refresh(c: Context<AppEnv>, job: Job): Promise<Job> {
-  if (!job.backendId || job.state !== "OK" || ["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"].includes(job.runtimeState)) return job;
+  if (!job.backendId || job.state !== "OK" || FINISHED.includes(job.runtimeState)) return job;
   const res = (await c.var.db.select().from(resources).where(eq(resources.id, job.resourceId)).get())!;
   const { settings } = await slurmOf(c, res);
   const states = await jobStates(pluginContext(), settings, job.backendId);
   if (!states.ok) throw new ApiError(503, { detail: states.error.message });
   const s = states.value ? summarize(states.value) : { runtime: "COMPLETED", finished: true, failed: false };
   return (await c.var.db.update(slurmJobs).set({ runtimeState: s.runtime, modified: nowIso() }).where(eq(slurmJobs.id, job.id)).returning().get())!;
-}
-
-function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 export function mountSlurmJobs(app: Hono<AppEnv>) {

@@ -63,7 +63,7 @@ export async function cancelJob(ctx: PluginContext, s: SlurmSettings, jobId: str
   return ok(undefined);
 }
 
-const FINISHED = ["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE"];
+export const FINISHED = ["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE"];
 const BAD = FINISHED.filter((x) => x !== "COMPLETED");
 
 /** One state for the whole job from its tasks' states: the worst finished one, else the live one. */
