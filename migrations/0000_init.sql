@@ -645,8 +645,129 @@ CREATE TABLE `identity_totp` (
 	`sealed_secret` text NOT NULL,
 	`enabled_at` text,
 	`last_step` integer DEFAULT 0 NOT NULL,
+	`failures` integer DEFAULT 0 NOT NULL,
+	`locked_until` text,
 	`created` text NOT NULL,
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `identity_totp_user_id_unique` ON `identity_totp` (`user_id`);
+CREATE UNIQUE INDEX `identity_totp_user_id_unique` ON `identity_totp` (`user_id`);--> statement-breakpoint
+CREATE TABLE `waldur_connections` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`customer_id` integer NOT NULL,
+	`created_by_id` integer,
+	`name` text NOT NULL,
+	`api_url` text NOT NULL,
+	`token_sealed` text NOT NULL,
+	`remote_customer_uuid` text NOT NULL,
+	`remote_customer_name` text DEFAULT '' NOT NULL,
+	`remote_username` text DEFAULT '' NOT NULL,
+	`remote_version` text DEFAULT '' NOT NULL,
+	`category_id` integer,
+	`status` text DEFAULT 'OK' NOT NULL,
+	`last_error` text DEFAULT '' NOT NULL,
+	`last_error_at` text,
+	`last_check` text,
+	`last_sync` text,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`created_by_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`category_id`) REFERENCES `categories`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `waldur_connections_uuid_unique` ON `waldur_connections` (`uuid`);--> statement-breakpoint
+CREATE INDEX `waldur_connections_customer` ON `waldur_connections` (`customer_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `waldur_connections_remote` ON `waldur_connections` (`customer_id`,`api_url`,`remote_customer_uuid`);--> statement-breakpoint
+CREATE TABLE `waldur_imported_offerings` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`connection_id` integer NOT NULL,
+	`offering_id` integer NOT NULL,
+	`remote_uuid` text NOT NULL,
+	`remote_digest` text DEFAULT '' NOT NULL,
+	`last_sync` text NOT NULL,
+	FOREIGN KEY (`connection_id`) REFERENCES `waldur_connections`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`offering_id`) REFERENCES `offerings`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `waldur_imported_remote` ON `waldur_imported_offerings` (`connection_id`,`remote_uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `waldur_imported_offering` ON `waldur_imported_offerings` (`offering_id`);--> statement-breakpoint
+CREATE TABLE `waldur_sync_cursors` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`connection_id` integer NOT NULL,
+	`kind` text NOT NULL,
+	`cursor` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`connection_id`) REFERENCES `waldur_connections`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `waldur_sync_cursors_kind` ON `waldur_sync_cursors` (`connection_id`,`kind`);--> statement-breakpoint
+CREATE TABLE `chain_escrow_events` (
+	`chain_id` text NOT NULL,
+	`height` integer NOT NULL,
+	`tx_index` integer NOT NULL,
+	`event_index` integer NOT NULL,
+	`type` text NOT NULL,
+	`account_id` text NOT NULL,
+	`amount` text DEFAULT '' NOT NULL,
+	`tx_hash` text,
+	PRIMARY KEY(`chain_id`, `height`, `tx_index`, `event_index`)
+);
+--> statement-breakpoint
+CREATE INDEX `chain_escrow_events_account` ON `chain_escrow_events` (`account_id`);--> statement-breakpoint
+CREATE TABLE `chain_index_cursor` (
+	`chain_id` text PRIMARY KEY NOT NULL,
+	`height` integer NOT NULL,
+	`updated` text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `chain_offchain` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`kind` text NOT NULL,
+	`ref` text NOT NULL,
+	`reason` text NOT NULL,
+	`detail` text DEFAULT '' NOT NULL,
+	`created` text NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `chain_offchain_ref` ON `chain_offchain` (`ref`);--> statement-breakpoint
+CREATE INDEX `chain_offchain_reason` ON `chain_offchain` (`reason`);--> statement-breakpoint
+CREATE TABLE `chain_offerings` (
+	`chain_id` text NOT NULL,
+	`offering_id` integer NOT NULL,
+	`provider` text NOT NULL,
+	`state` text NOT NULL,
+	`created_height` integer NOT NULL,
+	`height` integer NOT NULL,
+	`tx_hash` text,
+	PRIMARY KEY(`chain_id`, `offering_id`)
+);
+--> statement-breakpoint
+CREATE TABLE `chain_orders` (
+	`chain_id` text NOT NULL,
+	`order_id` integer NOT NULL,
+	`customer` text NOT NULL,
+	`offering_id` integer NOT NULL,
+	`state` text NOT NULL,
+	`lease_state` text,
+	`lease_provider` text,
+	`lease_price` text,
+	`lease_close_reason` text,
+	`created_height` integer NOT NULL,
+	`height` integer NOT NULL,
+	`tx_hash` text,
+	PRIMARY KEY(`chain_id`, `order_id`)
+);
+--> statement-breakpoint
+CREATE TABLE `chain_usage` (
+	`chain_id` text NOT NULL,
+	`order_id` integer NOT NULL,
+	`seq` integer NOT NULL,
+	`component` text NOT NULL,
+	`amount` text NOT NULL,
+	`cost` text NOT NULL,
+	`height` integer NOT NULL,
+	`tx_hash` text,
+	PRIMARY KEY(`chain_id`, `order_id`, `seq`)
+);

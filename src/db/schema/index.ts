@@ -5,3 +5,4 @@ export * from "./hpc.ts";
 export * from "./chain.ts";
 export * from "./crypto.ts";
 export * from "./identity.ts";
+export * from "./chain-index.ts";
