@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { eq } from "drizzle-orm";
 import { identityRecoveryCodes, identityTotp } from "../../src/db/schema/index.ts";
 import { base32Decode, base32Encode, hotp, totp, type TotpHash, timeStep } from "../../src/identity/scopes/totp.ts";
 import { Api, dbOf, userApi } from "../helpers/api.ts";
@@ -121,4 +122,95 @@ test("email without a configured mail transport is a 503, not a 500", async () =
   const a = await userApi(w.host, "totpuser4");
   const r = await a.post("/api/identity/email/start/", { email: "nomail@example.org" });
   assert.equal(r.status, 503);
+});
+
+/** A 6-digit code matching none of the steps the server accepts now. */
+async function wrongCode(secret: string): Promise<string> {
+  const live = new Set(await Promise.all([-2, -1, 0, 1, 2].map((d) => codeAt(secret, d))));
+  for (let n = 0; ; n++) {
+    const c = String((123457 + n * 7919) % 1_000_000).padStart(6, "0");
+    if (!live.has(c)) return c;
+  }
+}
+
+async function enabledTotp(name: string) {
+  const a = await userApi(w.host, name);
+  const s = await a.expect(200, a.post("/api/identity/totp/setup/"));
+  const conf = await a.expect(200, a.post("/api/identity/totp/confirm/", { code: await codeAt(s.secret) }));
+  const row = await totpRowOf(a);
+  assert.ok(row.enabledAt && row.failures === 0 && row.lockedUntil === null);
+  return { a, secret: s.secret as string, recovery: conf.recovery_codes as string[] };
+}
+
+const totpRowOf = async (a: { uuid: string }) => {
+  const { users } = await import("../../src/db/schema/index.ts");
+  const u = await dbOf(w.host).select().from(users).where(eq(users.uuid, a.uuid)).get();
+  return (await dbOf(w.host).select().from(identityTotp).where(eq(identityTotp.userId, u!.id)).get())!;
+};
+/** Moves the lock into the past, as if its time had passed (no sleeping in tests). */
+const expireLock = async (a: { uuid: string }) => {
+  const row = await totpRowOf(a);
+  await dbOf(w.host).update(identityTotp).set({ lockedUntil: new Date(Date.now() - 1000).toISOString() }).where(eq(identityTotp.id, row.id));
+};
+
+test("TOTP lockout: five wrong guesses lock the factor (even the right code is refused), backoff doubles, a right code resets it", async () => {
+  const { a, secret, recovery } = await enabledTotp("totplock1");
+  const bad = await wrongCode(secret);
+  for (let i = 1; i <= 5; i++) {
+    const r = await a.post("/api/identity/totp/verify/", { code: bad });
+    assert.equal(r.status, 400, `guess ${i}`);
+    assert.deepEqual(r.body, { code: ["The code is not valid."] });
+  }
+  // Locked: the right code and a valid recovery code are not even checked.
+  const locked = await a.post("/api/identity/totp/verify/", { code: await codeAt(secret, 1) });
+  assert.equal(locked.status, 429);
+  const retry = Number(locked.headers.get("retry-after"));
+  assert.ok(retry > 0 && retry <= 30, `Retry-After ${retry}`);
+  assert.match(locked.body.code[0], /Too many wrong codes/);
+  const lockedRc = await a.post("/api/identity/totp/verify/", { recovery_code: recovery[0] });
+  assert.equal(lockedRc.status, 429);
+  assert.ok(lockedRc.body.recovery_code);
+  assert.equal((await totpRowOf(a)).failures, 5, "refusals while locked are not counted as guesses");
+
+  // After the lock: one more wrong guess locks again for twice as long.
+  await expireLock(a);
+  assert.equal((await a.post("/api/identity/totp/verify/", { code: bad })).status, 400);
+  const row = await totpRowOf(a);
+  assert.equal(row.failures, 6);
+  const secs = (Date.parse(row.lockedUntil!) - Date.now()) / 1000;
+  assert.ok(secs > 50 && secs <= 60, `second lock ${secs}s`);
+  const again = await a.post("/api/identity/totp/verify/", { code: bad });
+  assert.equal(again.status, 429);
+  assert.ok(Number(again.headers.get("retry-after")) > 30);
+
+  // A wrong recovery code counts like a wrong TOTP code.
+  await expireLock(a);
+  assert.equal((await a.post("/api/identity/totp/verify/", { recovery_code: "aaaaa-aaaaa" })).status, 400);
+  assert.equal((await totpRowOf(a)).failures, 7);
+  assert.equal((await a.post("/api/identity/totp/verify/", { code: await codeAt(secret, 1) })).status, 429);
+
+  // The right code after the lock is accepted and clears the counter.
+  await expireLock(a);
+  await a.expect(200, a.post("/api/identity/totp/verify/", { code: await codeAt(secret, 1) }));
+  const cleared = await totpRowOf(a);
+  assert.equal(cleared.failures, 0);
+  assert.equal(cleared.lockedUntil, null);
+  for (let i = 1; i <= 4; i++) assert.equal((await a.post("/api/identity/totp/verify/", { code: bad })).status, 400);
+  // The fifth try is still checked: a right code on it succeeds and lifts the lock it carried.
+  await a.expect(200, a.post("/api/identity/totp/verify/", { recovery_code: recovery[1] }));
+  assert.equal((await totpRowOf(a)).lockedUntil, null);
+  assert.equal((await a.post("/api/identity/totp/verify/", { code: bad })).status, 400);
+});
+
+test("TOTP lockout: parallel guesses cannot exceed the limit; another account is unaffected", async () => {
+  const { a, secret } = await enabledTotp("totplock2");
+  const { a: b, secret: secretB } = await enabledTotp("totplock3");
+  const bad = await wrongCode(secret);
+  const replies = await Promise.all(Array.from({ length: 20 }, () => a.post("/api/identity/totp/verify/", { code: bad })));
+  const checked = replies.filter((r) => r.status === 400).length;
+  assert.ok(replies.every((r) => r.status === 400 || r.status === 429), JSON.stringify(replies.map((r) => r.status)));
+  assert.ok(checked <= 5, `${checked} guesses were checked`);
+  assert.equal((await totpRowOf(a)).failures, checked);
+  assert.equal((await a.post("/api/identity/totp/verify/", { code: await codeAt(secret, 1) })).status, checked === 5 ? 429 : 200);
+  await b.expect(200, b.post("/api/identity/totp/verify/", { code: await codeAt(secretB, 1) }));
 });

@@ -66,6 +66,10 @@ export const identityTotp = sqliteTable("identity_totp", {
   enabledAt: text("enabled_at"),
   /** Highest time step accepted so far: a code of this step or earlier is a replay. */
   lastStep: integer("last_step").notNull().default(0),
+  /** Consecutive refused codes (TOTP or recovery); reset by an accepted one. */
+  failures: integer("failures").notNull().default(0),
+  /** While in the future no code is checked at all (exponential backoff after repeated failures). */
+  lockedUntil: text("locked_until"),
   created: text("created").notNull(),
 });
 

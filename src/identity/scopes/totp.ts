@@ -2,21 +2,32 @@
 // clock drift either way. The secret is sealed with the executor key (never plaintext in D1), shown
 // once at setup; confirming with a code enables it and returns 10 single-use recovery codes, kept
 // as keyed hashes. A code's time step is remembered, so the same code (or an older one) cannot be
-// replayed.
+// replayed. Wrong guesses (TOTP or recovery codes) lock the factor with exponential backoff: a
+// 6-digit code with a 3-step window would otherwise fall to about 333,000 online guesses.
 import { and, count, eq, isNull, lt } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
 import type { User } from "../../auth/session.ts";
 import { identityRecoveryCodes, identityTotp } from "../../db/schema/index.ts";
-import { conflict, fieldError, nonFieldError } from "../../http/errors.ts";
+import { ApiError, conflict, fieldError, nonFieldError } from "../../http/errors.ts";
 import { nowIso } from "../../http/ids.ts";
 import { v } from "../../http/validate.ts";
 import { openJson, sealJson } from "../../secrets/sealed-json.ts";
-import { type IdentityEnv, randomBelow, secretHash, upsertScope } from "./common.ts";
+import { addSeconds, type IdentityEnv, randomBelow, secretHash, upsertScope } from "./common.ts";
 
 export const TOTP_PERIOD = 30;
 export const TOTP_DIGITS = 6;
 export const TOTP_WINDOW = 1;
 export const RECOVERY_CODES = 10;
+/** Consecutive wrong codes allowed before the factor locks. */
+export const TOTP_FREE_FAILURES = 4;
+export const TOTP_LOCK_BASE_SECONDS = 30;
+export const TOTP_LOCK_MAX_SECONDS = 3600;
+
+/** Lock after the n-th consecutive failure: none within the free tries, then 30 s doubling to an hour. */
+export function totpLockSeconds(failures: number): number {
+  if (failures <= TOTP_FREE_FAILURES) return 0;
+  return Math.min(TOTP_LOCK_MAX_SECONDS, TOTP_LOCK_BASE_SECONDS * 2 ** Math.min(16, failures - TOTP_FREE_FAILURES - 1));
+}
 
 const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -114,8 +125,40 @@ export async function setupTotp(db: Db, env: IdentityEnv, me: User) {
   return { secret, otpauth_uri: otpauthUri(secret, me.username), algorithm: "SHA1", digits: TOTP_DIGITS, period: TOTP_PERIOD };
 }
 
+type TotpRow = typeof identityTotp.$inferSelect;
+
+function lockedError(field: string, until: string) {
+  const seconds = Math.max(1, Math.ceil((Date.parse(until) - Date.now()) / 1000));
+  const message = `Too many wrong codes; try again in ${seconds} seconds.`;
+  return new ApiError(429, { detail: message, [field]: [message] }, { "Retry-After": String(seconds) });
+}
+
+/**
+ * Counts a guess before any code is checked, as a failure, in one compare-and-swap on the counter:
+ * parallel guesses cannot slip past the limit, and the lock the next failure would earn is already
+ * in place while this guess is being checked. An accepted code clears both (guessSucceeded).
+ */
+async function claimGuess(db: Db, row: TotpRow, field: string) {
+  const now = nowIso();
+  if (row.lockedUntil && row.lockedUntil > now) throw lockedError(field, row.lockedUntil);
+  const failures = row.failures + 1;
+  const lock = totpLockSeconds(failures);
+  const claimed = await db
+    .update(identityTotp)
+    .set({ failures, lockedUntil: lock ? addSeconds(now, lock) : null })
+    .where(and(eq(identityTotp.id, row.id), eq(identityTotp.failures, row.failures)))
+    .returning({ id: identityTotp.id })
+    .get();
+  if (!claimed) throw new ApiError(429, { detail: "Another code is being checked; try again.", [field]: ["Another code is being checked; try again."] }, { "Retry-After": "1" });
+}
+
+async function guessSucceeded(db: Db, row: TotpRow) {
+  await db.update(identityTotp).set({ failures: 0, lockedUntil: null }).where(eq(identityTotp.id, row.id));
+}
+
 /** Checks a code against the window and claims its step atomically; the field is named on refusal. */
-async function acceptCode(db: Db, env: IdentityEnv, me: User, row: typeof identityTotp.$inferSelect, code: string) {
+async function acceptCode(db: Db, env: IdentityEnv, me: User, row: TotpRow, code: string) {
+  await claimGuess(db, row, "code");
   const key = await keyOf(env, me, row.sealedSecret);
   const now = timeStep(Date.now() / 1000);
   let matched: number | null = null;
@@ -130,6 +173,7 @@ async function acceptCode(db: Db, env: IdentityEnv, me: User, row: typeof identi
     .returning({ id: identityTotp.id })
     .get();
   if (!claimed) throw fieldError("code", "The code was already used; wait for the next one.");
+  await guessSucceeded(db, row);
 }
 
 function newRecoveryCode(): string {
@@ -166,6 +210,7 @@ export async function verifyTotp(db: Db, env: IdentityEnv, me: User, b: { code?:
   if (b.code !== undefined) {
     await acceptCode(db, env, me, row, b.code);
   } else if (b.recovery_code !== undefined) {
+    await claimGuess(db, row, "recovery_code");
     const hash = await secretHash(env, recordId(me), b.recovery_code);
     const used = await db
       .update(identityRecoveryCodes)
@@ -174,6 +219,7 @@ export async function verifyTotp(db: Db, env: IdentityEnv, me: User, b: { code?:
       .returning({ id: identityRecoveryCodes.id })
       .get();
     if (!used) throw fieldError("recovery_code", "The recovery code is not valid or was already used.");
+    await guessSucceeded(db, row);
   } else throw nonFieldError("Give either code or recovery_code.");
   const left =
     (await db
