@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Secp256k1HdWallet, type StdSignDoc } from "@cosmjs/amino";
+import { Secp256k1HdWallet, Secp256k1Wallet, type StdSignDoc } from "@cosmjs/amino";
+import { newAccount, signingKeyFromMnemonic } from "../src/wallet/mnemonic.ts";
 import { Api, userApi } from "./helpers/api.ts";
 import { useWorker } from "./helpers/worker.ts";
 
@@ -72,4 +73,28 @@ test("a signed-in user links a wallet; the same wallet cannot be linked to a sec
   assert.equal(second.status, 409);
   const login = await new Api(w.host).expect(200, new Api(w.host).post("/api/wallet-auth/login/", await signChallenge(u1, wal, address)));
   assert.equal(login.user.uuid, u1.uuid);
+});
+
+test("an account made from a new client-side mnemonic signs in through the API", async () => {
+  const acct = await newAccount();
+  const key = await signingKeyFromMnemonic(acct.mnemonic);
+  assert.ok(key.ok);
+  // The browser holds only the derived key; it signs the server's ADR-036 challenge with it.
+  const signer = await Secp256k1Wallet.fromKey(key.value.privkey, "virtengine");
+  const anon = new Api(w.host);
+  const ch = await anon.expect(201, anon.post("/api/wallet-auth/challenge/", { address: acct.address }));
+  const signed = await signer.signAmino(acct.address, ch.sign_doc as StdSignDoc);
+  const r = await anon.expect(200, anon.post("/api/wallet-auth/login/", { nonce: ch.nonce, address: acct.address, pub_key: signed.signature.pub_key.value, signature: signed.signature.signature }));
+  assert.equal(r.created, true);
+  assert.equal(r.user.wallet_address, acct.address);
+  const me = await new Api(w.host, r.token).expect(200, new Api(w.host, r.token).get("/api/users/me/"));
+  assert.equal(me.username, acct.address);
+  // A key from a different mnemonic cannot sign for this address.
+  const other = await signingKeyFromMnemonic((await newAccount()).mnemonic);
+  assert.ok(other.ok);
+  const ch2 = await anon.expect(201, anon.post("/api/wallet-auth/challenge/", { address: acct.address }));
+  const forged = await (await Secp256k1Wallet.fromKey(other.value.privkey, "virtengine")).signAmino(other.value.address, ch2.sign_doc as StdSignDoc);
+  const refused = await anon.post("/api/wallet-auth/login/", { nonce: ch2.nonce, address: acct.address, pub_key: forged.signature.pub_key.value, signature: forged.signature.signature });
+  assert.equal(refused.status, 400);
+  assert.deepEqual(refused.body, { pub_key: ["Public key does not belong to the address."] });
 });
