@@ -1,6 +1,6 @@
 // /api/marketplace-provider-offerings/ (the provider's view and editors) and
 // /api/marketplace-public-offerings/ (what customers and anonymous visitors browse).
-import { and, count, eq, gte, like, or, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, exists, gte, like, or, type SQL, sql } from "drizzle-orm";
 import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
@@ -27,6 +27,7 @@ import { componentSchema, offeringCreateSchema } from "../marketplace/catalog/sc
 import { loadBundles, type Offering, serializeComponent, serializeOffering, serializePlan } from "../marketplace/catalog/serialize.ts";
 import { checkPlanKeys, componentRow, componentsFor, insertOffering } from "../marketplace/catalog/write.ts";
 import { sealJson } from "../secrets/sealed-json.ts";
+import { batchThen, offeringActivatedItems } from "../bridge/chain/marketplace.ts";
 import { mountRoleActions } from "../structure/roles.ts";
 
 const PROVIDER = "/api/marketplace-provider-offerings";
@@ -233,12 +234,15 @@ export function mountOfferings(app: Hono<AppEnv>) {
         if (!active) throw viewError("Offering must have at least one plan.");
       }
       // Conditional on the state read: two concurrent transitions cannot both apply.
-      const updated = await c.var.db
+      const stillIn = and(eq(offerings.id, o.id), eq(offerings.state, o.state));
+      const update = c.var.db
         .update(offerings)
         .set({ state: t.to, modified: nowIso(), ...extra })
-        .where(and(eq(offerings.id, o.id), eq(offerings.state, o.state)))
-        .returning()
-        .get();
+        .where(stillIn)
+        .returning();
+      // Going Active puts the offering on chain (x/market), in the same batch and under the same condition.
+      const onChain = t.to === "Active" ? await offeringActivatedItems(c.var.db, o, exists(c.var.db.select({ one: sql`1` }).from(offerings).where(stillIn))) : [];
+      const [updated] = await batchThen(c.var.db, onChain, update);
       if (!updated) throw viewError("Offering state is invalid.");
       return c.json({ detail: "Offering state updated.", state: updated.state });
     });

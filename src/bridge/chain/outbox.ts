@@ -1,9 +1,10 @@
 // Writing to the outbox: the caller puts the returned insert into the same `db.batch([...])` as the
 // state change it records, so either both happen or neither does.
-import { and, eq } from "drizzle-orm";
+import { and, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
 import { inArray } from "../../db/in-list.ts";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { chainOutbox } from "../../db/schema/chain.ts";
+import { chainOffchain } from "../../db/schema/chain-index.ts";
 import type { OutboxRecord } from "./records.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: works with any schema that includes chainOutbox
@@ -30,6 +31,45 @@ export function outboxInsert(db: AnyDb, rec: OutboxRecord, opts: { uuid?: string
   });
 }
 
+/** INSERT … SELECT of one row of constants, only when `guard` holds (drizzle wants every column, in order). */
+function insertWhen<T extends typeof chainOutbox | typeof chainOffchain>(db: AnyDb, table: T, values: Record<string, unknown>, guard: SQL) {
+  const fields: Record<string, SQL.Aliased> = {};
+  for (const [key, col] of Object.entries(getTableColumns(table))) {
+    const v = key in values ? values[key] : col.hasDefault ? col.default : null;
+    fields[key] = sql`${v ?? null}`.as(col.name);
+  }
+  return db.insert(table).select(db.select(fields).from(sql`(select 1)`).where(guard) as never);
+}
+
+/**
+ * The insert for one record that happens only if `guard` holds when the batch runs. Put it before
+ * a conditional UPDATE with the same condition: both apply or neither (D1 runs a batch as one
+ * transaction), so a lost race never leaves a record of a change that did not happen.
+ */
+export function outboxInsertWhen(db: AnyDb, rec: OutboxRecord, guard: SQL, opts: { uuid?: string; now?: Date } = {}) {
+  const now = (opts.now ?? new Date()).toISOString();
+  return insertWhen(
+    db,
+    chainOutbox,
+    { uuid: opts.uuid ?? crypto.randomUUID(), kind: rec.kind, ref: rec.ref, signer: rec.signer, typeUrl: rec.typeUrl, payload: JSON.stringify(rec.payload), state: "pending", created: now, modified: now },
+    guard,
+  );
+}
+
+export type OffchainReason = "no_customer_wallet" | "no_provider_wallet" | "offering_off_chain" | "order_off_chain" | "not_representable" | "no_chain_transition";
+
+/** A public event that stays off chain, and why; guarded like outboxInsertWhen. */
+export interface OffchainNote {
+  kind: string;
+  ref: string;
+  reason: OffchainReason;
+  detail?: string;
+}
+
+export function offchainInsertWhen(db: AnyDb, note: OffchainNote, guard: SQL, now = new Date()) {
+  return insertWhen(db, chainOffchain, { kind: note.kind, ref: note.ref, reason: note.reason, detail: (note.detail ?? "").slice(0, 500), created: now.toISOString() }, guard);
+}
+
 export type OutboxRow = typeof chainOutbox.$inferSelect;
 
 /** Outbox rows about one API object (e.g. an order uuid), in sending order. */
@@ -48,8 +88,14 @@ export async function chainIdFor(db: AnyDb, ref: string): Promise<string | null>
 
 /** Counts by state (for health checks and the admin view). */
 export async function outboxStats(db: AnyDb): Promise<Record<string, number>> {
-  const rows = await db.select({ state: chainOutbox.state }).from(chainOutbox);
+  const rows = await db.select({ state: chainOutbox.state, n: sql<number>`count(*)` }).from(chainOutbox).groupBy(chainOutbox.state);
   const out: Record<string, number> = { pending: 0, signed: 0, committed: 0, failed: 0 };
-  for (const r of rows) out[r.state] = (out[r.state] ?? 0) + 1;
+  for (const r of rows) out[r.state] = Number(r.n);
   return out;
+}
+
+/** Off-chain events counted by reason. */
+export async function offchainStats(db: AnyDb): Promise<Record<string, number>> {
+  const rows = await db.select({ reason: chainOffchain.reason, n: sql<number>`count(*)` }).from(chainOffchain).groupBy(chainOffchain.reason);
+  return Object.fromEntries(rows.map((r) => [r.reason, Number(r.n)]));
 }

@@ -13,6 +13,7 @@ import { PROVIDER_REVIEWED_TYPES } from "../catalog/types.ts";
 import { ensureOfferingUsers } from "../offering-users/sync.ts";
 import type { Order, Resource } from "./context.ts";
 import { coupleResource, pendingOrderFor } from "./workflow.ts";
+import { orderCreatedItems } from "../../bridge/chain/marketplace.ts";
 
 type Project = { id: number; uuid: string; customerId: number; startDate: string | null; endDate: string | null; isRemoved: boolean };
 type Component = typeof offeringComponents.$inferSelect;
@@ -89,6 +90,7 @@ export async function createOrder(db: Db, user: User, input: CreateOrderInput): 
   const resUuid = newUuid();
   const orderUuid = newUuid();
   const resId = sql`(SELECT id FROM resources WHERE uuid = ${resUuid})`;
+  const onChain = await orderCreatedItems(db, { orderUuid, offering, planId: input.planId, limits: input.limits, state, creator: user });
   await db.batch([
     db.insert(resources).values({
       uuid: resUuid,
@@ -126,6 +128,7 @@ export async function createOrder(db: Db, user: User, input: CreateOrderInput): 
       created: now,
       modified: now,
     }),
+    ...onChain,
   ]);
   await ensureOfferingUsers(db, offering.id, project.id);
   return (await db.select().from(orders).where(eq(orders.uuid, orderUuid)).get())!;

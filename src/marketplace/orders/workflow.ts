@@ -8,6 +8,7 @@ import type { OrderState, ResourceState } from "../../db/schema/marketplace.ts";
 import { invalidState } from "../../http/errors.ts";
 import { newUuid, nowIso } from "../../http/ids.ts";
 import type { Order } from "./context.ts";
+import { batchThen, orderMovedItems, orderStillIn } from "../../bridge/chain/marketplace.ts";
 
 export const TERMINAL: OrderState[] = ["done", "erred", "canceled", "rejected"];
 export const PENDING: OrderState[] = ["pending-consumer", "pending-provider", "pending-project", "pending-start-date"];
@@ -22,12 +23,14 @@ export async function moveOrder(
 ): Promise<Order> {
   if (!from.includes(order.state)) throw invalidState(from);
   const now = nowIso();
-  const row = await db
+  // The chain records of the move go in the same batch, guarded by the same condition as the UPDATE.
+  const onChain = await orderMovedItems(db, order, to, orderStillIn(db, order));
+  const update = db
     .update(orders)
     .set({ ...set, state: to, modified: now, ...(TERMINAL.includes(to) ? { completedAt: now } : {}) })
-    .where(and(eq(orders.id, order.id), inArray(orders.state, [...from])))
-    .returning()
-    .get();
+    .where(and(eq(orders.id, order.id), eq(orders.state, order.state)))
+    .returning();
+  const [row] = await batchThen(db, onChain, update);
   if (!row) throw invalidState(from);
   await coupleResource(db, row);
   return row;

@@ -7,6 +7,7 @@ import { componentUsages, type offeringComponents, resourcePlanPeriods, resource
 import { formatDecimal } from "../../http/decimal.ts";
 import { newUuid, nowIso } from "../../http/ids.ts";
 import type { Resource } from "../orders/context.ts";
+import { usageReportedItems } from "../../bridge/chain/marketplace.ts";
 
 export interface UsageEntry {
   type: string;
@@ -33,16 +34,18 @@ export async function recordUsages(
   const now = nowIso();
   const period = monthStart(when);
   const openPeriod = (await db.select().from(resourcePlanPeriods).where(eq(resourcePlanPeriods.resourceId, res.id)).all()).find((x) => x.end === null);
-  await db.batch(
-    entries.map((u) => {
+  const onChain = await usageReportedItems(db, res, comps, entries, new Date(`${period}T00:00:00Z`));
+  await db.batch([
+    ...entries.map((u) => {
       const comp = comps.find((x) => x.type === u.type)!;
       const set = { usage: u.amount, date: when.toISOString(), description: u.description ?? "", recurring: u.recurring ?? false, modifiedById, modified: now };
       return db
         .insert(componentUsages)
         .values({ uuid: newUuid(), resourceId: res.id, componentId: comp.id, planPeriodId: openPeriod?.id ?? null, billingPeriod: period, created: now, ...set })
         .onConflictDoUpdate({ target: [componentUsages.resourceId, componentUsages.componentId, componentUsages.billingPeriod], set });
-    }) as [never, ...never[]],
-  );
+    }),
+    ...onChain,
+  ] as [never, ...never[]]);
   if (period === monthStart(new Date())) {
     const cu = { ...res.currentUsages };
     for (const u of entries) cu[u.type] = formatDecimal(u.amount, 2);

@@ -1,0 +1,295 @@
+// What each public change of the marketplace API writes to the chain outbox. Every function here
+// returns batch items (guarded inserts) for the caller's own db.batch, next to the state change.
+//
+// Who signs. The edge API never holds users' keys; it sends Msgs for an address through that
+// address's x/authz grant to the bridge account:
+//   - an offering's provider is the wallet address of its organization's first owner (by grant
+//     order) that has one, fixed when the offering first goes on chain (the signer of its
+//     offering.created row); every provider-side record of its orders is signed for that address;
+//   - an order's customer is the wallet address of the user who placed it (the signer of its
+//     order.created row); cancellations are signed for that address.
+// Rule for parties without a wallet address: nothing is invented. The event is not sent; one
+// chain_offchain row (same batch) says which event stayed off chain and why, and the order or
+// offering shows `chain_state: "off-chain"`. Later events of an object that is off chain are not
+// recorded again. A value the record builders refuse (not public, not an integer, not an
+// identifier) is handled the same way with reason not_representable: the API change still happens.
+import { and, asc, eq, exists, ne, type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../../app-env.ts";
+import type { User } from "../../auth/session.ts";
+import { categories, chainOutbox, offeringComponents, offerings, orders, planComponents, plans, roleGrants, users } from "../../db/schema/index.ts";
+import { offchainInsertWhen, type OffchainNote, outboxInsertWhen } from "./outbox.ts";
+import { fixedRatePerBlock, orderDeposit, usagePricePerStep, usageSteps } from "./pricing.ts";
+import { ChainRecordError, chainRecords, type OutboxRecord, type OfferingCreated } from "./records.ts";
+import { PricingError } from "./pricing.ts";
+
+type Order = typeof orders.$inferSelect;
+type Offering = typeof offerings.$inferSelect;
+type Component = typeof offeringComponents.$inferSelect;
+type Item = BatchItem<"sqlite">;
+
+/** Always true: for records written together with an unconditional insert. */
+export const ALWAYS: SQL = sql`1`;
+
+/** Runs `before` and then `last` as one D1 batch (one transaction); returns `last`'s result. */
+export async function batchThen<T extends Item>(db: Db, before: Item[], last: T): Promise<T["_"]["result"]> {
+  const res = await db.batch([...before, last] as unknown as [Item, ...Item[]]);
+  return res[res.length - 1] as T["_"]["result"];
+}
+
+/** A record, or the reason it stays off chain. */
+type Planned = { rec: OutboxRecord } | { note: OffchainNote } | null;
+
+function build(kind: string, ref: string, make: () => OutboxRecord): Planned {
+  try {
+    return { rec: make() };
+  } catch (e) {
+    if (e instanceof ChainRecordError || e instanceof PricingError) return { note: { kind, ref, reason: "not_representable", detail: e.message } };
+    throw e;
+  }
+}
+
+function items(db: Db, planned: Planned[], guard: SQL): Item[] {
+  const out: Item[] = [];
+  for (const p of planned) {
+    if (!p) continue;
+    out.push("rec" in p ? outboxInsertWhen(db, p.rec, guard) : offchainInsertWhen(db, p.note, guard));
+  }
+  return out;
+}
+
+/** The signer of the object's creation record, unless it failed or never existed. */
+async function creationSigner(db: Db, kind: "offering.created" | "order.created", ref: string): Promise<string | null> {
+  const row = await db
+    .select({ signer: chainOutbox.signer })
+    .from(chainOutbox)
+    .where(and(eq(chainOutbox.ref, ref), eq(chainOutbox.kind, kind), ne(chainOutbox.state, "failed")))
+    .orderBy(asc(chainOutbox.id))
+    .get();
+  return row?.signer ?? null;
+}
+
+const notOnChain = (kind: string, ref: string) =>
+  sql`not exists (select 1 from ${chainOutbox} where ${chainOutbox.ref} = ${ref} and ${chainOutbox.kind} = ${kind} and ${chainOutbox.state} != 'failed')`;
+
+/** The organization's chain address: its first owner with a wallet address. */
+async function organizationAddress(db: Db, customerId: number): Promise<string | null> {
+  const row = await db
+    .select({ address: users.walletAddress })
+    .from(roleGrants)
+    .innerJoin(users, eq(users.id, roleGrants.userId))
+    .where(and(eq(roleGrants.scopeType, "customer"), eq(roleGrants.scopeId, customerId), eq(roleGrants.role, "CUSTOMER.OWNER"), sql`${users.walletAddress} is not null`))
+    .orderBy(asc(roleGrants.id))
+    .get();
+  return row?.address ?? null;
+}
+
+// ------------------------------------------------------------------ offerings
+
+interface ChainPlan {
+  uuid: string;
+  unit: string;
+  components: { type: string; billing: "fixed" | "usage"; priceUve: bigint; quota: bigint }[];
+}
+
+/** The offering's active plans with every component priced for the chain (plan uuids as plan names). */
+async function chainPlans(db: Db, offeringId: number): Promise<ChainPlan[]> {
+  const [planRows, comps, prices] = await db.batch([
+    db.select().from(plans).where(and(eq(plans.offeringId, offeringId), eq(plans.archived, false))).orderBy(asc(plans.id)),
+    db.select().from(offeringComponents).where(eq(offeringComponents.offeringId, offeringId)).orderBy(asc(offeringComponents.id)),
+    db
+      .select({ planId: planComponents.planId, componentId: planComponents.componentId, price: planComponents.price, amount: planComponents.amount })
+      .from(planComponents)
+      .innerJoin(plans, eq(plans.id, planComponents.planId))
+      .where(eq(plans.offeringId, offeringId)),
+  ]);
+  return planRows.map((p) => ({
+    uuid: p.uuid,
+    unit: p.unit,
+    components: comps.map((c: Component) => {
+      const pc = prices.find((x) => x.planId === p.id && x.componentId === c.id);
+      const price = pc?.price ?? "0";
+      if (c.billingType === "usage") return { type: c.type, billing: "usage" as const, priceUve: usagePricePerStep(price), quota: 1n };
+      // Fixed-price components are charged for their plan quota; limit components per unit of the order's limit.
+      const quota = c.billingType === "limit" ? 1n : BigInt(Math.max(1, pc?.amount ?? 1));
+      return { type: c.type, billing: "fixed" as const, priceUve: fixedRatePerBlock(price, p.unit, quota), quota };
+    }),
+  }));
+}
+
+/**
+ * An offering becomes Active: its x/market record, the first time (or again after a failed one).
+ * `guard` is the condition of the caller's state UPDATE.
+ */
+export async function offeringActivatedItems(db: Db, offering: Offering, guard: SQL): Promise<Item[]> {
+  const ref = offering.uuid;
+  if (await creationSigner(db, "offering.created", ref)) return [];
+  const provider = await organizationAddress(db, offering.customerId);
+  const once = and(guard, notOnChain("offering.created", ref)) as SQL;
+  if (!provider) return items(db, [{ note: { kind: "offering.created", ref, reason: "no_provider_wallet" } }], once);
+  const category = await db.select({ uuid: categories.uuid }).from(categories).where(eq(categories.id, offering.categoryId)).get();
+  const planned = await (async (): Promise<Planned> => {
+    try {
+      const cps = await chainPlans(db, offering.id);
+      const e: OfferingCreated = {
+        offeringUuid: ref,
+        provider,
+        category: category?.uuid ?? "uncategorized",
+        offeringType: offering.type,
+        plans: cps.map((p) => ({ name: p.uuid, components: p.components.map((c) => ({ component: c.type, billing: c.billing, priceUve: c.priceUve })) })),
+      };
+      return build("offering.created", ref, () => chainRecords.offeringCreated(e));
+    } catch (e) {
+      if (e instanceof PricingError) return { note: { kind: "offering.created", ref, reason: "not_representable", detail: e.message } };
+      throw e;
+    }
+  })();
+  return items(db, [planned], once);
+}
+
+// ------------------------------------------------------------------ orders
+
+/** The Create order that made the resource (the order the chain knows). */
+async function createOrderOf(db: Db, resourceId: number | null): Promise<Order | undefined> {
+  if (resourceId === null) return undefined;
+  return db.select().from(orders).where(and(eq(orders.resourceId, resourceId), eq(orders.type, "Create"))).orderBy(asc(orders.id)).get();
+}
+
+export interface NewOrder {
+  orderUuid: string;
+  offering: Offering;
+  planId: number | null;
+  limits: Record<string, number>;
+  /** Where the order starts in the API: executing means the provider side approved at once. */
+  state: string;
+  creator: User;
+}
+
+/** A Create order was placed: MsgCreateOrder for the orderer's address (and the approval when it starts executing). */
+export async function orderCreatedItems(db: Db, o: NewOrder): Promise<Item[]> {
+  const ref = o.orderUuid;
+  const provider = await creationSigner(db, "offering.created", o.offering.uuid);
+  const note = (reason: OffchainNote["reason"], detail?: string) => items(db, [{ note: { kind: "order.created", ref, reason, detail } }], ALWAYS);
+  if (!provider) return note("offering_off_chain");
+  const customer = o.creator.walletAddress;
+  if (!customer) return note("no_customer_wallet");
+  let planned: Planned;
+  try {
+    const chainPlan = o.planId === null ? undefined : await chainPlanById(db, o.offering.id, o.planId);
+    if (!chainPlan) return note("not_representable", "the order has no plan of the offering");
+    let rate = 0n;
+    for (const c of chainPlan.components) if (c.billing === "fixed") rate += c.priceUve * BigInt(o.limits[c.type] ?? 1);
+    const limits = Object.entries(o.limits).map(([component, amount]) => ({ component, amount }));
+    planned = build("order.created", ref, () =>
+      chainRecords.orderCreated({ orderUuid: ref, customer, offering: { ref: o.offering.uuid }, plan: chainPlan.uuid, limits, depositUve: orderDeposit(rate, chainPlan.unit) }),
+    );
+  } catch (e) {
+    if (e instanceof PricingError) return note("not_representable", e.message);
+    throw e;
+  }
+  const out: Planned[] = [planned];
+  if (planned && "rec" in planned && o.state === "executing") out.push(build("order.approved", ref, () => chainRecords.orderApproved({ orderUuid: ref, provider })));
+  return items(db, out, ALWAYS);
+}
+
+async function chainPlanById(db: Db, offeringId: number, planId: number): Promise<ChainPlan | undefined> {
+  const p = await db.select({ uuid: plans.uuid }).from(plans).where(eq(plans.id, planId)).get();
+  return p ? (await chainPlans(db, offeringId)).find((x) => x.uuid === p.uuid) : undefined;
+}
+
+/**
+ * An order moves from its current state to `to` (guarded by the caller's UPDATE condition). Only
+ * Create orders exist on chain; a Terminate order that is done closes the resource's lease.
+ */
+export async function orderMovedItems(db: Db, order: Order, to: string, guard: SQL): Promise<Item[]> {
+  if (order.type === "Terminate" && to === "done") {
+    const create = await createOrderOf(db, order.resourceId);
+    if (!create) return [];
+    const customer = await creationSigner(db, "order.created", create.uuid);
+    const offering = await db.select({ uuid: offerings.uuid }).from(offerings).where(eq(offerings.id, create.offeringId)).get();
+    const provider = offering ? await creationSigner(db, "offering.created", offering.uuid) : null;
+    if (!customer || !provider) return [];
+    // The lease is closed by the customer when the one who placed the order asked for the termination.
+    const by = order.createdById === create.createdById ? customer : provider;
+    return items(db, [build("resource.terminated", create.uuid, () => chainRecords.resourceTerminated({ orderUuid: create.uuid, by }))], guard);
+  }
+  if (order.type !== "Create") return [];
+  const ref = order.uuid;
+  const customer = await creationSigner(db, "order.created", ref);
+  if (!customer) return [];
+  const offering = await db.select({ uuid: offerings.uuid }).from(offerings).where(eq(offerings.id, order.offeringId)).get();
+  const provider = offering ? await creationSigner(db, "offering.created", offering.uuid) : null;
+  if (!provider) return [];
+  const from = order.state;
+  const pending = from.startsWith("pending-");
+  const r = (kind: string, make: () => OutboxRecord) => build(kind, ref, make);
+  let planned: Planned = null;
+  if (to === "executing" && pending) planned = r("order.approved", () => chainRecords.orderApproved({ orderUuid: ref, provider }));
+  else if (to === "executing") planned = { note: { kind: "order.executing", ref, reason: "no_chain_transition", detail: `${from} → executing` } };
+  else if (to === "rejected" && from === "pending-consumer") planned = r("order.canceled", () => chainRecords.orderCanceled({ orderUuid: ref, customer }));
+  else if (to === "rejected" || (to === "erred" && pending)) planned = r("order.rejected", () => chainRecords.orderRejected({ orderUuid: ref, provider }));
+  else if (to === "canceled" && pending) planned = r("order.canceled", () => chainRecords.orderCanceled({ orderUuid: ref, customer }));
+  else if (to === "canceled") planned = r("resource.terminated", () => chainRecords.resourceTerminated({ orderUuid: ref, by: customer }));
+  else if (to === "done") planned = r("order.done", () => chainRecords.orderDone({ orderUuid: ref, provider }));
+  else if (to === "erred") planned = r("order.erred", () => chainRecords.orderErred({ orderUuid: ref, provider }));
+  return items(db, [planned], guard);
+}
+
+/** The guard for a conditional order UPDATE: the row is still in the state that was read. */
+export const orderStillIn = (db: Db, order: Order): SQL =>
+  exists(db.select({ one: sql`1` }).from(orders).where(and(eq(orders.id, order.id), eq(orders.state, order.state))));
+
+// ------------------------------------------------------------------ usage
+
+const epochSeconds = (d: Date) => BigInt(Math.floor(d.getTime() / 1000));
+
+/**
+ * Usage reported for a month: the API keeps the month's total (replaced on re-report), x/market
+ * charges each post. So the chain gets the increase over what this outbox already posted for the
+ * resource, component and month, in hundredths of the unit. Decreases are not posted (the chain
+ * cannot refund a charge). Only usage-billed components are billed by usage on chain.
+ */
+export async function usageReportedItems(
+  db: Db,
+  resource: { id: number; offeringId: number },
+  comps: Component[],
+  entries: { type: string; amount: string }[],
+  periodStart: Date,
+): Promise<Item[]> {
+  const create = await createOrderOf(db, resource.id);
+  if (!create) return [];
+  const ref = create.uuid;
+  if (!(await creationSigner(db, "order.created", ref))) return [];
+  const offering = await db.select({ uuid: offerings.uuid }).from(offerings).where(eq(offerings.id, resource.offeringId)).get();
+  const provider = offering ? await creationSigner(db, "offering.created", offering.uuid) : null;
+  if (!provider) return [];
+  const start = epochSeconds(periodStart);
+  const end = epochSeconds(new Date(Date.UTC(periodStart.getUTCFullYear(), periodStart.getUTCMonth() + 1, 1)));
+  const posted = await db
+    .select({ payload: chainOutbox.payload })
+    .from(chainOutbox)
+    .where(and(eq(chainOutbox.ref, ref), eq(chainOutbox.kind, "usage.reported"), ne(chainOutbox.state, "failed")));
+  const planned: Planned[] = [];
+  for (const u of entries) {
+    if (comps.find((c) => c.type === u.type)?.billingType !== "usage") continue;
+    let total: bigint;
+    try {
+      total = usageSteps(u.amount);
+    } catch (e) {
+      planned.push({ note: { kind: "usage.reported", ref, reason: "not_representable", detail: (e as Error).message } });
+      continue;
+    }
+    let already = 0n;
+    for (const p of posted) {
+      if (p.payload.component === u.type && p.payload.periodStart === start.toString()) already += BigInt(String(p.payload.amount));
+    }
+    const delta = total - already;
+    if (delta <= 0n) continue;
+    planned.push(
+      build("usage.reported", ref, () =>
+        chainRecords.usageReported({ orderUuid: ref, provider, component: u.type, amount: delta, periodStart: start, periodEnd: end }),
+      ),
+    );
+  }
+  return items(db, planned, ALWAYS);
+}
