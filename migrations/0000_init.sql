@@ -627,6 +627,7 @@ CREATE TABLE `identity_scopes` (
 	`user_id` integer NOT NULL,
 	`kind` text NOT NULL,
 	`subject` text NOT NULL,
+	`label` text DEFAULT '' NOT NULL,
 	`customer_id` integer,
 	`status` text NOT NULL,
 	`method` text DEFAULT '' NOT NULL,

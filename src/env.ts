@@ -19,4 +19,10 @@ export interface Bindings {
   VE_STUCK_ORDER_SECONDS?: string;
   /** Transient plugin failures tolerated before an order errs (default 6, with exponential backoff). */
   VE_PLUGIN_MAX_ATTEMPTS?: string;
+  /** SMS scope, a Twilio-compatible Messages API (src/identity/scopes/sms-transport.ts); the auth token is a Worker secret. */
+  VE_SMS_ACCOUNT_SID?: string;
+  VE_SMS_AUTH_TOKEN?: string;
+  VE_SMS_FROM?: string;
+  VE_SMS_MESSAGING_SERVICE_SID?: string;
+  VE_SMS_API_URL?: string;
 }

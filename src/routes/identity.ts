@@ -1,5 +1,5 @@
-// /api/identity/…: the caller's identity scopes (issue 7). Email codes, TOTP and provider domains
-// live in src/identity/scopes/; this module validates input and maps results to responses.
+// /api/identity/…: the caller's identity scopes (issue 7). Email and SMS codes, TOTP and provider
+// domains live in src/identity/scopes/; this module validates input and maps results to responses.
 import { and, desc, eq } from "drizzle-orm";
 import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
@@ -10,6 +10,7 @@ import { identityEnv } from "../identity/scopes/common.ts";
 import { confirmTotp, setupTotp, totpConfirmSchema, totpVerifySchema, verifyTotp } from "../identity/scopes/totp.ts";
 import { domainStartSchema, domainVerifySchema, insecureChecks, startDomain, verifyDomain } from "../identity/scopes/domain.ts";
 import { emailStartSchema, emailVerifySchema, startEmail, verifyEmail } from "../identity/scopes/email.ts";
+import { smsStartSchema, smsVerifySchema, startSms, verifySms } from "../identity/scopes/sms.ts";
 
 type ScopeRow = typeof identityScopes.$inferSelect;
 
@@ -17,7 +18,8 @@ export function serializeScope(s: ScopeRow, customerUuid: string | null) {
   return {
     uuid: s.uuid,
     scope: s.kind,
-    subject: s.subject,
+    // Hashed subjects (phone numbers, SSO identities) are shown by their label.
+    subject: s.label || s.subject,
     ...(s.kind === "domain" ? { customer_uuid: customerUuid } : {}),
     status: s.status,
     method: s.method || null,
@@ -50,6 +52,20 @@ export function mountIdentity(app: Hono<AppEnv>) {
     const me = requireUser(c.var.user);
     const b = await body(c, emailVerifySchema);
     const s = await verifyEmail(c.var.db, identityEnv(c.env), me, b.email, b.code);
+    return c.json(serializeScope(s, null));
+  });
+
+  app.post("/api/identity/sms/start/", async (c) => {
+    const me = requireUser(c.var.user);
+    const b = await body(c, smsStartSchema);
+    const r = await startSms(c.var.db, identityEnv(c.env), me, b.phone_number);
+    return c.json({ detail: "A verification code was sent.", ...r });
+  });
+
+  app.post("/api/identity/sms/verify/", async (c) => {
+    const me = requireUser(c.var.user);
+    const b = await body(c, smsVerifySchema);
+    const s = await verifySms(c.var.db, identityEnv(c.env), me, b.phone_number, b.code);
     return c.json(serializeScope(s, null));
   });
 

@@ -1,12 +1,13 @@
-// Identity scopes (issue 7): verified email addresses, TOTP second factor, provider domains.
+// Identity scopes (issue 7): verified email addresses and phone numbers, linked SSO identities,
+// TOTP second factor, provider domains, captured ID documents and selfies.
 // D1 never holds a code, a TOTP secret or a recovery code in the clear: one-time codes and
-// recovery codes are kept as keyed hashes (src/identity/scopes/codes.ts), the TOTP secret sealed
+// recovery codes are kept as keyed hashes (src/identity/scopes/common.ts secretHash), the TOTP secret sealed
 // with the executor key (src/secrets/sealed-json.ts).
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { ids, timestamps } from "./common.ts";
 import { customers, users } from "./structure.ts";
 
-export const IDENTITY_SCOPE_KINDS = ["email", "totp", "domain"] as const;
+export const IDENTITY_SCOPE_KINDS = ["email", "sms", "sso", "totp", "domain", "id_document", "selfie"] as const;
 export type IdentityScopeKind = (typeof IDENTITY_SCOPE_KINDS)[number];
 
 /** One scope of a user: an email address, their TOTP factor, or a domain proven for a customer. */
@@ -18,12 +19,17 @@ export const identityScopes = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     kind: text("kind").$type<IdentityScopeKind>().notNull(),
-    /** The email address, the domain, or "totp". */
+    /**
+     * The email address, the domain, or "totp"; for a phone number or an SSO identity a keyed hash
+     * (never the number or the provider's subject in the clear), shown through `label`.
+     */
     subject: text("subject").notNull(),
+    /** What the owner sees instead of a hashed subject: "+44•••••••789", "google". */
+    label: text("label").notNull().default(""),
     /** Domain scopes: the customer (service provider) the domain was proven for. */
     customerId: integer("customer_id").references(() => customers.id, { onDelete: "cascade" }),
     status: text("status").$type<"pending" | "verified">().notNull(),
-    /** How it was proven: "email", "totp", "dns" or "http". */
+    /** How it was proven: "email", "sms", "oidc", "totp", "dns", "http" or "capture". */
     method: text("method").notNull().default(""),
     verifiedAt: text("verified_at"),
     ...timestamps(),
@@ -31,7 +37,7 @@ export const identityScopes = sqliteTable(
   (t) => [index("identity_scopes_user").on(t.userId, t.kind, t.subject)],
 );
 
-/** A one-time challenge: an emailed code or a domain token, as a keyed hash only. */
+/** A one-time challenge: an emailed or texted code or a domain token, as a keyed hash only. */
 export const identityChallenges = sqliteTable(
   "identity_challenges",
   {
@@ -39,7 +45,8 @@ export const identityChallenges = sqliteTable(
     userId: integer("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    kind: text("kind").$type<"email" | "domain">().notNull(),
+    kind: text("kind").$type<"email" | "sms" | "domain">().notNull(),
+    /** The address or domain; for SMS a keyed hash of the phone number. */
     subject: text("subject").notNull(),
     customerId: integer("customer_id").references(() => customers.id, { onDelete: "cascade" }),
     /** Hex HMAC-SHA256 of the code or token, keyed per deployment and bound to this challenge's uuid. */

@@ -81,7 +81,7 @@ export async function upsertScope(
   kind: IdentityScopeKind,
   subject: string,
   customerId: number | null,
-  patch: { status: "pending" | "verified"; method?: string; verifiedAt?: string | null },
+  patch: { status: "pending" | "verified"; method?: string; verifiedAt?: string | null; label?: string },
 ) {
   const now = nowIso();
   const existing = await db
@@ -101,7 +101,13 @@ export async function upsertScope(
     if (existing.status === "verified" && patch.status === "pending") return existing;
     return db
       .update(identityScopes)
-      .set({ status: patch.status, method: patch.method ?? existing.method, verifiedAt: patch.verifiedAt ?? existing.verifiedAt, modified: now })
+      .set({
+        status: patch.status,
+        method: patch.method ?? existing.method,
+        verifiedAt: patch.verifiedAt ?? existing.verifiedAt,
+        label: patch.label ?? existing.label,
+        modified: now,
+      })
       .where(eq(identityScopes.id, existing.id))
       .returning()
       .get();
@@ -116,6 +122,7 @@ export async function upsertScope(
       customerId,
       status: patch.status,
       method: patch.method ?? "",
+      label: patch.label ?? "",
       verifiedAt: patch.verifiedAt ?? null,
       created: now,
       modified: now,
