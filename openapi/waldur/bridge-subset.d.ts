@@ -148,6 +148,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/marketplace-resources/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["marketplace_resources_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/marketplace-resources/{uuid}/": {
         parameters: {
             query?: never;
@@ -315,6 +331,12 @@ export interface components {
             thumbnail?: string | null;
             /** Format: date-time */
             created?: string;
+            paused_reason?: string;
+            vendor_details?: string;
+            getting_started?: string;
+            integration_guide?: string;
+            privacy_policy_link?: string;
+            access_url?: string;
         };
         BasePublicPlan: {
             /** Format: uri */
@@ -348,6 +370,7 @@ export interface components {
             marketplace_resource_uuid?: string | null;
             error_message?: string;
             provider_rejection_comment?: string | null;
+            consumer_rejection_comment?: string | null;
         };
         Resource: {
             /** Format: uuid */
@@ -364,6 +387,12 @@ export interface components {
             /** Format: date */
             end_date?: string | null;
             error_message?: string;
+            /** Format: date-time */
+            modified?: string;
+            /** Format: uuid */
+            offering_uuid?: string;
+            /** Format: uuid */
+            project_uuid?: string;
         };
         OrderUUID: {
             /** Format: uuid */
@@ -626,6 +655,32 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrderDetails"];
+                };
+            };
+        };
+    };
+    marketplace_resources_list: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+                customer_uuid?: string;
+                offering_uuid?: string[];
+                modified?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"][];
                 };
             };
         };

@@ -19,6 +19,7 @@ import { mountSiteAgent } from "./site-agent.ts";
 import { mountSlurmJobs } from "./slurm-jobs.ts";
 import { mountUsers } from "./users.ts";
 import { mountWalletAuth } from "./wallet-auth.ts";
+import { mountWaldurConnections } from "./waldur-connections.ts";
 
 /** Every route module registers itself here; order matters only for literal-vs-param paths. */
 export function mountRoutes(app: Hono<AppEnv>) {
@@ -42,4 +43,5 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountOfferingUsers(app);
   mountSlurmJobs(app);
   mountIdentity(app);
+  mountWaldurConnections(app);
 }

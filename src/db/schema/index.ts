@@ -6,3 +6,4 @@ export * from "./chain.ts";
 export * from "./crypto.ts";
 export * from "./identity.ts";
 export * from "./chain-index.ts";
+export * from "./waldur-bridge.ts";

@@ -82,8 +82,7 @@ export function componentRow(offeringId: number | ReturnType<typeof sql>, c: Com
 }
 
 /** Statements inserting a plan and its per-component prices for an offering known by id. */
-export function planStatements(db: Db, offeringId: number | ReturnType<typeof sql>, p: PlanInput): BatchItem<"sqlite">[] {
-  const uuid = newUuid();
+export function planStatements(db: Db, offeringId: number | ReturnType<typeof sql>, p: PlanInput, uuid = newUuid()): BatchItem<"sqlite">[] {
   const now = nowIso();
   const stmts: BatchItem<"sqlite">[] = [
     db.insert(plans).values({
@@ -123,14 +122,26 @@ export interface NewOffering {
     slug?: string;
   };
   components: (ComponentInput & { isBuiltin: boolean })[];
-  plans: PlanInput[];
+  /** A plan may bring its uuid (the bridge maps remote plans to local ones by it). */
+  plans: (PlanInput & { uuid?: string })[];
 }
 
 export async function insertOffering(db: Db, n: NewOffering) {
   const uuid = newUuid();
+  const stmts = offeringStatements(db, n, uuid);
+  await db.batch(stmts as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  return (await db.select().from(offerings).where(and(eq(offerings.uuid, uuid))).get())!;
+}
+
+/**
+ * The statements inserting an offering (as Draft unless values.state says otherwise) with its
+ * components and plans under a uuid chosen by the caller, so many offerings can share one batch
+ * (the Waldur bridge's import). Plans may carry their own uuid.
+ */
+export function offeringStatements(db: Db, n: NewOffering, uuid: string): BatchItem<"sqlite">[] {
   const now = nowIso();
   const idOf = sql`(SELECT id FROM offerings WHERE uuid = ${uuid})`;
-  const stmts: BatchItem<"sqlite">[] = [
+  return [
     db.insert(offerings).values({
       ...n.values,
       uuid,
@@ -138,13 +149,11 @@ export async function insertOffering(db: Db, n: NewOffering) {
       categoryId: n.categoryId,
       type: n.type,
       slug: n.values.slug || uniqueSlug(n.values.name ?? "offering"),
-      state: "Draft",
+      state: n.values.state ?? "Draft",
       created: now,
       modified: now,
     }),
     ...n.components.map((c) => db.insert(offeringComponents).values(componentRow(idOf, c))),
-    ...n.plans.flatMap((p) => planStatements(db, idOf, p)),
+    ...n.plans.flatMap((p) => planStatements(db, idOf, p, p.uuid)),
   ];
-  await db.batch(stmts as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-  return (await db.select().from(offerings).where(and(eq(offerings.uuid, uuid))).get())!;
 }

@@ -1,0 +1,101 @@
+// A connection to a provider's remote Waldur: the sealed token, a client built from it, the check
+// that the connection can work (version, the token's user, its role on the remote organization),
+// and the status kept on the connection (every remote error recorded with its time).
+import { eq } from "drizzle-orm";
+import type { Db } from "../../app-env.ts";
+import { waldurConnections } from "../../db/schema/index.ts";
+import { nowIso } from "../../http/ids.ts";
+import { openJson, type SecretEnv, sealJson } from "../../secrets/sealed-json.ts";
+import { WaldurClient, type WaldurClientOptions } from "./client.ts";
+import { customerSchema, meSchema, parseRemote, versionSchema } from "./remote.ts";
+
+export type WaldurConnection = typeof waldurConnections.$inferSelect;
+
+/** Remote roles that may list the organization's offerings, create its projects and approve its orders. */
+export const REMOTE_ROLES = ["CUSTOMER.OWNER", "CUSTOMER.MANAGER"];
+
+/** The associated data binds a sealed token to its connection: copied onto another row it does not open. */
+const sealId = (connectionUuid: string) => `waldur-connection:${connectionUuid}`;
+
+export const sealToken = (env: SecretEnv, connectionUuid: string, token: string) => sealJson(env, sealId(connectionUuid), { token });
+
+export async function openToken(env: SecretEnv, c: Pick<WaldurConnection, "uuid" | "tokenSealed">): Promise<string> {
+  const opened = await openJson(env, sealId(c.uuid), c.tokenSealed);
+  if (typeof opened.token !== "string") throw new Error("sealed token has no value");
+  return opened.token;
+}
+
+/** API root without a trailing slash or /api suffix, as the client and offering links want it. */
+export const normaliseApiUrl = (url: string) => url.trim().replace(/\/+$/, "").replace(/\/api$/, "");
+
+export type ClientTuning = Pick<WaldurClientOptions, "minIntervalMs" | "retries" | "backoffMs" | "sleep">;
+
+export function clientFor(apiUrl: string, token: string, tuning: ClientTuning = {}): WaldurClient {
+  return new WaldurClient({ baseUrl: apiUrl, token, ...tuning });
+}
+
+export interface RemoteIdentity {
+  version: string;
+  username: string;
+  customerName: string;
+}
+
+export type CheckResult = { ok: true; value: RemoteIdentity } | { ok: false; field: string; message: string; transient: boolean };
+
+/** The three checks Waldur's own import wizard makes, each failure in words the provider can act on. */
+export async function checkRemote(client: WaldurClient, remoteCustomerUuid: string): Promise<CheckResult> {
+  const ver = await client.call(client.api.GET("/api/version/"));
+  if (!ver.ok && ver.status === 401) {
+    // DRF authenticates every request, so a bad token is refused even on the public version endpoint.
+    return { ok: false, field: "token", message: `the token was refused (GET /api/version/: ${ver.message})`, transient: false };
+  }
+  if (!ver.ok) {
+    return { ok: false, field: "api_url", message: `${ver.status ? `HTTP ${ver.status}: ` : ""}${ver.message} (GET /api/version/)`, transient: ver.transient };
+  }
+  const version = parseRemote(versionSchema, ver.value, "version");
+  if (!version.ok) return { ok: false, field: "api_url", message: `${version.message}: is this a Waldur API root?`, transient: false };
+  const me = await client.call(client.api.GET("/api/users/me/"));
+  if (!me.ok) {
+    const reason = me.status === 401 ? "the token was refused" : me.message;
+    return { ok: false, field: "token", message: `${reason} (GET /api/users/me/: ${me.message})`, transient: me.transient };
+  }
+  const user = parseRemote(meSchema, me.value, "user");
+  if (!user.ok) return { ok: false, field: "token", message: user.message, transient: false };
+  const cust = await client.call(client.api.GET("/api/customers/{uuid}/", { params: { path: { uuid: remoteCustomerUuid } } }));
+  if (!cust.ok) {
+    const message = cust.status === 404 ? `organization ${remoteCustomerUuid} does not exist on the remote Waldur or the token's user cannot see it` : cust.message;
+    return { ok: false, field: "remote_customer_uuid", message, transient: cust.transient };
+  }
+  const customer = parseRemote(customerSchema, cust.value, "organization");
+  if (!customer.ok) return { ok: false, field: "remote_customer_uuid", message: customer.message, transient: false };
+  const allowed =
+    user.value.is_staff ||
+    user.value.permissions.some(
+      (p) => p.scope_type === "customer" && (p.scope_uuid ?? "").replaceAll("-", "") === remoteCustomerUuid && REMOTE_ROLES.includes(p.role_name),
+    );
+  if (!allowed) {
+    return {
+      ok: false,
+      field: "remote_customer_uuid",
+      message: `remote user "${user.value.username}" is neither owner nor manager of organization "${customer.value.name}": it cannot import its offerings or place orders there`,
+      transient: false,
+    };
+  }
+  return { ok: true, value: { version: version.value.version, username: user.value.username, customerName: customer.value.name } };
+}
+
+/** Every remote failure is kept on the connection (status Erred, message, time); a success clears it. */
+export async function recordRemoteError(db: Db, connectionId: number, message: string): Promise<void> {
+  const now = nowIso();
+  await db
+    .update(waldurConnections)
+    .set({ status: "Erred", lastError: message.slice(0, 2000), lastErrorAt: now, modified: now })
+    .where(eq(waldurConnections.id, connectionId));
+}
+
+export async function recordRemoteOk(db: Db, connectionId: number, set: Partial<typeof waldurConnections.$inferInsert> = {}): Promise<void> {
+  await db
+    .update(waldurConnections)
+    .set({ status: "OK", lastError: "", modified: nowIso(), ...set })
+    .where(eq(waldurConnections.id, connectionId));
+}

@@ -1,0 +1,254 @@
+// Importing a remote Waldur organization's offerings and keeping them in step: the remote list is
+// fetched whole and validated before anything is written (a token revoked halfway imports
+// nothing), then each page of offerings goes to D1 in one batch. An imported offering is type
+// Waldur.RemoteOffering, linked by remote uuid (offerings.remote_uuid and waldur_imported_offerings),
+// its plans by remote plan uuid (plans.backend_id); the plugin's settings (API URL, token, remote
+// offering and plan uuids) ride in its sealed secret options.
+import { and, eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../../app-env.ts";
+import { inArray } from "../../db/in-list.ts";
+import { offeringComponents, offerings, planComponents, plans, waldurImportedOfferings } from "../../db/schema/index.ts";
+import { newUuid, nowIso } from "../../http/ids.ts";
+import { type ComponentInput, componentRow, offeringStatements, type PlanInput, planStatements } from "../../marketplace/catalog/write.ts";
+import { type SecretEnv, sealJson } from "../../secrets/sealed-json.ts";
+import type { WaldurClient } from "./client.ts";
+import type { WaldurConnection } from "./connection.ts";
+import { offeringSchema, parseRemote, type RemoteOffering } from "./remote.ts";
+
+export const REMOTE_OFFERING_TYPE = "Waldur.RemoteOffering";
+/** Names of the sealed secret options the waldur plugin's settings refer to ({"$secret": …}). */
+export const SECRET_NAMES = ["waldur_api_url", "waldur_token", "waldur_customer_uuid", "waldur_offering_uuid", "waldur_plans"] as const;
+
+export type Fetched = { ok: true; offerings: RemoteOffering[]; invalid: { uuid: string; message: string }[] } | { ok: false; status: number; message: string; transient: boolean };
+
+/** The remote organization's offerings (all pages), each validated; `modified` asks only for those changed since. */
+export async function fetchRemoteOfferings(client: WaldurClient, remoteCustomerUuid: string, modifiedSince?: string): Promise<Fetched> {
+  const query: Record<string, string> = { customer_uuid: remoteCustomerUuid };
+  if (modifiedSince) query.modified = modifiedSince;
+  const r = await client.listAll<unknown>("/api/marketplace-provider-offerings/", query);
+  if (!r.ok) return r;
+  const out: RemoteOffering[] = [];
+  const invalid: { uuid: string; message: string }[] = [];
+  for (const raw of r.value) {
+    const p = parseRemote(offeringSchema, raw, "offering");
+    if (p.ok) out.push(p.value);
+    else invalid.push({ uuid: String((raw as { uuid?: unknown })?.uuid ?? "?"), message: p.message });
+  }
+  return { ok: true, offerings: out, invalid };
+}
+
+async function digestOf(o: RemoteOffering): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(o));
+  const h = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(h.slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function componentInputs(o: RemoteOffering): (ComponentInput & { isBuiltin: boolean })[] {
+  return o.components.map((c) => ({
+    type: c.type,
+    name: c.name,
+    description: c.description ?? "",
+    measured_unit: c.measured_unit ?? "",
+    billing_type: c.billing_type,
+    limit_period: c.limit_period || null,
+    limit_amount: c.limit_amount,
+    article_code: "",
+    max_value: c.max_value,
+    min_value: c.min_value,
+    max_available_limit: null,
+    default_limit: null,
+    is_boolean: false,
+    is_prepaid: false,
+    unit_factor: c.unit_factor,
+    isBuiltin: false,
+  }));
+}
+
+/** Prices and quotas only for the offering's own components (a remote plan may name others). */
+function planInput(o: RemoteOffering, p: RemoteOffering["plans"][number]): PlanInput {
+  const types = new Set(o.components.map((c) => c.type));
+  const keep = <T>(m: Record<string, T>) => Object.fromEntries(Object.entries(m).filter(([k]) => types.has(k)));
+  return {
+    name: p.name,
+    description: p.description ?? "",
+    article_code: "",
+    max_amount: null,
+    archived: p.archived,
+    unit_price: p.unit_price,
+    unit: p.unit,
+    backend_id: p.uuid,
+    prices: keep(p.prices),
+    quotas: keep(p.quotas),
+  };
+}
+
+function offeringValues(o: RemoteOffering) {
+  return {
+    name: o.name,
+    description: o.description ?? "",
+    fullDescription: o.full_description ?? "",
+    vendorDetails: o.vendor_details ?? "",
+    gettingStarted: o.getting_started ?? "",
+    integrationGuide: o.integration_guide ?? "",
+    privacyPolicyLink: o.privacy_policy_link ?? "",
+    accessUrl: o.access_url ?? "",
+    pausedReason: o.paused_reason ?? "",
+    attributes: o.attributes ?? {},
+    image: o.image,
+    thumbnail: o.thumbnail,
+    shared: o.shared,
+    billable: o.billable,
+    state: o.state,
+    backendId: o.uuid,
+    remoteUuid: o.uuid,
+  };
+}
+
+async function sealedSettings(env: SecretEnv, conn: WaldurConnection, token: string, localUuid: string, o: RemoteOffering, planMap: Record<string, string>) {
+  return sealJson(env, localUuid, {
+    waldur_api_url: conn.apiUrl,
+    waldur_token: token,
+    waldur_customer_uuid: conn.remoteCustomerUuid,
+    waldur_offering_uuid: o.uuid,
+    waldur_plans: planMap,
+  });
+}
+
+export interface ApplyRun {
+  created: string[];
+  updated: string[];
+  unchanged: number;
+}
+
+const BATCH_OFFERINGS = 50;
+
+/**
+ * Writes remote offerings locally: new ones are created under `categoryId` (already imported ones
+ * keep theirs), changed ones updated (fields, state, components, plans and prices; plans gone
+ * remotely are archived), unchanged ones (same digest) skipped. Returns local uuids.
+ */
+export async function applyRemoteOfferings(
+  db: Db,
+  env: SecretEnv,
+  conn: WaldurConnection,
+  token: string,
+  remote: RemoteOffering[],
+  categoryId: number | null,
+): Promise<ApplyRun> {
+  const run: ApplyRun = { created: [], updated: [], unchanged: 0 };
+  for (let i = 0; i < remote.length; i += BATCH_OFFERINGS) {
+    const chunk = remote.slice(i, i + BATCH_OFFERINGS);
+    const links = await db
+      .select({ link: waldurImportedOfferings, offeringUuid: offerings.uuid })
+      .from(waldurImportedOfferings)
+      .innerJoin(offerings, eq(offerings.id, waldurImportedOfferings.offeringId))
+      .where(and(eq(waldurImportedOfferings.connectionId, conn.id), inArray(waldurImportedOfferings.remoteUuid, chunk.map((o) => o.uuid))))
+      .all();
+    const linkOf = new Map(links.map((l) => [l.link.remoteUuid, l]));
+    const existingIds = links.map((l) => l.link.offeringId);
+    const localPlans = existingIds.length ? await db.select().from(plans).where(inArray(plans.offeringId, existingIds)).all() : [];
+    const stmts: BatchItem<"sqlite">[] = [];
+    const now = nowIso();
+    for (const o of chunk) {
+      const digest = await digestOf(o);
+      const link = linkOf.get(o.uuid);
+      if (link && link.link.remoteDigest === digest) {
+        run.unchanged++;
+        continue;
+      }
+      if (!link) {
+        if (categoryId === null) continue;
+        const uuid = newUuid();
+        const planIns = o.plans.map((p) => ({ ...planInput(o, p), uuid: newUuid() }));
+        const planMap = Object.fromEntries(planIns.map((p) => [p.uuid, p.backend_id]));
+        stmts.push(
+          ...offeringStatements(
+            db,
+            {
+              customerId: conn.customerId,
+              categoryId,
+              type: REMOTE_OFFERING_TYPE,
+              components: componentInputs(o),
+              plans: planIns,
+              values: {
+                ...offeringValues(o),
+                secretOptionsSealed: await sealedSettings(env, conn, token, uuid, o, planMap),
+                secretOptionsKeys: [...SECRET_NAMES],
+                backendMetadata: { remote_type: o.type, remote_category: o.category_title ?? "", waldur_connection_uuid: conn.uuid },
+              },
+            },
+            uuid,
+          ),
+          db.insert(waldurImportedOfferings).values({
+            connectionId: conn.id,
+            offeringId: sql`(SELECT id FROM offerings WHERE uuid = ${uuid})` as unknown as number,
+            remoteUuid: o.uuid,
+            remoteDigest: digest,
+            lastSync: now,
+          }),
+        );
+        run.created.push(uuid);
+        continue;
+      }
+      // Changed: update in place, keeping local uuids (orders and resources point at them).
+      const offeringId = link.link.offeringId;
+      const mine = localPlans.filter((p) => p.offeringId === offeringId);
+      const planMap: Record<string, string> = {};
+      for (const c of componentInputs(o)) {
+        const { uuid: _fresh, ...row } = componentRow(offeringId, c);
+        stmts.push(
+          db
+            .insert(offeringComponents)
+            .values(componentRow(offeringId, c))
+            .onConflictDoUpdate({ target: [offeringComponents.offeringId, offeringComponents.type], set: row }),
+        );
+      }
+      for (const rp of o.plans) {
+        const input = planInput(o, rp);
+        const local = mine.find((p) => p.backendId === rp.uuid);
+        if (!local) {
+          const uuid = newUuid();
+          planMap[uuid] = rp.uuid;
+          stmts.push(...planStatements(db, offeringId, input, uuid));
+          continue;
+        }
+        planMap[local.uuid] = rp.uuid;
+        stmts.push(
+          db
+            .update(plans)
+            .set({ name: input.name, description: input.description, archived: input.archived, unit: input.unit, unitPrice: input.unit_price, modified: now })
+            .where(eq(plans.id, local.id)),
+        );
+        for (const t of new Set([...Object.keys(input.prices), ...Object.keys(input.quotas)])) {
+          const price = input.prices[t] ?? "0";
+          const amount = input.quotas[t] ?? 0;
+          stmts.push(
+            db
+              .insert(planComponents)
+              .values({
+                planId: local.id,
+                componentId: sql`(SELECT id FROM offering_components WHERE type = ${t} AND offering_id = ${offeringId})` as unknown as number,
+                price,
+                amount,
+              })
+              .onConflictDoUpdate({ target: [planComponents.planId, planComponents.componentId], set: { price, amount } }),
+          );
+        }
+      }
+      const gone = mine.filter((p) => !o.plans.some((rp) => rp.uuid === p.backendId) && !p.archived).map((p) => p.id);
+      if (gone.length) stmts.push(db.update(plans).set({ archived: true, modified: now }).where(inArray(plans.id, gone)));
+      stmts.push(
+        db
+          .update(offerings)
+          .set({ ...offeringValues(o), secretOptionsSealed: await sealedSettings(env, conn, token, link.offeringUuid, o, planMap), modified: now })
+          .where(eq(offerings.id, offeringId)),
+        db.update(waldurImportedOfferings).set({ remoteDigest: digest, lastSync: now }).where(eq(waldurImportedOfferings.id, link.link.id)),
+      );
+      run.updated.push(link.offeringUuid);
+    }
+    if (stmts.length) await db.batch(stmts as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  }
+  return run;
+}
+
