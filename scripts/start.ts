@@ -12,6 +12,7 @@ import { checkPluginConfig } from "../src/plugins/registry.ts";
 import { ensureStaff, staffCredentials } from "../src/seed/staff.ts";
 import type { Db } from "../src/app-env.ts";
 import { seedDemo } from "./lib/demo-seed.ts";
+import { buildPortal } from "./lib/build-worker.ts";
 import { ROOT, startWorkerHost } from "./lib/worker-host.ts";
 
 const port = Number(process.env.PORT ?? 8787);
@@ -49,7 +50,9 @@ const stopChildren = () => {
   for (const c of children) if (c.pid && c.exitCode === null) try { process.kill(-c.pid, "SIGTERM"); } catch { /* already gone */ }
 };
 process.on("exit", stopChildren);
+await buildPortal();
 const host = await startWorkerHost({
+  portal: true,
   port,
   persistDir: process.env.VE_STATE_DIR ?? path.join(ROOT, ".wrangler", "state", "v3"),
   vars: { VE_MODE: mode, ...(pluginConfig ? { VE_PLUGINS: pluginConfig } : {}) },
@@ -60,6 +63,7 @@ await ensureStaff(db, creds);
 const logins = await seedDemo(host.url, creds);
 
 console.log(`\nVirtEngine API on ${host.url}/api/  (Waldur-compatible; try ${host.url}/api/marketplace-public-offerings/)`);
+console.log(`portal on ${host.url}/  (built from portal/ into dist/portal)`);
 console.log(`staff: ${creds.username} / ${creds.usedDefaults ? creds.password + "   (local default; set VE_ADMIN_USERNAME/VE_ADMIN_PASSWORD to change)" : "(from VE_ADMIN_PASSWORD)"}`);
 for (const u of logins.users) console.log(`user:  ${u.username} / ${u.password}   ${u.role}   token ${logins.tokens[u.username]}`);
 console.log("Ctrl-C to stop.");

@@ -109,8 +109,9 @@ const only = args.filter((a) => !a.startsWith("--"));
 const quick = args.includes("--quick");
 
 if (!quick) await setup();
+await step("portal build (tsc -p portal, vite)", "npm", ["run", "--silent", "portal:build"]);
 await step("typecheck (tsc --noEmit)", path.join(ROOT, "node_modules/.bin/tsc"), ["--noEmit"]);
-await step("lint (biome)", path.join(ROOT, "node_modules/.bin/biome"), ["lint", "src", "test", "scripts", "bench"]);
+await step("lint (biome)", path.join(ROOT, "node_modules/.bin/biome"), ["lint", "src", "test", "scripts", "bench", "portal/src"]);
 await nodeTests(only);
 if (!quick && only.length === 0) await goTests();
 

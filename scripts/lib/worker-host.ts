@@ -4,7 +4,7 @@
 import { Miniflare } from "miniflare";
 import path from "node:path";
 import type { D1Database, R2Bucket } from "@cloudflare/workers-types";
-import { buildWorker, ROOT, WORKER_BUNDLE } from "./build-worker.ts";
+import { buildWorker, PORTAL_DIR, ROOT, WORKER_BUNDLE } from "./build-worker.ts";
 import { applyMigrations } from "./migrations.ts";
 
 export interface WorkerHostOptions {
@@ -17,6 +17,8 @@ export interface WorkerHostOptions {
   prebuilt?: boolean;
   /** Serve HTTPS with a self-signed certificate Miniflare generates (TLS outside loopback). */
   https?: boolean;
+  /** Serve the portal's build (dist/portal) as static assets, as wrangler.toml [assets] does. */
+  portal?: boolean;
 }
 
 export interface WorkerHost {
@@ -27,6 +29,14 @@ export interface WorkerHost {
   fetch(pathOrUrl: string, init?: RequestInit): Promise<Response>;
   dispose(): Promise<void>;
 }
+
+// Mirrors wrangler.toml [assets]: the API paths always reach the Worker; any other path that is
+// not a file gets the portal's index.html (client-side routes).
+const PORTAL_ASSETS = {
+  directory: PORTAL_DIR,
+  routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: false, static_routing: { user_worker: ["/api/*", "/api-auth/*"] } },
+  assetConfig: { not_found_handling: "single-page-application" as const, html_handling: "auto-trailing-slash" as const },
+};
 
 let bundleBuilt: Promise<string> | undefined;
 export function ensureBundle(): Promise<string> {
@@ -50,6 +60,7 @@ export async function startWorkerHost(opts: WorkerHostOptions = {}): Promise<Wor
     queueProducers: { ORDER_QUEUE: "virtengine-orders" },
     queueConsumers: { "virtengine-orders": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 8 } },
     bindings: { VE_MODE: "local", VE_VERSION: "0.1.0", ...(opts.vars ?? {}) },
+    ...(opts.portal ? { assets: PORTAL_ASSETS } : {}),
     ...(persist
       ? {
           d1Persist: path.join(persist, "d1"),

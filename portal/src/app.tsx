@@ -1,0 +1,183 @@
+// The shell: skip link, header navigation (by role), and the route table.
+import type { ComponentChildren, FunctionComponent } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+import { logOut, type Session, useSession } from "./auth/session.ts";
+import { s } from "./i18n/en.ts";
+import { match, navigate, useLocation } from "./lib/router.ts";
+import { AdminOrgs, AdminUsers } from "./pages/admin.tsx";
+import { Login, Signup } from "./pages/auth.tsx";
+import { Checkout } from "./pages/checkout.tsx";
+import { Dashboard } from "./pages/dashboard.tsx";
+import { Keys } from "./pages/keys.tsx";
+import { Landing } from "./pages/landing.tsx";
+import { Marketplace } from "./pages/marketplace.tsx";
+import { OfferingPage } from "./pages/offering.tsx";
+import { OrderDetail, Orders } from "./pages/orders.tsx";
+import { ProviderOfferingDetail, ProviderOfferings } from "./pages/provider-offerings.tsx";
+import { ProviderOrders } from "./pages/provider-orders.tsx";
+import { ProviderPage } from "./pages/provider-page.tsx";
+import { ProviderResources } from "./pages/provider-resources.tsx";
+import { Projects } from "./pages/projects.tsx";
+import { ResourceDetail, Resources } from "./pages/resources.tsx";
+import { OfferingWizard } from "./pages/wizard.tsx";
+import { Loading } from "./ui/states.tsx";
+
+// Routes carry at most one parameter, the object's uuid.
+type Params = { uuid: string };
+interface Route {
+  pattern: string;
+  page: FunctionComponent<Params>;
+  signedIn?: boolean;
+}
+
+const ROUTES: Route[] = [
+  { pattern: "/", page: Landing },
+  { pattern: "/marketplace", page: Marketplace },
+  { pattern: "/offerings/:uuid", page: OfferingPage },
+  { pattern: "/offerings/:uuid/order", page: Checkout, signedIn: true },
+  { pattern: "/providers/:uuid", page: ProviderPage },
+  { pattern: "/login", page: Login },
+  { pattern: "/signup", page: Signup },
+  { pattern: "/dashboard", page: Dashboard, signedIn: true },
+  { pattern: "/orders", page: Orders, signedIn: true },
+  { pattern: "/orders/:uuid", page: OrderDetail, signedIn: true },
+  { pattern: "/resources", page: Resources, signedIn: true },
+  { pattern: "/resources/:uuid", page: ResourceDetail, signedIn: true },
+  { pattern: "/projects", page: Projects, signedIn: true },
+  { pattern: "/keys", page: Keys, signedIn: true },
+  { pattern: "/provider/offerings", page: ProviderOfferings, signedIn: true },
+  { pattern: "/provider/offerings/new", page: OfferingWizard, signedIn: true },
+  { pattern: "/provider/offerings/:uuid", page: ProviderOfferingDetail, signedIn: true },
+  { pattern: "/provider/orders", page: ProviderOrders, signedIn: true },
+  { pattern: "/provider/resources", page: ProviderResources, signedIn: true },
+  { pattern: "/admin/users", page: AdminUsers, signedIn: true },
+  { pattern: "/admin/organizations", page: AdminOrgs, signedIn: true },
+];
+
+function NavLink({ href, children, path }: { href: string; children: ComponentChildren; path: string }) {
+  const current = path === href || (href !== "/" && path.startsWith(`${href}/`));
+  return (
+    <li>
+      <a href={href} aria-current={current ? "page" : undefined}>
+        {children}
+      </a>
+    </li>
+  );
+}
+
+function Header({ session, path }: { session: Session; path: string }) {
+  const user = session.status === "user" ? session.user : null;
+  return (
+    <header class="top">
+      <a class="brand" href="/">
+        {s.appName}
+      </a>
+      <nav aria-label={s.nav.main}>
+        <ul>
+          <NavLink href="/marketplace" path={path}>
+            {s.nav.marketplace}
+          </NavLink>
+          {user && (
+            <>
+              <NavLink href="/dashboard" path={path}>
+                {s.nav.dashboard}
+              </NavLink>
+              <NavLink href="/orders" path={path}>
+                {s.nav.orders}
+              </NavLink>
+              <NavLink href="/resources" path={path}>
+                {s.nav.resources}
+              </NavLink>
+              <NavLink href="/projects" path={path}>
+                {s.nav.projects}
+              </NavLink>
+              <NavLink href="/keys" path={path}>
+                {s.nav.keys}
+              </NavLink>
+              <NavLink href="/provider/offerings" path={path}>
+                {s.nav.providerOfferings}
+              </NavLink>
+              <NavLink href="/provider/orders" path={path}>
+                {s.nav.providerOrders}
+              </NavLink>
+              <NavLink href="/provider/resources" path={path}>
+                {s.nav.providerResources}
+              </NavLink>
+              {(user.is_staff || user.is_support) && (
+                <>
+                  <NavLink href="/admin/users" path={path}>
+                    {s.nav.adminUsers}
+                  </NavLink>
+                  <NavLink href="/admin/organizations" path={path}>
+                    {s.nav.adminOrgs}
+                  </NavLink>
+                </>
+              )}
+            </>
+          )}
+        </ul>
+      </nav>
+      <div class="account">
+        {user ? (
+          <>
+            <span class="who">{user.username}</span>
+            <button
+              type="button"
+              onClick={async () => {
+                await logOut();
+                navigate("/");
+              }}
+            >
+              {s.nav.logout}
+            </button>
+          </>
+        ) : session.status === "anonymous" ? (
+          <>
+            <a href="/login">{s.nav.login}</a>
+            <a class="button" href="/signup">
+              {s.nav.signup}
+            </a>
+          </>
+        ) : null}
+      </div>
+    </header>
+  );
+}
+
+export function App() {
+  const loc = useLocation();
+  const session = useSession();
+  const mainRef = useRef<HTMLElement>(null);
+  // Move focus to the new page's content on navigation, so keyboard and screen-reader users land there.
+  useEffect(() => {
+    mainRef.current?.focus({ preventScroll: true });
+  }, [loc.path]);
+  let body: ComponentChildren = <p>{s.state.notFound}</p>;
+  for (const r of ROUTES) {
+    const params = match(r.pattern, loc.path);
+    if (!params) continue;
+    if (r.signedIn && session.status === "loading") body = <Loading />;
+    else if (r.signedIn && session.status !== "user") {
+      body = (
+        <p>
+          {s.state.signInNeeded} <a href={`/login?next=${encodeURIComponent(loc.path + location.search)}`}>{s.nav.login}</a>
+        </p>
+      );
+    } else {
+      const Page = r.page;
+      body = <Page key={loc.path} uuid={params.uuid ?? ""} />;
+    }
+    break;
+  }
+  return (
+    <>
+      <a class="skip" href="#main">
+        {s.skipToContent}
+      </a>
+      <Header session={session} path={loc.path} />
+      <main id="main" ref={mainRef} tabIndex={-1}>
+        {body}
+      </main>
+    </>
+  );
+}

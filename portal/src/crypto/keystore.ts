@@ -1,0 +1,81 @@
+// The user's X25519 encryption key, made and kept in this browser: the private half is stored in
+// IndexedDB as a non-extractable CryptoKey (script can use it, never read it out); only the public
+// half goes to /api/encryption-keys/. Envelope code is the project's own src/crypto, imported (this
+// module is loaded lazily, so it stays out of the first-load bundle).
+import { generateKeyPair, hex, type KeyPair, open } from "../../../src/crypto/index.ts";
+import { post, rawGet } from "../api/client.ts";
+
+const DB = "virtengine-keys";
+const STORE = "keys";
+
+interface Stored {
+  user: string;
+  privateKey: CryptoKey;
+  publicKey: Uint8Array;
+  keyId: Uint8Array;
+}
+
+function db(): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: "user" });
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+async function tx<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  const d = await db();
+  return new Promise((resolve, reject) => {
+    const req = fn(d.transaction(STORE, mode).objectStore(STORE));
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+export async function loadKey(userUuid: string): Promise<KeyPair | null> {
+  const row = (await tx("readonly", (s) => s.get(userUuid))) as Stored | undefined;
+  return row ? { privateKey: row.privateKey, publicKey: row.publicKey as KeyPair["publicKey"], keyId: row.keyId as KeyPair["keyId"] } : null;
+}
+
+export const keyLabel = (k: KeyPair) => hex(k.keyId).slice(0, 16);
+
+const b64url = (b: Uint8Array) => btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+/** Makes a key pair here, registers its public key, and keeps the private key non-extractable. */
+export async function createKey(userUuid: string): Promise<KeyPair> {
+  const pair = await generateKeyPair();
+  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
+  const locked = await crypto.subtle.importKey("pkcs8", pkcs8, { name: "X25519" }, false, ["deriveBits"]);
+  pkcs8.fill(0);
+  await post("/api/encryption-keys/", undefined, { public_key: b64url(pair.publicKey) });
+  const stored: Stored = { user: userUuid, privateKey: locked, publicKey: pair.publicKey, keyId: pair.keyId };
+  await tx("readwrite", (s) => s.put(stored));
+  return { privateKey: locked, publicKey: pair.publicKey, keyId: pair.keyId };
+}
+
+export async function ensureKey(userUuid: string): Promise<KeyPair> {
+  return (await loadKey(userUuid)) ?? createKey(userUuid);
+}
+
+export type AccessDetails = { ok: true; details: Record<string, unknown> } | { ok: false; reason: "none" | "no_key" | "not_recipient" | "failed"; message?: string };
+
+/** Fetches a resource's sealed access details and opens them with this browser's key. */
+export async function openAccessDetails(resourceUrl: string, userUuid: string): Promise<AccessDetails> {
+  const res = await rawGet(`${resourceUrl}access_details/`);
+  if (res.status === 404) return { ok: false, reason: "none" };
+  if (!res.ok) return { ok: false, reason: "failed", message: `HTTP ${res.status}` };
+  const key = await loadKey(userUuid);
+  if (!key) return { ok: false, reason: "no_key" };
+  const context = {
+    kind: res.headers.get("X-Envelope-Kind") ?? "",
+    recordId: res.headers.get("X-Envelope-Record-Id") ?? "",
+    version: Number(res.headers.get("X-Envelope-Version")),
+  };
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const opened = await open(bytes, { key, context });
+  if (!opened.ok) return { ok: false, reason: opened.error.code === "not_a_recipient" ? "not_recipient" : "failed", message: opened.error.code };
+  const details = JSON.parse(new TextDecoder().decode(opened.value.plaintext)) as Record<string, unknown>;
+  opened.value.plaintext.fill(0);
+  return { ok: true, details };
+}

@@ -1,0 +1,25 @@
+// Loading state for one API read: the three states every screen shows (loading, error, data).
+import { useCallback, useEffect, useState } from "preact/hooks";
+
+export type Async<T> =
+  | { status: "loading"; reload: () => void }
+  | { status: "error"; error: Error; reload: () => void }
+  | { status: "ok"; data: T; reload: () => void };
+
+export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): Async<T> {
+  const [state, setState] = useState<{ status: "loading" } | { status: "error"; error: Error } | { status: "ok"; data: T }>({ status: "loading" });
+  const [tick, setTick] = useState(0);
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  useEffect(() => {
+    let live = true;
+    setState((s) => (s.status === "ok" ? s : { status: "loading" }));
+    load().then(
+      (data) => live && setState({ status: "ok", data }),
+      (error: Error) => live && setState({ status: "error", error }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, tick]);
+  return { ...state, reload } as Async<T>;
+}

@@ -1,0 +1,148 @@
+// Organizations and projects: create them, list them with the API's paging and ordering, and see
+// a project's team.
+import { useState } from "preact/hooks";
+import { list, post } from "../api/client.ts";
+import type { Customer, Project } from "../api/models.ts";
+import { s } from "../i18n/en.ts";
+import { useAsync } from "../lib/async.ts";
+import { money } from "../lib/money.ts";
+import { check, filled, REQUIRED } from "../lib/validate.ts";
+import { FormErrors, SelectField, TextField } from "../ui/field.tsx";
+import { useForm } from "../ui/form.ts";
+import { when } from "../ui/format.tsx";
+import { DataTable, SearchBox, useListing } from "../ui/listing.tsx";
+import { AsyncView, Empty } from "../ui/states.tsx";
+
+export function Projects() {
+  const orgs = useAsync(() => list<Customer>("/api/customers/", { page_size: 100, o: "name" }), []);
+  const projects = useListing<Project>("/api/projects/", { ordering: "name" });
+  const [team, setTeam] = useState<Project | null>(null);
+  return (
+    <section>
+      <h1>{s.projects.title}</h1>
+      <div class="grid2">
+        <NewOrganization onDone={orgs.reload} />
+        <AsyncView a={orgs}>
+          {(o) =>
+            o.items.length ? (
+              <NewProject
+                orgs={o.items}
+                onDone={() => {
+                  projects.result.reload();
+                }}
+              />
+            ) : (
+              <Empty />
+            )
+          }
+        </AsyncView>
+      </div>
+      <h2>{s.projects.title}</h2>
+      <SearchBox listing={projects} param="name" label={s.list.search} />
+      <DataTable
+        listing={projects}
+        caption={s.projects.title}
+        columns={[
+          { label: s.projects.projectName, sort: "name", render: (p) => p.name },
+          { label: s.projects.organization, render: (p) => p.customer_name },
+          { label: s.projects.estimate, render: (p) => money(p.billing_price_estimate?.total ?? "0") },
+          { label: s.orders.created, sort: "created", render: (p) => when(p.created) },
+          {
+            label: s.projects.team,
+            render: (p) => (
+              <button type="button" onClick={() => setTeam(p)} aria-label={`${s.projects.team}: ${p.name}`}>
+                {s.projects.team}
+              </button>
+            ),
+          },
+        ]}
+      />
+      {team && <Team project={team} />}
+    </section>
+  );
+}
+
+function NewOrganization({ onDone }: { onDone: () => void }) {
+  const [name, setName] = useState("");
+  const form = useForm();
+  return (
+    <form
+      class="panel"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        const errs = check({ name: [[filled(name), REQUIRED]] });
+        if (Object.keys(errs).length) return form.setFields(errs);
+        void form.run(async () => {
+          await post("/api/customers/", undefined, { name: name.trim() });
+          setName("");
+          onDone();
+        }, ["name"]);
+      }}
+    >
+      <h2>{s.projects.newOrg}</h2>
+      <TextField label={s.projects.orgName} name="org-name" value={name} onValue={setName} errors={form.fields.name} required />
+      <FormErrors messages={form.general} />
+      <button type="submit" disabled={form.busy}>
+        {s.projects.create}
+      </button>
+    </form>
+  );
+}
+
+function NewProject({ orgs, onDone }: { orgs: Customer[]; onDone: () => void }) {
+  const [name, setName] = useState("");
+  const [customer, setCustomer] = useState(orgs[0]!.url);
+  const form = useForm();
+  return (
+    <form
+      class="panel"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        const errs = check({ name: [[filled(name), REQUIRED]] });
+        if (Object.keys(errs).length) return form.setFields(errs);
+        void form.run(async () => {
+          await post("/api/projects/", undefined, { name: name.trim(), customer });
+          setName("");
+          onDone();
+        }, ["name", "customer"]);
+      }}
+    >
+      <h2>{s.projects.newProject}</h2>
+      <SelectField label={s.projects.organization} name="project-customer" value={customer} onValue={setCustomer} options={orgs.map((o) => ({ value: o.url, label: o.name }))} errors={form.fields.customer} />
+      <TextField label={s.projects.projectName} name="project-name" value={name} onValue={setName} errors={form.fields.name} required />
+      <FormErrors messages={form.general} />
+      <button type="submit" disabled={form.busy}>
+        {s.projects.create}
+      </button>
+    </form>
+  );
+}
+
+interface Member {
+  uuid: string;
+  user_username: string;
+  user_full_name: string;
+  role_name: string;
+}
+
+function Team({ project }: { project: Project }) {
+  const members = useListing<Member>("/api/projects/{uuid}/list_users/", { pathParams: { uuid: project.uuid } });
+  return (
+    <section aria-labelledby="team-h">
+      <h2 id="team-h">
+        {s.projects.team}: {project.name}
+      </h2>
+      <DataTable
+        listing={members}
+        caption={s.projects.team}
+        columns={[
+          { label: s.admin.username, render: (m) => m.user_username },
+          { label: s.admin.fullName, render: (m) => m.user_full_name },
+          { label: s.projects.role, render: (m) => m.role_name },
+        ]}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,105 @@
+// The provider's offerings (filter by state, sort) and one offering's management: its state
+// transitions (activate, pause, resume, archive, back to draft) and its pricing.
+import { useState } from "preact/hooks";
+import { get, post } from "../api/client.ts";
+import { OFFERING_STATES, type Offering } from "../api/models.ts";
+import { s } from "../i18n/en.ts";
+import { useAsync } from "../lib/async.ts";
+import { useLocation } from "../lib/router.ts";
+import { FormErrors } from "../ui/field.tsx";
+import { useForm } from "../ui/form.ts";
+import { StateBadge, when } from "../ui/format.tsx";
+import { ChoiceFilter, DataTable, SearchBox, useListing } from "../ui/listing.tsx";
+import { PlanPricing } from "../ui/pricing.tsx";
+import { AsyncView, Notice } from "../ui/states.tsx";
+
+export function ProviderOfferings() {
+  const listing = useListing<Offering>("/api/marketplace-provider-offerings/", { ordering: "-created" });
+  return (
+    <section>
+      <header class="page-head">
+        <h1>{s.provider.offerings}</h1>
+        <a class="button primary" href="/provider/offerings/new">
+          {s.provider.addOffering}
+        </a>
+      </header>
+      <div class="toolbar">
+        <SearchBox listing={listing} param="name" label={s.list.search} />
+        <ChoiceFilter listing={listing} param="state" label={s.offering.state} choices={OFFERING_STATES} />
+      </div>
+      <DataTable
+        listing={listing}
+        caption={s.provider.offerings}
+        columns={[
+          { label: s.wizard.name, sort: "name", render: (o) => <a href={`/provider/offerings/${o.uuid}`}>{o.name}</a> },
+          { label: s.offering.provider, render: (o) => o.customer_name },
+          { label: s.offering.type, sort: "type", render: (o) => o.type },
+          { label: s.offering.state, sort: "state", render: (o) => <StateBadge state={o.state} /> },
+          { label: s.orders.created, sort: "created", render: (o) => when(o.created) },
+        ]}
+      />
+    </section>
+  );
+}
+
+const ACTIONS: { action: string; label: string; from: string[] }[] = [
+  { action: "activate", label: s.provider.activate, from: ["Draft", "Paused", "Unavailable"] },
+  { action: "pause", label: s.provider.pause, from: ["Active"] },
+  { action: "unpause", label: s.provider.unpause, from: ["Paused"] },
+  { action: "draft", label: s.provider.draft, from: ["Active", "Paused", "Archived", "Unavailable"] },
+  { action: "archive", label: s.provider.archive, from: ["Draft", "Active", "Paused", "Unavailable"] },
+];
+
+export function ProviderOfferingDetail({ uuid }: { uuid: string }) {
+  const loc = useLocation();
+  const a = useAsync(() => get<Offering>("/api/marketplace-provider-offerings/{uuid}/", { uuid }), [uuid]);
+  const form = useForm();
+  const [notice, setNotice] = useState(loc.query.get("created") ? s.wizard.created : "");
+  return (
+    <AsyncView a={a}>
+      {(o) => (
+        <article>
+          <header class="page-head">
+            <div>
+              <h1>{o.name}</h1>
+              <p>
+                <StateBadge state={o.state} /> · {o.type} · {o.category_title}
+              </p>
+            </div>
+            <div class="buttons">
+              {ACTIONS.filter((x) => x.from.includes(o.state)).map((x) => (
+                <button
+                  key={x.action}
+                  type="button"
+                  class={x.action === "activate" ? "primary" : ""}
+                  disabled={form.busy}
+                  onClick={() =>
+                    form.run(async () => {
+                      await post(`/api/marketplace-provider-offerings/{uuid}/${x.action}/` as "/api/marketplace-provider-offerings/{uuid}/activate/", { uuid });
+                      setNotice(x.action === "activate" ? s.provider.activated : "");
+                      a.reload();
+                    })
+                  }
+                >
+                  {x.label}
+                </button>
+              ))}
+            </div>
+          </header>
+          {notice && <Notice kind="ok">{notice}</Notice>}
+          <FormErrors messages={form.general} />
+          <p>{o.description}</p>
+          {o.state === "Active" && (
+            <p>
+              <a href={`/offerings/${o.uuid}`}>{s.offering.overview}</a>
+            </p>
+          )}
+          <h2>{s.offering.pricing}</h2>
+          {o.plans.map((p) => (
+            <PlanPricing key={p.uuid} plan={p} components={o.components} />
+          ))}
+        </article>
+      )}
+    </AsyncView>
+  );
+}

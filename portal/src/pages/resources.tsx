@@ -1,0 +1,173 @@
+// The customer's resources (filter by state and text, sort) and one resource: state, limits,
+// usage, access details opened in this browser, its orders, and termination.
+import { useState } from "preact/hooks";
+import { get, post } from "../api/client.ts";
+import { type ComponentUsage, type Order, RESOURCE_STATES, type Resource } from "../api/models.ts";
+import { currentUser } from "../auth/session.ts";
+import type { AccessDetails } from "../crypto/keystore.ts";
+import { s } from "../i18n/en.ts";
+import { useAsync } from "../lib/async.ts";
+import { FormErrors } from "../ui/field.tsx";
+import { useForm } from "../ui/form.ts";
+import { day, StateBadge, when } from "../ui/format.tsx";
+import { ChoiceFilter, DataTable, SearchBox, useListing } from "../ui/listing.tsx";
+import { AsyncView, Notice } from "../ui/states.tsx";
+
+export function Resources() {
+  const listing = useListing<Resource>("/api/marketplace-resources/", { ordering: "-created" });
+  return (
+    <section>
+      <h1>{s.resources.title}</h1>
+      <div class="toolbar">
+        <SearchBox listing={listing} param="query" label={s.list.search} />
+        <ChoiceFilter listing={listing} param="state" label={s.resources.state} choices={RESOURCE_STATES} />
+      </div>
+      <DataTable
+        listing={listing}
+        caption={s.resources.title}
+        columns={[
+          { label: s.resources.name, sort: "name", render: (r) => <a href={`/resources/${r.uuid}`}>{r.name}</a> },
+          { label: s.resources.offering, render: (r) => r.offering_name },
+          { label: s.resources.project, render: (r) => r.project_name },
+          { label: s.resources.state, sort: "state", render: (r) => <StateBadge state={r.state} /> },
+          { label: s.resources.created, sort: "created", render: (r) => when(r.created) },
+        ]}
+      />
+    </section>
+  );
+}
+
+export function ResourceDetail({ uuid }: { uuid: string }) {
+  const a = useAsync(() => get<Resource>("/api/marketplace-resources/{uuid}/", { uuid }), [uuid]);
+  const usage = useListing<ComponentUsage>("/api/marketplace-component-usages/", { base: { resource_uuid: uuid }, ordering: "-billing_period" });
+  const orders = useListing<Order>("/api/marketplace-orders/", { base: { resource_uuid: uuid }, ordering: "-created", pageSize: 5 });
+  const form = useForm();
+  const [notice, setNotice] = useState("");
+  return (
+    <AsyncView a={a}>
+      {(r) => (
+        <article>
+          <header class="page-head">
+            <div>
+              <h1>{r.name}</h1>
+              <p>
+                <StateBadge state={r.state} /> · {r.offering_name} · {r.provider_name}
+              </p>
+            </div>
+            <div class="buttons">
+              <button
+                type="button"
+                onClick={() => {
+                  a.reload();
+                  usage.result.reload();
+                  orders.result.reload();
+                }}
+              >
+                {s.state.retry}
+              </button>
+              {r.state === "OK" && (
+                <button
+                  type="button"
+                  class="danger"
+                  disabled={form.busy}
+                  onClick={() => {
+                    if (!confirm(s.resources.terminateConfirm)) return;
+                    void form.run(async () => {
+                      await post("/api/marketplace-resources/{uuid}/terminate/", { uuid });
+                      setNotice(s.resources.terminateRequested);
+                      a.reload();
+                      orders.result.reload();
+                    });
+                  }}
+                >
+                  {s.resources.terminate}
+                </button>
+              )}
+            </div>
+          </header>
+          {notice && <Notice kind="ok">{notice}</Notice>}
+          <FormErrors messages={form.general} />
+          <dl class="facts">
+            <dt>{s.resources.project}</dt>
+            <dd>
+              {r.customer_name} / {r.project_name}
+            </dd>
+            <dt>{s.resources.plan}</dt>
+            <dd>{r.plan_name ?? "—"}</dd>
+            <dt>{s.resources.limits}</dt>
+            <dd>{Object.entries(r.limits).map(([k, v]) => `${k}: ${v}`).join(", ") || "—"}</dd>
+            <dt>{s.resources.backendId}</dt>
+            <dd>{r.backend_id || "—"}</dd>
+            <dt>{s.resources.created}</dt>
+            <dd>{when(r.created)}</dd>
+          </dl>
+          <AccessDetailsPanel resource={r} />
+          <h2>{s.resources.usage}</h2>
+          <DataTable
+            listing={usage}
+            caption={s.resources.usage}
+            empty={s.resources.noUsage}
+            columns={[
+              { label: s.offering.component, render: (u) => u.name },
+              { label: s.resources.amount, render: (u) => `${u.usage} ${u.measured_unit}` },
+              { label: s.resources.period, sort: "billing_period", render: (u) => day(u.billing_period) },
+              { label: s.resources.created, render: (u) => when(u.date) },
+            ]}
+          />
+          <h2>{s.resources.orders}</h2>
+          <DataTable
+            listing={orders}
+            caption={s.resources.orders}
+            columns={[
+              { label: s.orders.type, render: (o) => <a href={`/orders/${o.uuid}`}>{o.type}</a> },
+              { label: s.orders.state, render: (o) => <StateBadge state={o.state} /> },
+              { label: s.orders.created, sort: "created", render: (o) => when(o.created) },
+            ]}
+          />
+        </article>
+      )}
+    </AsyncView>
+  );
+}
+
+function AccessDetailsPanel({ resource }: { resource: Resource }) {
+  const [state, setState] = useState<AccessDetails | "busy" | null>(null);
+  const open = async () => {
+    const user = currentUser();
+    if (!user) return;
+    setState("busy");
+    try {
+      const { openAccessDetails } = await import("../crypto/keystore.ts");
+      setState(await openAccessDetails(resource.url, user.uuid));
+    } catch (e) {
+      setState({ ok: false, reason: "failed", message: (e as Error).message });
+    }
+  };
+  return (
+    <section aria-labelledby="access-h" class="access">
+      <h2 id="access-h">{s.resources.accessDetails}</h2>
+      <p class="muted">{s.resources.accessSealed}</p>
+      <button type="button" onClick={open} disabled={state === "busy"}>
+        {s.resources.showAccess}
+      </button>
+      {state === "busy" && <p role="status">{s.state.loading}</p>}
+      {state && state !== "busy" && !state.ok && (
+        <p role="alert">
+          {state.reason === "none" ? s.resources.noAccess : state.reason === "no_key" ? s.resources.noKey : state.reason === "not_recipient" ? s.resources.notRecipient : `${s.state.error}: ${state.message ?? ""}`}
+        </p>
+      )}
+      {state && state !== "busy" && state.ok && (
+        <dl class="facts secret" data-testid="access-details">
+          {Object.entries(state.details).map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>
+                <pre>{typeof v === "string" ? v : JSON.stringify(v, null, 2)}</pre>
+              </dd>
+            </div>
+          ))}
+        </dl>
+      )}
+    </section>
+  );
+}
