@@ -12,6 +12,7 @@ import { mountOfferings } from "./offerings.ts";
 import { mountOfferingUsers } from "./offering-users.ts";
 import { mountOrders } from "./orders.ts";
 import { mountResources } from "./resources.ts";
+import { mountSealedOrders } from "./sealed-orders.ts";
 import { mountUsages } from "./usages.ts";
 import { mountPlans } from "./plans.ts";
 import { mountServiceProviders } from "./service-providers.ts";
@@ -36,6 +37,7 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountOfferings(app);
   mountPlans(app);
   mountSiteAgent(app);
+  mountSealedOrders(app); // before mountOrders: its literal path would match /:uuid/
   mountOrders(app);
   mountAccessDetails(app);
   mountResources(app);

@@ -21,6 +21,8 @@ import { createOrder } from "../marketplace/orders/create.ts";
 import { findOrder, orderVisible } from "../marketplace/orders/queries.ts";
 import { serializeOrder } from "../marketplace/orders/serialize.ts";
 import { moveOrder, PENDING } from "../marketplace/orders/workflow.ts";
+import { sealNewOrderAttributes } from "../secrets/order-attributes.ts";
+import { SMALL_ENVELOPE } from "../secrets/sealed-records.ts";
 import { findProject } from "../structure/customers.ts";
 
 const BASE = "/api/marketplace-orders";
@@ -32,6 +34,8 @@ const createSchema = v.object({
   project: hyperlink("projects"),
   plan: v.optional(v.nullable(planHyperlink()), null),
   attributes: v.optional(jsonObject(), {}),
+  /** The attributes as a VEENV envelope the client sealed (openapi/sealed-flows.md). */
+  attributes_envelope: v.optional(v.nullable(str(SMALL_ENVELOPE * 2)), null),
   limits: v.optional(limitsMap(), {}),
   accepting_terms_of_service: v.optional(bool(), false),
   callback_url: v.optional(v.nullable(v.pipe(str(500), v.url("Enter a valid URL."))), null),
@@ -156,16 +160,22 @@ export function mountOrders(app: Hono<AppEnv>) {
       if (plan.archived) throw fieldError("plan", "Plan is archived.");
       planId = plan.id;
     }
+    // Sealed before the order exists, so the order is never written without its envelope.
+    const sealed = await sealNewOrderAttributes(db, c.env, me, offering, project, { attributes: b.attributes, envelope: b.attributes_envelope });
     const order = await createOrder(db, me, {
+      uuid: sealed.orderUuid,
       offering,
       project,
       planId,
-      attributes: b.attributes,
+      attributes: sealed.publicAttributes,
       limits: b.limits,
       requestComment: b.request_comment,
       callbackUrl: b.callback_url,
       startDate: b.start_date,
       acceptingTerms: b.accepting_terms_of_service,
+    }).catch(async (e) => {
+      await sealed.undo();
+      throw e;
     });
     await dispatchOrder(c.env, order, offering);
     return c.json(await renderOne(c, order), 201);

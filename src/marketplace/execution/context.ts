@@ -8,6 +8,7 @@ import { customers, offeringComponents, offeringUsers, offerings, plans, project
 import type { Bindings } from "../../env.ts";
 import { type AnyPlugin, pluginFor, settingsFor } from "../../plugins/registry.ts";
 import type { ComponentSpec, OrderRequest, ResourceRef, TeamMember } from "../../plugins/types.ts";
+import { resourceAttributesForPlugin } from "../../secrets/order-attributes.ts";
 import { openJson } from "../../secrets/sealed-json.ts";
 import type { Offering } from "../catalog/serialize.ts";
 import type { Order, Resource } from "../orders/context.ts";
@@ -56,6 +57,12 @@ export async function loadExecution(db: Db, env: Bindings, resource: Resource): 
   }
   const settings = settingsFor(match, secrets);
   if (!settings.ok) return { ok: false, none: false, error: settings.error };
+  let attributes: Record<string, unknown>;
+  try {
+    attributes = await resourceAttributesForPlugin(db, env, resource);
+  } catch (e) {
+    return { ok: false, none: false, error: `sealed order attributes do not open: ${(e as Error).message}` };
+  }
   const team = new Map<string, TeamMember>();
   for (const t of teamRows) team.set(t.username, { username: t.username, email: "", role: PROJECT_ROLE[t.role] ?? "member" });
   return {
@@ -84,7 +91,7 @@ export async function loadExecution(db: Db, env: Bindings, resource: Resource): 
         customerSlug: cust.slug,
         backendId: resource.backendId || null,
         limits: resource.limits,
-        attributes: resource.attributes,
+        attributes,
         backendMetadata: resource.backendMetadata,
       },
     },
@@ -101,7 +108,8 @@ export function orderRequest(order: Order, x: Execution, planUuid: string | null
   return {
     orderUuid: order.uuid,
     type,
-    attributes: order.attributes,
+    // A Create order's attributes are the resource's (opened from its envelope in loadExecution).
+    attributes: order.type === "Create" ? x.ref.attributes : order.attributes,
     limits: Object.keys(order.limits).length ? order.limits : x.ref.limits,
     planUuid,
     resource: x.ref,

@@ -57,6 +57,8 @@ export async function checkCustomer(db: Db, project: Project, type: OrderType) {
 }
 
 export interface CreateOrderInput {
+  /** Set when the order's sealed attributes were bound to this uuid before the order existed. */
+  uuid?: string;
   offering: Offering;
   project: Project;
   planId: number | null;
@@ -88,7 +90,7 @@ export async function createOrder(db: Db, user: User, input: CreateOrderInput): 
   const state = await initialState(db, user, offering, project, input.startDate, "Create");
   const now = nowIso();
   const resUuid = newUuid();
-  const orderUuid = newUuid();
+  const orderUuid = input.uuid ?? newUuid();
   const resId = sql`(SELECT id FROM resources WHERE uuid = ${resUuid})`;
   const onChain = await orderCreatedItems(db, { orderUuid, offering, planId: input.planId, limits: input.limits, state, creator: user });
   await db.batch([
