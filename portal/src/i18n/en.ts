@@ -295,6 +295,7 @@ export const en = {
     optional: "optional",
     required: "required",
     actions: "Actions",
+    refresh: "Refresh",
     abbreviation: "Abbreviation",
   },
 };

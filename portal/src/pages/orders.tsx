@@ -51,7 +51,7 @@ export function OrderDetail({ uuid }: { uuid: string }) {
               </p>
             </div>
             <button type="button" onClick={a.reload}>
-              {s.state.retry}
+              {s.common.refresh}
             </button>
           </header>
           <dl class="facts">

@@ -63,7 +63,7 @@ export function ResourceDetail({ uuid }: { uuid: string }) {
                   orders.result.reload();
                 }}
               >
-                {s.state.retry}
+                {s.common.refresh}
               </button>
               {r.state === "OK" && (
                 <button

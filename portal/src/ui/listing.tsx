@@ -131,7 +131,7 @@ export function Pager<T>({ listing, count }: { listing: Listing<T>; count: numbe
       <label>
         {s.list.pageSize}{" "}
         <select value={String(listing.pageSize)} onChange={(e) => listing.setPageSize(Number((e.target as HTMLSelectElement).value))}>
-          {[10, 25, 50, 100].map((n) => (
+          {[...new Set([listing.pageSize, 10, 25, 50, 100])].sort((x, y) => x - y).map((n) => (
             <option key={n} value={String(n)}>
               {n}
             </option>

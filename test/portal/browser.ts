@@ -1,0 +1,82 @@
+// Browser harness for the portal tests: Debian's chromium driven by playwright-core (Playwright's
+// own browser download cannot reach this network), screenshots per step, and an axe-core check.
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import axe from "axe-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { ROOT } from "../../scripts/lib/build-worker.ts";
+
+export const SHOTS = path.join(ROOT, ".run", "portal-shots");
+
+export interface BrowserSession {
+  browser: Browser;
+  /** A fresh context (own storage, own IndexedDB): one per person in a journey. */
+  person(viewport?: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }>;
+  close(): Promise<void>;
+}
+
+export async function launch(baseURL: string): Promise<BrowserSession> {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    // Playwright gives the browser a fresh temporary profile. No network beyond loopback here: background fetches would only fail and slow the browser.
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+  });
+  return {
+    browser,
+    async person(viewport = { width: 1280, height: 900 }) {
+      const context = await browser.newContext({ baseURL, viewport });
+      context.setDefaultTimeout(15_000);
+      const page = await context.newPage();
+      return { context, page };
+    },
+    async close() {
+      await browser.close();
+    },
+  };
+}
+
+let shotNo = 0;
+/** Runs one step of a journey; its screenshot is saved either way, and a failure fails the test. */
+export async function step(page: Page, name: string, body: () => Promise<void>): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  const file = path.join(SHOTS, `${String(++shotNo).padStart(2, "0")}-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`);
+  try {
+    await body();
+    await page.screenshot({ path: `${file}.png`, fullPage: true });
+  } catch (e) {
+    await page.screenshot({ path: `${file}-FAILED.png`, fullPage: true }).catch(() => undefined);
+    throw new Error(`step "${name}" failed: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** axe-core on the current page: no serious or critical violations. */
+export async function assertAccessible(page: Page, label: string): Promise<void> {
+  await page.addScriptTag({ content: axe.source });
+  const violations = await page.evaluate(async () => {
+    const w = window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: AxeViolation[] }> } };
+    const r = await w.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target.map(String) })) }));
+  });
+  const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad, [], `${label}: axe found serious violations:\n${JSON.stringify(bad, null, 2)}`);
+}
+
+/** Clicks `button` and reloads until `done()` holds (the worker's queue runs orders asynchronously). */
+export async function until(page: Page, what: string, done: () => Promise<boolean>, refresh: () => Promise<void>, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await done()) return;
+    await refresh();
+    await page.waitForTimeout(400);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
