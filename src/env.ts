@@ -1,8 +1,9 @@
 import type { D1Database, Queue, R2Bucket } from "@cloudflare/workers-types";
 import type { OrderJob } from "./marketplace/jobs.ts";
+import type { ChainBridgeEnv } from "./bridge/chain/worker.ts";
 
 /** Bindings declared in wrangler.toml (and given by scripts/lib/worker-host.ts locally). */
-export interface Bindings {
+export interface Bindings extends ChainBridgeEnv {
   DB: D1Database;
   BLOBS: R2Bucket;
   ORDER_QUEUE: Queue<OrderJob>;

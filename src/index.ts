@@ -1,5 +1,7 @@
 import type { ExecutionContext, MessageBatch, ScheduledController } from "@cloudflare/workers-types";
 import { createApp } from "./app.ts";
+import { drainAfterWrite, runChainCron } from "./bridge/chain/worker.ts";
+import { dbFor } from "./db/client.ts";
 import type { Bindings } from "./env.ts";
 import type { OrderJob } from "./marketplace/jobs.ts";
 import { handleOrderBatch, runScheduled } from "./marketplace/execution/queue.ts";
@@ -8,7 +10,19 @@ import "./plugins/builtin.ts";
 const app = createApp();
 
 export default {
-  fetch: app.fetch,
+  async fetch(req: Request, env: Bindings, ctx: ExecutionContext) {
+    const res = await app.fetch(req, env, ctx);
+    // A change may have written chain outbox rows: send them without waiting for the cron.
+    if (req.method !== "GET" && req.method !== "HEAD" && res.status < 400) drainAfterWrite(env, dbFor(env.DB), ctx);
+    return res;
+  },
   queue: (batch: MessageBatch<OrderJob>, env: Bindings) => handleOrderBatch(batch, env),
-  scheduled: (_c: ScheduledController, env: Bindings, ctx: ExecutionContext) => ctx.waitUntil(runScheduled(env)),
+  scheduled: (_c: ScheduledController, env: Bindings, ctx: ExecutionContext) => {
+    ctx.waitUntil(runScheduled(env));
+    ctx.waitUntil(
+      runChainCron(env, dbFor(env.DB)).then((r) => {
+        if (r.sent || r.indexed || r.error) console.log(`cron: chain sent_rounds=${r.sent?.length ?? 0} indexed_to=${r.indexed?.to ?? "-"}${r.error ? ` error=${r.error}` : ""}`);
+      }),
+    );
+  },
 };

@@ -3,6 +3,7 @@ import type { AppEnv } from "../app-env.ts";
 import { mountAccessDetails } from "./access-details.ts";
 import { mountAuth } from "./auth.ts";
 import { mountCategories } from "./categories.ts";
+import { mountChainStatus } from "./chain-status.ts";
 import { mountCustomers } from "./customers.ts";
 import { mountEncryptionKeys } from "./encryption-keys.ts";
 import { mountEvents } from "./events.ts";
@@ -46,4 +47,5 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountSlurmJobs(app);
   mountIdentity(app);
   mountWaldurConnections(app);
+  mountChainStatus(app);
 }

@@ -28,6 +28,7 @@ import { loadBundles, type Offering, serializeComponent, serializeOffering, seri
 import { checkPlanKeys, componentRow, componentsFor, insertOffering } from "../marketplace/catalog/write.ts";
 import { sealJson } from "../secrets/sealed-json.ts";
 import { batchThen, offeringActivatedItems } from "../bridge/chain/marketplace.ts";
+import { chainViewOf, chainViews } from "../bridge/chain/view.ts";
 import { mountRoleActions } from "../structure/roles.ts";
 
 const PROVIDER = "/api/marketplace-provider-offerings";
@@ -91,8 +92,8 @@ async function listView(c: Context<AppEnv>, view: "provider" | "public", visible
 }
 
 async function one(c: Context<AppEnv>, o: Offering, view: "provider" | "public") {
-  const [b] = await loadBundles(c.var.db, [o]);
-  return sparse(c, serializeOffering(linksFor(c), b!, view));
+  const [[b], chain] = await Promise.all([loadBundles(c.var.db, [o]), chainViews(c.var.db, "offering", [o.uuid])]);
+  return sparse(c, { ...serializeOffering(linksFor(c), b!, view), ...chainViewOf(chain, o.uuid) });
 }
 
 async function providerOffering(c: Context<AppEnv>): Promise<{ me: User; o: Offering }> {

@@ -12,6 +12,7 @@ import { nowIso, pathUuid } from "../http/ids.ts";
 import { ordering, pageOf, paginated, qAll, qBool, qChoices, qOne, qUuids, sparse } from "../http/list.ts";
 import { hyperlink, linksFor, planHyperlink } from "../http/links.ts";
 import { body, bool, choice, isoDate, jsonObject, limitsMap, str, v } from "../http/validate.ts";
+import { chainViewOf, chainViews } from "../bridge/chain/view.ts";
 import { findPublicOffering } from "../marketplace/catalog/queries.ts";
 import { loadBundles, serializeOffering } from "../marketplace/catalog/serialize.ts";
 import { AGENT_TYPES, MANUAL_TYPES } from "../marketplace/catalog/types.ts";
@@ -45,9 +46,9 @@ const createSchema = v.object({
 });
 
 export async function renderOrders(c: Context<AppEnv>, rows: Order[]) {
-  const rel = await loadRelated(c.var.db, { orders: rows });
+  const [rel, chain] = await Promise.all([loadRelated(c.var.db, { orders: rows }), chainViews(c.var.db, "order", rows.map((o) => o.uuid))]);
   const links = linksFor(c);
-  return rows.map((o) => serializeOrder(links, o, rel));
+  return rows.map((o) => ({ ...serializeOrder(links, o, rel), ...chainViewOf(chain, o.uuid) }));
 }
 
 async function renderOne(c: Context<AppEnv>, o: Order) {
