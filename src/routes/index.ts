@@ -14,6 +14,7 @@ import { mountOfferingUsers } from "./offering-users.ts";
 import { mountOrders } from "./orders.ts";
 import { mountResources } from "./resources.ts";
 import { mountSealedOrders } from "./sealed-orders.ts";
+import { mountSealedSettings } from "./sealed-settings.ts";
 import { mountUsages } from "./usages.ts";
 import { mountPlans } from "./plans.ts";
 import { mountServiceProviders } from "./service-providers.ts";
@@ -28,6 +29,7 @@ export function mountRoutes(app: Hono<AppEnv>) {
   app.get("/api/version/", (c) => c.json({ version: c.env.VE_VERSION, latest_version: c.env.VE_VERSION }));
   mountAuth(app);
   mountUsers(app);
+  mountSealedSettings(app);
   mountCustomers(app);
   mountKeys(app);
   mountEncryptionKeys(app);

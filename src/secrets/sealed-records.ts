@@ -61,8 +61,7 @@ export function headerOf(field: string, bytes: Uint8Array, kind: string) {
 /** Who each listed key belongs to: a required reader, the executor, or a user in the directory. */
 async function holdersFor(db: Db, env: Bindings, ref: BlobRef, opts: StoreOptions): Promise<SealedRecipient[]> {
   const known = new Map(opts.required.map((r) => [r.keyId, r.holder]));
-  const exec = await executorKey(env);
-  known.set(exec.keyId, EXECUTOR_HOLDER);
+  if (opts.allowExtra) known.set((await executorKey(env)).keyId, EXECUTOR_HOLDER);
   const unknown = ref.recipients.filter((r) => !known.has(r.keyId)).map((r) => r.keyId);
   if (unknown.length && !opts.allowExtra) throw fieldError(opts.field, `The envelope is sealed to keys that are not among this record's readers: ${unknown.join(", ")}.`);
   if (unknown.length) {
@@ -210,4 +209,18 @@ export async function dropSealed(db: Db, env: Bindings, kind: string, recordId: 
   if (!ref) return;
   await db.delete(sealedBlobs).where(eq(sealedBlobs.id, ref.id));
   await env.BLOBS.delete(ref.objectKey);
+}
+
+/** A raw envelope request body (application/octet-stream), at most `max` bytes. */
+export async function readEnvelopeBody(req: Request, max: number): Promise<Uint8Array> {
+  const ct = (req.headers.get("content-type") ?? "").split(";")[0]!.trim();
+  if (ct !== "application/octet-stream" && ct !== "application/vnd.virtengine.envelope") {
+    throw new ApiError(415, { detail: `Unsupported media type "${ct}" in request: send the envelope as application/octet-stream.` });
+  }
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > max) throw new ApiError(413, { detail: `The envelope is larger than ${max} bytes.` });
+  const bytes = new Uint8Array(await req.arrayBuffer());
+  if (bytes.length > max) throw new ApiError(413, { detail: `The envelope is larger than ${max} bytes.` });
+  if (!bytes.length) throw new ApiError(400, { detail: "The body is empty: send the VEENV envelope." });
+  return bytes;
 }
