@@ -214,7 +214,7 @@ test("portal journeys: browse, sign up, provider wizard, checkout, access detail
     await c.getByLabel("Search offerings and providers").fill(suffix);
     await c.getByRole("button", { name: "Search" }).click();
     await c.getByRole("link", { name: OFFERING }).click();
-    await c.getByRole("link", { name: "Order" }).click();
+    await c.getByRole("link", { name: "Order", exact: true }).click();
     await c.getByRole("heading", { name: "Step 1 of 3: Configure" }).waitFor();
     await c.getByLabel("Resource name").fill("analytics-ns");
     await c.getByLabel("CPU (cores)").fill("2");
@@ -280,7 +280,7 @@ test("portal journeys: browse, sign up, provider wizard, checkout, access detail
   await step(c, "customer orders expert support (provider reviewed)", async () => {
     await c.goto("/marketplace");
     await c.getByRole("link", { name: "Expert support" }).click();
-    await c.getByRole("link", { name: "Order" }).click();
+    await c.getByRole("link", { name: "Order", exact: true }).click();
     await c.getByLabel("Resource name").fill("support-hours");
     await c.getByRole("button", { name: "Next" }).click();
     await c.getByRole("button", { name: "Next" }).click();
