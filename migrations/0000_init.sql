@@ -640,6 +640,20 @@ CREATE TABLE `identity_scopes` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `identity_scopes_uuid_unique` ON `identity_scopes` (`uuid`);--> statement-breakpoint
 CREATE INDEX `identity_scopes_user` ON `identity_scopes` (`user_id`,`kind`,`subject`);--> statement-breakpoint
+CREATE TABLE `identity_sso_states` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`state_hash` text NOT NULL,
+	`provider` text NOT NULL,
+	`purpose` text NOT NULL,
+	`user_id` integer,
+	`expires_at` text NOT NULL,
+	`used_at` text,
+	`created` text NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_sso_states_state_hash_unique` ON `identity_sso_states` (`state_hash`);--> statement-breakpoint
+CREATE INDEX `identity_sso_states_created` ON `identity_sso_states` (`created`);--> statement-breakpoint
 CREATE TABLE `identity_totp` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`user_id` integer NOT NULL,

@@ -26,4 +26,6 @@ export interface Bindings extends ChainBridgeEnv {
   VE_SMS_FROM?: string;
   VE_SMS_MESSAGING_SERVICE_SID?: string;
   VE_SMS_API_URL?: string;
+  /** SSO providers JSON (src/identity/sso/config.ts); client secrets as {"$secret": NAME} Worker secrets. */
+  VE_SSO?: string;
 }

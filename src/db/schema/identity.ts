@@ -94,3 +94,24 @@ export const identityRecoveryCodes = sqliteTable(
   },
   (t) => [uniqueIndex("identity_recovery_codes_hash").on(t.userId, t.codeHash)],
 );
+
+/**
+ * An OpenID Connect sign-in in progress (authorization code + PKCE). Only a keyed hash of the
+ * state is kept; the PKCE verifier and the nonce are derived from the state with the deployment's
+ * key, so D1 holds nothing that completes a sign-in.
+ */
+export const identitySsoStates = sqliteTable(
+  "identity_sso_states",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    stateHash: text("state_hash").notNull().unique(),
+    provider: text("provider").notNull(),
+    /** "link": attach the identity to `userId`; "login": sign in to the account it is linked to. */
+    purpose: text("purpose").$type<"link" | "login">().notNull(),
+    userId: integer("user_id").references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: text("expires_at").notNull(),
+    usedAt: text("used_at"),
+    created: text("created").notNull(),
+  },
+  (t) => [index("identity_sso_states_created").on(t.created)],
+);
