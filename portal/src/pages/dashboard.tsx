@@ -24,7 +24,7 @@ export function Dashboard() {
           <AsyncView a={projects}>
             {(p) => (
               <>
-                <p class="big" data-testid="monthly-estimate">
+                <p class="figure" data-testid="monthly-estimate">
                   {money(p.items.reduce((sum, x) => addDecimal(sum, x.billing_price_estimate?.total ?? "0"), "0"))}
                 </p>
                 {p.items.length ? (
