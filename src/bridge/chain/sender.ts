@@ -1,5 +1,7 @@
-// The outbox sender: signs outbox rows with the bridge account and broadcasts them, pipelined
-// (consecutive sequences, broadcast_tx_sync, then confirmation by scanning the new blocks).
+// The outbox sender: signs outbox rows with the bridge account and broadcasts them, pipelined:
+// consecutive sequences tracked locally, broadcast_tx_sync without waiting for inclusion, the next
+// batch signed and sent while earlier ones wait in the mempool, and confirmation from the block
+// feed (subscribe.ts), one D1 batch per block.
 //
 // Idempotency. Every tx carries `ve-outbox:<uuid>` in its memo, and the signed bytes, hash and
 // sequence are stored in D1 *before* broadcasting. A row is only ever signed at one sequence at a
@@ -25,6 +27,7 @@ import { asGrantee, cometClient, DENOM, MSG_EXEC_TYPE_URL, makeRegistry, queryCl
 import { chainIdFor, MEMO_PREFIX, type OutboxRow } from "./outbox.ts";
 import { msgResponses } from "./proto.ts";
 import { payloadRefs, payloadToValue } from "./records.ts";
+import { type BlockSubscription, type ChainBlock, subscribeBlocks } from "./subscribe.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: works with any schema that includes the chain tables
 type AnyDb = DrizzleD1Database<any>;
@@ -44,7 +47,9 @@ export interface ChainSenderConfig {
   gasPriceUve?: number;
   /** Rows per round (default 100). */
   batchSize?: number;
-  /** How long a round waits for its txs to be committed (default 20 s). */
+  /** Txs broadcast and not yet seen in a block before the sender waits (default 2 × batchSize). */
+  maxInFlight?: number;
+  /** How long a tx may stay unconfirmed before the next round looks it up again (default 20 s). */
   confirmTimeoutMs?: number;
   pollMs?: number;
   lockTtlMs?: number;
@@ -87,13 +92,68 @@ interface Planned {
   fresh: boolean; // signed in this round (never left us before)
 }
 
+/** Txs that left us and are not yet seen in a block, confirmed from the block feed. */
+class InFlight {
+  readonly txs = new Map<string, Planned & { at: number }>();
+  /** Confirmations are counted in the report of the round running when they arrive. */
+  report: RoundReport | null = null;
+  private waiters: (() => void)[] = [];
+  private feed: BlockSubscription | null = null;
+
+  constructor(private readonly onBlock: (block: ChainBlock, flight: InFlight) => Promise<void>) {}
+
+  start(rpcUrl: string, fromHeight: number, pollMs: number): void {
+    this.feed = subscribeBlocks({ rpcUrl, fromHeight, pollMs }, async (block) => {
+      await this.onBlock(block, this);
+      this.notify();
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.feed?.unsubscribe();
+    this.feed = null;
+    this.notify();
+  }
+
+  add(p: Planned): void {
+    this.txs.set(p.hash, { ...p, at: Date.now() });
+  }
+
+  /** Sequences still out (the next round must not reuse them, nor fill them). */
+  sequences(): Set<number> {
+    return new Set([...this.txs.values()].map((p) => p.sequence));
+  }
+
+  /** Gives up on txs unconfirmed for `ms`: they stay `signed`, the next round looks them up. */
+  expire(ms: number): void {
+    const cutoff = Date.now() - ms;
+    for (const [h, p] of this.txs) if (p.at < cutoff) this.txs.delete(h);
+  }
+
+  notify(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Waits until fewer than `n` txs are out, or the deadline. */
+  async below(n: number, deadline: number, expireMs: number): Promise<void> {
+    while (this.txs.size >= Math.max(1, n) && Date.now() < deadline) {
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now())));
+      });
+      this.expire(expireMs);
+    }
+  }
+}
+
 const SDK_OUT_OF_GAS = 11;
 const SDK_INSUFFICIENT_FEE = 13;
 const SDK_TX_IN_MEMPOOL = 19;
 const SDK_MEMPOOL_FULL = 20;
 const SDK_WRONG_SEQUENCE = 32;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const txHash = (bytes: Uint8Array) => toHex(sha256(bytes)).toUpperCase();
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 2000);
 
@@ -117,6 +177,7 @@ export class ChainSender {
       gasLimit: 400_000,
       gasPriceUve: 0,
       batchSize: 100,
+      maxInFlight: 2 * (cfg.batchSize ?? 100),
       confirmTimeoutMs: 20_000,
       pollMs: 250,
       lockTtlMs: 60_000,
@@ -142,28 +203,60 @@ export class ChainSender {
     this.comet.disconnect();
   }
 
-  /** Runs rounds until nothing is ready or the deadline passes; transient errors back off. */
+  /**
+   * Sends until nothing is ready or the deadline passes: each round signs and broadcasts the next
+   * batch while earlier ones are still waiting for a block (at most `maxInFlight` out at once);
+   * transient errors back off. Holds the sender lock throughout.
+   */
   async drain(opts: { deadlineMs?: number } = {}): Promise<RoundReport[]> {
     const deadline = Date.now() + (opts.deadlineMs ?? 25_000);
     const reports: RoundReport[] = [];
+    const blank = (): RoundReport => ({ locked: true, signed: 0, broadcast: 0, committed: 0, failed: 0, fillers: 0, remaining: 0 });
+    if (!(await this.lock())) return [{ ...blank(), locked: false, remaining: await this.remaining() }];
+    const flight = new InFlight((b, f) => this.confirmBlock(b, f));
     let failures = 0;
-    while (Date.now() < deadline) {
-      let r: RoundReport;
-      try {
-        r = await this.round();
-      } catch (e) {
-        r = { locked: true, signed: 0, broadcast: 0, committed: 0, failed: 0, fillers: 0, remaining: -1, transient: errText(e) };
+    let idle = false;
+    try {
+      const status = await this.comet.status();
+      this.chainId ??= status.nodeInfo.network;
+      flight.start(this.cfg.rpcUrl, status.syncInfo.latestBlockHeight + 1, this.cfg.pollMs);
+      while (Date.now() < deadline) {
+        const r = blank();
+        reports.push(r);
+        flight.report = r;
+        try {
+          if (!(await this.lock())) throw new Error("the sender lock was taken over");
+          await this.sendRound(r, flight);
+        } catch (e) {
+          r.transient ??= errText(e);
+        }
+        if (r.transient) {
+          failures++;
+          await flight.below(1, Math.min(deadline, Date.now() + this.backoff(failures)), this.cfg.confirmTimeoutMs);
+          continue;
+        }
+        failures = 0;
+        if (r.signed + r.fillers + r.broadcast === 0) {
+          // Nothing to send now: once everything out is confirmed, rows waiting on them may be ready.
+          if (!flight.txs.size && idle) break;
+          await flight.below(1, deadline, this.cfg.confirmTimeoutMs);
+          idle = !flight.txs.size;
+          continue;
+        }
+        idle = false;
+        await flight.below(this.cfg.maxInFlight, deadline, this.cfg.confirmTimeoutMs);
       }
-      reports.push(r);
-      if (!r.locked) break;
-      if (r.transient) {
-        failures++;
-        await sleep(Math.min(this.backoff(failures), Math.max(0, deadline - Date.now())));
-        continue;
-      }
-      failures = 0;
-      if (r.remaining === 0 || r.signed + r.broadcast + r.committed + r.failed === 0) break;
+      await flight.below(1, Math.min(deadline, Date.now() + this.cfg.confirmTimeoutMs), this.cfg.confirmTimeoutMs);
+    } catch (e) {
+      const r = reports.at(-1) ?? blank();
+      if (!reports.length) reports.push(r);
+      r.transient ??= errText(e);
+    } finally {
+      await flight.stop();
+      await this.unlock().catch(() => {});
     }
+    const last = reports.at(-1);
+    if (last) last.remaining = await this.remaining();
     return reports;
   }
 
@@ -194,15 +287,25 @@ export class ChainSender {
 
   // ------------------------------------------------------------------ one round
 
+  /** One round: sign and broadcast one batch, then wait for it to be confirmed. */
   async round(): Promise<RoundReport> {
     const report: RoundReport = { locked: false, signed: 0, broadcast: 0, committed: 0, failed: 0, fillers: 0, remaining: 0 };
     if (!(await this.lock())) return report;
     report.locked = true;
+    const flight = new InFlight((b, f) => this.confirmBlock(b, f));
+    flight.report = report;
     try {
-      await this.roundLocked(report);
+      const status = await this.comet.status();
+      this.chainId ??= status.nodeInfo.network;
+      flight.start(this.cfg.rpcUrl, status.syncInfo.latestBlockHeight + 1, this.cfg.pollMs);
+      await this.sendRound(report, flight);
     } catch (e) {
-      report.transient = errText(e);
+      report.transient ??= errText(e);
+    }
+    try {
+      await flight.below(1, Date.now() + this.cfg.confirmTimeoutMs, this.cfg.confirmTimeoutMs);
     } finally {
+      await flight.stop();
       await this.unlock().catch(() => {});
     }
     report.remaining = await this.remaining();
@@ -217,15 +320,25 @@ export class ChainSender {
     return Number(r?.n ?? 0);
   }
 
-  private async roundLocked(report: RoundReport): Promise<void> {
-    const status = await this.comet.status();
-    this.chainId ??= status.nodeInfo.network;
-    const startHeight = status.syncInfo.latestBlockHeight;
+  /** Signs and broadcasts the next batch; its txs join `flight` and are confirmed from the block feed. */
+  private async sendRound(report: RoundReport, flight: InFlight): Promise<void> {
+    // Snapshot what is out *before* reading the account: a tx confirmed after this point is
+    // either still in the snapshot or already counted in the account's sequence.
+    flight.expire(this.cfg.confirmTimeoutMs);
+    const outHashes = new Set(flight.txs.keys());
+    const outSeqs = flight.sequences();
     const acc = await this.account();
     const chainSeq = acc.sequence;
 
-    // 1. Rows signed earlier (a previous round or a crashed sender).
-    const signed = await this.db.select().from(chainOutbox).where(eq(chainOutbox.state, "signed")).orderBy(asc(chainOutbox.sequence));
+    // 1. Rows signed earlier (a previous round or a crashed sender) that are not out right now.
+    const signedIds = await this.db
+      .select({ id: chainOutbox.id, txHash: chainOutbox.txHash })
+      .from(chainOutbox)
+      .where(eq(chainOutbox.state, "signed"));
+    const loose = signedIds.filter((r) => !r.txHash || !outHashes.has(r.txHash)).map((r) => r.id);
+    const signed = loose.length
+      ? await this.db.select().from(chainOutbox).where(and(eq(chainOutbox.state, "signed"), inArray(chainOutbox.id, loose))).orderBy(asc(chainOutbox.sequence))
+      : [];
     const out: Planned[] = [];
     for (const row of signed) {
       const seq = row.sequence ?? -1;
@@ -257,8 +370,8 @@ export class ChainSender {
     const budget = Math.max(0, this.cfg.batchSize - out.length - toSign.length);
     const fresh = budget > 0 ? await this.readyRows(budget, report) : [];
 
-    // 4. Sequences: keep the reserved ones, fill holes, then number the new rows.
-    const taken = new Set<number>([...out.map((p) => p.sequence), ...toSign.map((t) => t.sequence)]);
+    // 4. Sequences: keep the reserved ones and those out, fill holes, then number the new rows.
+    const taken = new Set<number>([...out.map((p) => p.sequence), ...toSign.map((t) => t.sequence), ...outSeqs]);
     let top = chainSeq - 1;
     for (const s of taken) top = Math.max(top, s);
     const holes: number[] = [];
@@ -288,11 +401,13 @@ export class ChainSender {
     out.sort((a, b) => a.sequence - b.sequence);
     await this.cfg.hooks?.afterSign?.(toSign.map((t) => t.row));
 
-    // 6. Broadcast in sequence order; stop at the first refusal or unknown outcome.
+    // 6. Broadcast in sequence order; stop at the first refusal or unknown outcome. Each tx is
+    // tracked before it leaves, so a block that holds it cannot be read before we look for it.
     const accepted = new Map<string, Planned>();
     for (let i = 0; i < out.length; i++) {
       const p = out[i] as Planned;
       let res: TxResultLike | null;
+      flight.add(p);
       try {
         res = await this.comet.broadcastTxSync({ tx: p.bytes });
       } catch (e) {
@@ -301,6 +416,7 @@ export class ChainSender {
           accepted.set(p.hash, p);
           continue;
         }
+        flight.txs.delete(p.hash);
         report.transient = `broadcast: ${msg}`;
         if (p.row) await this.noteTransient(p.row, report.transient);
         break; // outcome unknown: keep it signed, the next round looks it up
@@ -311,6 +427,7 @@ export class ChainSender {
         continue;
       }
       // Refused at CheckTx: definitely not in the mempool.
+      flight.txs.delete(p.hash);
       await this.refused(p, res, report);
       // The rest of this round's freshly signed rows never left: give their sequences back.
       await this.releaseUnsent(out.slice(i + 1));
@@ -318,9 +435,6 @@ export class ChainSender {
     }
     report.broadcast = accepted.size;
     await this.cfg.hooks?.afterBroadcast?.([...accepted.values()].flatMap((p) => (p.row ? [p.row] : [])));
-
-    // 7. Confirm by scanning the new blocks.
-    await this.confirm(accepted, startHeight + 1, report);
   }
 
   private async account(): Promise<{ accountNumber: number; sequence: number }> {
@@ -518,66 +632,46 @@ export class ChainSender {
     }
   }
 
-  private async confirm(accepted: Map<string, Planned>, fromHeight: number, report: RoundReport): Promise<void> {
-    const waiting = new Map([...accepted].filter(([, p]) => p.row));
-    const deadline = Date.now() + this.cfg.confirmTimeoutMs;
-    let h = fromHeight;
-    while (waiting.size && Date.now() < deadline) {
-      const latest = (await this.comet.status()).syncInfo.latestBlockHeight;
-      for (; h <= latest && waiting.size; h++) {
-        const block = await this.comet.block(h);
-        const hashes = block.block.txs.map(txHash);
-        if (!hashes.some((x) => waiting.has(x))) continue;
-        const results = await this.blockResults(h);
-        for (let i = 0; i < hashes.length; i++) {
-          const hash = hashes[i] as string;
-          const p = waiting.get(hash);
-          const res = results.results[i];
-          if (!p?.row || !res) continue;
-          waiting.delete(hash);
-          this.cfg.hooks?.onTx?.("confirmed", hash, Date.now());
-          report[(await this.finish(p.row, res, h)) ? "committed" : "failed"]++;
-        }
-      }
-      if (waiting.size) await sleep(this.cfg.pollMs);
+  /** Records the verdicts of our txs in a block: one D1 batch for the whole block. */
+  private async confirmBlock(block: ChainBlock, flight: InFlight): Promise<void> {
+    const writes = [];
+    const report = flight.report;
+    for (const tx of block.txs) {
+      const p = flight.txs.get(tx.hash);
+      if (!p) continue;
+      flight.txs.delete(tx.hash);
+      this.cfg.hooks?.onTx?.("confirmed", tx.hash, Date.now());
+      if (!p.row) continue;
+      const verdict = this.verdict(p.row, tx, block.height);
+      writes.push(verdict.write);
+      if (report) report[verdict.committed ? "committed" : "failed"] += verdict.outOfGas ? 0 : 1;
     }
-  }
-
-  /** The node may report a height a moment before its results are stored: retry briefly. */
-  private async blockResults(h: number) {
-    for (let i = 0; ; i++) {
-      try {
-        return await this.comet.blockResults(h);
-      } catch (e) {
-        if (i >= 20 || !/could not find results/i.test(errText(e))) throw e;
-        await sleep(this.cfg.pollMs);
-      }
-    }
+    await this.batch(writes);
   }
 
   /** Records the chain's verdict for a tx that is in a block; true if the record is on chain. */
   private async finish(row: OutboxRow, res: TxResultLike, height: number): Promise<boolean> {
+    const v = this.verdict(row, res, height);
+    await v.write;
+    return v.committed;
+  }
+
+  /** The D1 update for a tx's result in a block (not yet run: callers batch them). */
+  private verdict(row: OutboxRow, res: TxResultLike, height: number) {
     const now = new Date().toISOString();
+    const where = eq(chainOutbox.id, row.id);
     if (res.code === 0) {
-      await this.db
-        .update(chainOutbox)
-        .set({ state: "committed", height, result: this.decodeResult(row.typeUrl, res.data), txBytes: null, lastError: null, modified: now })
-        .where(eq(chainOutbox.id, row.id));
-      return true;
+      const set = { state: "committed" as const, height, result: this.decodeResult(row.typeUrl, res.data), txBytes: null, lastError: null, modified: now };
+      return { committed: true, outOfGas: false, write: this.db.update(chainOutbox).set(set).where(where) };
     }
     if (res.codespace === "sdk" && res.code === SDK_OUT_OF_GAS) {
       // The sequence is spent but nothing was applied: sign again with more gas.
-      await this.db
-        .update(chainOutbox)
-        .set({ state: "pending", sequence: null, txBytes: null, txHash: null, gasLimit: (row.gasLimit ?? this.cfg.gasLimit) * 2, lastError: res.log ?? "out of gas", modified: now })
-        .where(eq(chainOutbox.id, row.id));
-      return false;
+      const gasLimit = (row.gasLimit ?? this.cfg.gasLimit) * 2;
+      const set = { state: "pending" as const, sequence: null, txBytes: null, txHash: null, gasLimit, lastError: res.log || "out of gas", modified: now };
+      return { committed: false, outOfGas: true, write: this.db.update(chainOutbox).set(set).where(where) };
     }
-    await this.db
-      .update(chainOutbox)
-      .set({ state: "failed", height, txBytes: null, chainCodespace: res.codespace ?? "", chainCode: res.code, chainLog: res.log ?? "", modified: now })
-      .where(eq(chainOutbox.id, row.id));
-    return false;
+    const set = { state: "failed" as const, height, txBytes: null, chainCodespace: res.codespace ?? "", chainCode: res.code, chainLog: res.log ?? "", modified: now };
+    return { committed: false, outOfGas: false, write: this.db.update(chainOutbox).set(set).where(where) };
   }
 
   private decodeResult(typeUrl: string, data: Uint8Array | undefined): Record<string, string> {
