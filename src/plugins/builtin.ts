@@ -3,5 +3,6 @@ import { kubernetesPlugin } from "./kubernetes/index.ts";
 import { openstackPlugin } from "./openstack/index.ts";
 import { registerPlugin } from "./registry.ts";
 import { slurmPlugin } from "./slurm/index.ts";
+import { waldurPlugin } from "./waldur/index.ts";
 
-for (const p of [slurmPlugin, openstackPlugin, kubernetesPlugin]) registerPlugin(p);
+for (const p of [slurmPlugin, openstackPlugin, kubernetesPlugin, waldurPlugin]) registerPlugin(p);

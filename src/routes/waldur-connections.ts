@@ -72,6 +72,8 @@ const importSchema = v.object({
     v.maxLength(2000, "Import at most 2000 offerings at once."),
   ),
   category: v.optional(v.nullable(hyperlink("marketplace-categories")), null),
+  /** Waldur's plugin option: local orders skip the local provider's review and go straight to the remote. */
+  auto_approve_remote_orders: v.optional(bool(), false),
 });
 
 const syncSchema = v.object({ full: v.optional(bool(), false) });
@@ -321,7 +323,7 @@ export function mountWaldurConnections(app: Hono<AppEnv>) {
     });
     if (Object.keys(problems).length) throw new ApiError(400, { offerings: problems });
     const chosen = [...new Set(b.offerings)].map((u) => byUuid.get(u)!);
-    const run = await applyRemoteOfferings(c.var.db, c.env, conn, token, chosen, catId);
+    const run = await applyRemoteOfferings(c.var.db, c.env, conn, token, chosen, catId, { auto_approve_remote_orders: b.auto_approve_remote_orders });
     await recordRemoteOk(c.var.db, conn.id, { lastSync: nowIso() });
     return c.json({ created: run.created, updated: run.updated, unchanged: run.unchanged }, run.created.length ? 201 : 200);
   });

@@ -28,7 +28,7 @@ export async function openToken(env: SecretEnv, c: Pick<WaldurConnection, "uuid"
 /** API root without a trailing slash or /api suffix, as the client and offering links want it. */
 export const normaliseApiUrl = (url: string) => url.trim().replace(/\/+$/, "").replace(/\/api$/, "");
 
-export type ClientTuning = Pick<WaldurClientOptions, "minIntervalMs" | "retries" | "backoffMs" | "sleep">;
+export type ClientTuning = Pick<WaldurClientOptions, "minIntervalMs" | "retries" | "backoffMs" | "sleep" | "fetch">;
 
 export function clientFor(apiUrl: string, token: string, tuning: ClientTuning = {}): WaldurClient {
   return new WaldurClient({ baseUrl: apiUrl, token, ...tuning });

@@ -135,6 +135,8 @@ export async function applyRemoteOfferings(
   token: string,
   remote: RemoteOffering[],
   categoryId: number | null,
+  /** Local plugin options for newly imported offerings (re-syncs leave the local ones alone). */
+  pluginOptions: Record<string, unknown> = {},
 ): Promise<ApplyRun> {
   const run: ApplyRun = { created: [], updated: [], unchanged: 0 };
   for (let i = 0; i < remote.length; i += BATCH_OFFERINGS) {
@@ -173,6 +175,7 @@ export async function applyRemoteOfferings(
               plans: planIns,
               values: {
                 ...offeringValues(o),
+                pluginOptions,
                 secretOptionsSealed: await sealedSettings(env, conn, token, uuid, o, planMap),
                 secretOptionsKeys: [...SECRET_NAMES],
                 backendMetadata: { remote_type: o.type, remote_category: o.category_title ?? "", waldur_connection_uuid: conn.uuid },
