@@ -25,7 +25,7 @@ import { cached, catalogVersion, gzip, remember } from "../marketplace/catalog/p
 import { findProviderOffering, findPublicOffering, providerVisible, publicVisible } from "../marketplace/catalog/queries.ts";
 import { componentSchema, offeringCreateSchema } from "../marketplace/catalog/schemas.ts";
 import { loadBundles, type Offering, serializeComponent, serializeOffering, serializePlan } from "../marketplace/catalog/serialize.ts";
-import { checkPlanKeys, componentRow, componentsFor, insertOffering } from "../marketplace/catalog/write.ts";
+import { checkPlanKeys, componentRow, componentsFor, insertOffering, refuseImportedEdit } from "../marketplace/catalog/write.ts";
 import { sealJson } from "../secrets/sealed-json.ts";
 import { batchThen, offeringActivatedItems } from "../bridge/chain/marketplace.ts";
 import { chainViewOf, chainViews } from "../bridge/chain/view.ts";
@@ -223,6 +223,7 @@ export function mountOfferings(app: Hono<AppEnv>) {
   for (const [action, t] of Object.entries(TRANSITIONS)) {
     app.post(`${PROVIDER}/:uuid/${action}/`, async (c) => {
       const { me, o } = await providerOffering(c);
+      refuseImportedEdit(o);
       if (t.staffOnly && !me.isStaff) throw permissionDenied();
       const extra: Partial<typeof offerings.$inferInsert> = {};
       if (action === "pause") {
@@ -253,7 +254,7 @@ export function mountOfferings(app: Hono<AppEnv>) {
   const editor = <S extends v.GenericSchema>(action: string, schema: S, apply: (c: Context<AppEnv>, o: Offering, b: v.InferOutput<S>) => Promise<Partial<typeof offerings.$inferInsert>>) =>
     app.post(`${PROVIDER}/:uuid/${action}/`, async (c) => {
       const { o } = await providerOffering(c);
-      if (o.remoteUuid) throw viewError("This offering is imported from a remote Waldur: edit it there; changes sync here.");
+      refuseImportedEdit(o);
       const b = await body(c, schema);
       const updated = await touch(c, o.id, await apply(c, o, b));
       return c.json(await one(c, updated, "provider"));
@@ -320,6 +321,7 @@ export function mountOfferings(app: Hono<AppEnv>) {
   // ---- components
   app.post(`${PROVIDER}/:uuid/create_offering_component/`, async (c) => {
     const { o } = await providerOffering(c);
+    refuseImportedEdit(o);
     const b = await body(c, componentSchema);
     if (o.type in { "OpenStack.Tenant": 1, "SlurmInvoices.SlurmPackage": 1, "Marketplace.Rancher": 1 }) {
       throw new ApiError(400, { components: "Extra components are not allowed." });
@@ -337,6 +339,7 @@ export function mountOfferings(app: Hono<AppEnv>) {
 
   app.post(`${PROVIDER}/:uuid/update_offering_component/`, async (c) => {
     const { o } = await providerOffering(c);
+    refuseImportedEdit(o);
     const b = await body(c, v.object({ uuid: v.pipe(v.string(), v.regex(/^[0-9a-f-]{32,36}$/i, "Must be a valid UUID.")), ...componentSchema.pipe[0].entries }));
     const uuid = b.uuid.replaceAll("-", "").toLowerCase();
     const comp = await c.var.db
@@ -356,6 +359,7 @@ export function mountOfferings(app: Hono<AppEnv>) {
 
   app.post(`${PROVIDER}/:uuid/remove_offering_component/`, async (c) => {
     const { o } = await providerOffering(c);
+    refuseImportedEdit(o);
     const b = await body(c, v.object({ uuid: requiredStr(36) }));
     const comp = await c.var.db
       .select()

@@ -15,7 +15,7 @@ import { findProviderOffering, providerVisible } from "../marketplace/catalog/qu
 import { planFields, planSchema } from "../marketplace/catalog/schemas.ts";
 import { loadBundles, type Offering, type Plan, serializePlan } from "../marketplace/catalog/serialize.ts";
 import { BUILTIN_COMPONENTS, OFFERING_TYPES } from "../marketplace/catalog/types.ts";
-import { checkPlanKeys, planStatements } from "../marketplace/catalog/write.ts";
+import { checkPlanKeys, planStatements, refuseImportedEdit } from "../marketplace/catalog/write.ts";
 import { decimalStr } from "../http/validate.ts";
 
 async function findPlan(c: Context<AppEnv>, me: User): Promise<{ plan: Plan; offering: Offering }> {
@@ -73,6 +73,7 @@ export function mountPlans(app: Hono<AppEnv>) {
     const offering = await findProviderOffering(c.var.db, me, b.offering).catch(() => {
       throw fieldError("offering", "Invalid hyperlink - Object does not exist.");
     });
+    refuseImportedEdit(offering);
     const comps = await c.var.db.select().from(offeringComponents).where(eq(offeringComponents.offeringId, offering.id)).all();
     checkPlanKeys([b], comps.map((x) => x.type));
     const stmts = planStatements(c.var.db, offering.id, b);
@@ -90,6 +91,7 @@ export function mountPlans(app: Hono<AppEnv>) {
   const update = async (c: Context<AppEnv>) => {
     const me = requireUser(c.var.user);
     const { plan, offering } = await findPlan(c, me);
+    refuseImportedEdit(offering);
     const b = await body(c, v.partial(v.object({ ...planSchema.entries })));
     const set: Partial<typeof plans.$inferInsert> = { modified: nowIso() };
     if (b.name !== undefined) set.name = b.name;
@@ -108,7 +110,8 @@ export function mountPlans(app: Hono<AppEnv>) {
 
   app.delete("/api/marketplace-plans/:uuid/", async (c) => {
     const me = requireUser(c.var.user);
-    const { plan } = await findPlan(c, me);
+    const { plan, offering } = await findPlan(c, me);
+    refuseImportedEdit(offering);
     const used = await c.var.db.select({ id: resources.id }).from(resources).where(eq(resources.planId, plan.id)).get();
     if (used) throw conflict("Cannot delete plan with existing resources");
     await c.var.db.delete(plans).where(eq(plans.id, plan.id));
@@ -119,6 +122,7 @@ export function mountPlans(app: Hono<AppEnv>) {
   const setPerComponent = async (c: Context<AppEnv>, field: "prices" | "quotas", values: Record<string, string | number>) => {
     const me = requireUser(c.var.user);
     const { plan, offering } = await findPlan(c, me);
+    refuseImportedEdit(offering);
     const comps = await c.var.db.select().from(offeringComponents).where(eq(offeringComponents.offeringId, offering.id)).all();
     const unknown = Object.keys(values).filter((t) => !comps.some((x) => x.type === t));
     if (unknown.length) throw fieldError(field, `Unknown components: ${unknown.join(", ")}.`);
@@ -146,7 +150,8 @@ export function mountPlans(app: Hono<AppEnv>) {
   });
   app.post("/api/marketplace-plans/:uuid/archive/", async (c) => {
     const me = requireUser(c.var.user);
-    const { plan } = await findPlan(c, me);
+    const { plan, offering } = await findPlan(c, me);
+    refuseImportedEdit(offering);
     if (plan.archived) throw conflict("Plan is already archived.");
     await c.var.db.update(plans).set({ archived: true, modified: nowIso() }).where(eq(plans.id, plan.id));
     return c.json({ detail: "Plan has been archived." });

@@ -1,7 +1,7 @@
 // Bridge fixtures: a "remote Waldur" (a second instance of our own API, which speaks Waldur) with
 // a provider organization and offerings, and a local provider organization that connects to it.
 import type { WorkerHost } from "../../scripts/lib/worker-host.ts";
-import { type Api, type Json } from "../helpers/api.ts";
+import type { Api, Json } from "../helpers/api.ts";
 import { createOffering, createProvider, type ProviderFixture } from "../helpers/catalog.ts";
 
 export const WALDUR_PLUGIN_CONFIG = JSON.stringify({

@@ -157,3 +157,16 @@ export function offeringStatements(db: Db, n: NewOffering, uuid: string): BatchI
     ...n.plans.flatMap((p) => planStatements(db, idOf, p, p.uuid)),
   ];
 }
+
+/**
+ * Offerings imported from a remote Waldur (the bridge) take their fields, state, components and
+ * plans from there: a local edit would be overwritten by the next sync, so it is refused with
+ * where to make it instead.
+ */
+export function refuseImportedEdit(o: { remoteUuid: string | null }): void {
+  if (o.remoteUuid) {
+    throw new ApiError(409, {
+      detail: `This offering is imported from a remote Waldur (remote offering ${o.remoteUuid}): edit it there, in the remote Waldur's marketplace; changes sync here.`,
+    });
+  }
+}
