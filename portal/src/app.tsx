@@ -148,9 +148,12 @@ export function App() {
   const loc = useLocation();
   const session = useSession();
   const mainRef = useRef<HTMLElement>(null);
-  // Move focus to the new page's content on navigation, so keyboard and screen-reader users land there.
+  const firstPath = useRef(loc.path);
+  // Move focus to the new page's content after in-app navigation, so keyboard and screen-reader
+  // users land there (not on first load: the skip link comes first then).
   useEffect(() => {
-    mainRef.current?.focus({ preventScroll: true });
+    if (loc.path !== firstPath.current) mainRef.current?.focus({ preventScroll: true });
+    firstPath.current = "";
   }, [loc.path]);
   let body: ComponentChildren = <p>{s.state.notFound}</p>;
   for (const r of ROUTES) {

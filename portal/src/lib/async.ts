@@ -1,5 +1,5 @@
 // Loading state for one API read: the three states every screen shows (loading, error, data).
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 
 export type Async<T> =
   | { status: "loading"; reload: () => void }
@@ -10,9 +10,14 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): Async<T> {
   const [state, setState] = useState<{ status: "loading" } | { status: "error"; error: Error } | { status: "ok"; data: T }>({ status: "loading" });
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((n) => n + 1), []);
+  const lastTick = useRef(tick);
   useEffect(() => {
     let live = true;
-    setState((s) => (s.status === "ok" ? s : { status: "loading" }));
+    // A reload keeps showing the data it refreshes; new inputs (another page, filter, object) show
+    // the loading state, so stale rows are never presented as the answer to the new question.
+    const isReload = lastTick.current !== tick;
+    lastTick.current = tick;
+    setState((s) => (isReload && s.status === "ok" ? s : { status: "loading" }));
     load().then(
       (data) => live && setState({ status: "ok", data }),
       (error: Error) => live && setState({ status: "error", error }),

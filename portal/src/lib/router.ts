@@ -21,6 +21,8 @@ document.addEventListener("click", (e) => {
   const a = (e.target as Element | null)?.closest?.("a");
   if (!a || a.target || a.hasAttribute("download") || a.origin !== location.origin) return;
   if (a.pathname.startsWith("/api")) return;
+  // In-page fragments (the skip link) are the browser's job: it scrolls and moves focus.
+  if (a.hash && a.pathname === location.pathname && a.search === location.search) return;
   e.preventDefault();
   navigate(a.pathname + a.search);
 });
