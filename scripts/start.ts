@@ -11,7 +11,8 @@ import "../src/plugins/builtin.ts";
 import { checkPluginConfig } from "../src/plugins/registry.ts";
 import { ensureStaff, staffCredentials } from "../src/seed/staff.ts";
 import type { Db } from "../src/app-env.ts";
-import { seedDemo } from "./lib/demo-seed.ts";
+import { bridgeAccount, fundAndGrant, readAccounts, waitForNode } from "./lib/chain-bridge-setup.ts";
+import { DEMO_WALLETS, type DemoWallets, seedDemo } from "./lib/demo-seed.ts";
 import { buildPortal } from "./lib/build-worker.ts";
 import { ROOT, startWorkerHost } from "./lib/worker-host.ts";
 
@@ -50,22 +51,56 @@ const stopChildren = () => {
   for (const c of children) if (c.pid && c.exitCode === null) try { process.kill(-c.pid, "SIGTERM"); } catch { /* already gone */ }
 };
 process.on("exit", stopChildren);
+
+// The chain bridge: once the localnet answers, the Worker gets its RPC and the bridge account's
+// mnemonic, and the demo users' localnet accounts grant the bridge their Msgs (x/authz).
+const chainVars: Record<string, string> = {};
+let wallets: DemoWallets | undefined;
+if (process.env.VE_CHAIN !== "off" && existsSync(chainScript)) {
+  const chainHome = path.resolve(ROOT, process.env.VE_CHAIN_HOME ?? path.join(".wrangler", "chain"));
+  const rpcUrl = `http://127.0.0.1:${process.env.VE_CHAIN_RPC_PORT ?? "26657"}`;
+  console.log(`waiting for the chain on ${rpcUrl} (the first start builds virtengined, minutes on a cold Go cache)`);
+  try {
+    if (!(await waitForNode(rpcUrl, 15 * 60_000))) throw new Error("the node did not answer within 15 minutes (see .run/chain.log)");
+    const accounts = readAccounts(chainHome);
+    const prefix = accounts.provider!.address.split("1")[0]!;
+    const bridge = await bridgeAccount(chainHome, prefix);
+    await fundAndGrant(rpcUrl, accounts, bridge, Object.values(DEMO_WALLETS), prefix);
+    Object.assign(chainVars, { VE_CHAIN_RPC: rpcUrl, VE_CHAIN_MNEMONIC: bridge.mnemonic, VE_CHAIN_PREFIX: prefix });
+    wallets = { prefix, accounts };
+    console.log(`chain bridge: account ${bridge.address}; orders, offerings and usage go on chain through x/authz grants`);
+  } catch (e) {
+    console.error(`chain bridge off: ${(e as Error).message}`);
+  }
+}
+
 await buildPortal();
 const host = await startWorkerHost({
   portal: true,
   port,
   persistDir: process.env.VE_STATE_DIR ?? path.join(ROOT, ".wrangler", "state", "v3"),
-  vars: { VE_MODE: mode, ...(pluginConfig ? { VE_PLUGINS: pluginConfig } : {}) },
+  vars: { VE_MODE: mode, ...(pluginConfig ? { VE_PLUGINS: pluginConfig } : {}), ...chainVars },
   https: process.env.VE_HTTPS === "1",
 });
 const db = drizzle(host.db as never, { schema }) as unknown as Db;
 await ensureStaff(db, creds);
-const logins = await seedDemo(host.url, creds);
+const logins = await seedDemo(host.url, creds, wallets);
+// Miniflare does not fire cron triggers by itself: run the Worker's scheduled handler as
+// wrangler.toml's "*/5 * * * *" would (order sweeps, usage collection, chain outbox and indexer).
+setInterval(() => {
+  host.mf
+    .getWorker()
+    .then((w) => w.scheduled({ cron: "*/5 * * * *" }))
+    .catch((e) => console.error(`cron: ${(e as Error).message}`));
+}, 5 * 60_000).unref();
 
 console.log(`\nVirtEngine API on ${host.url}/api/  (Waldur-compatible; try ${host.url}/api/marketplace-public-offerings/)`);
 console.log(`portal on ${host.url}/  (built from portal/ into dist/portal)`);
 console.log(`staff: ${creds.username} / ${creds.usedDefaults ? creds.password + "   (local default; set VE_ADMIN_USERNAME/VE_ADMIN_PASSWORD to change)" : "(from VE_ADMIN_PASSWORD)"}`);
-for (const u of logins.users) console.log(`user:  ${u.username} / ${u.password}   ${u.role}   token ${logins.tokens[u.username]}`);
+for (const u of logins.users) {
+  const wallet = wallets?.accounts[DEMO_WALLETS[u.username] ?? ""]?.address;
+  console.log(`user:  ${u.username} / ${u.password}   ${u.role}   token ${logins.tokens[u.username]}${wallet ? `   wallet ${wallet}` : ""}`);
+}
 console.log("Ctrl-C to stop.");
 
 async function shutdown() {

@@ -16,7 +16,11 @@ export default {
     if (req.method !== "GET" && req.method !== "HEAD" && res.status < 400) drainAfterWrite(env, dbFor(env.DB), ctx);
     return res;
   },
-  queue: (batch: MessageBatch<OrderJob>, env: Bindings) => handleOrderBatch(batch, env),
+  async queue(batch: MessageBatch<OrderJob>, env: Bindings, ctx: ExecutionContext) {
+    await handleOrderBatch(batch, env);
+    // Plugin outcomes move orders (done, erred): their chain records go out like a request's.
+    drainAfterWrite(env, dbFor(env.DB), ctx);
+  },
   scheduled: (_c: ScheduledController, env: Bindings, ctx: ExecutionContext) => {
     ctx.waitUntil(runScheduled(env));
     ctx.waitUntil(

@@ -1,6 +1,9 @@
 // Demo data for a new local install, created through the public API (so it exercises the same
 // validation and rules as any client): a provider organization with offerings in several categories,
-// and a customer organization with a project and users.
+// and a customer organization with a project and users. With the chain localnet, the demo users
+// also prove their localnet wallets (wallet-auth link) before any offering goes Active, so the
+// demo's offerings and orders go on chain.
+import { Secp256k1HdWallet, type StdSignDoc } from "@cosmjs/amino";
 
 type Json = Record<string, unknown> & { url: string; uuid: string };
 
@@ -52,8 +55,32 @@ async function login(base: string, username: string, password: string): Promise<
   return r.token;
 }
 
+/** Localnet accounts (accounts.json) for the demo users' wallets. */
+export interface DemoWallets {
+  prefix: string;
+  accounts: Record<string, { address: string; mnemonic: string }>;
+}
+
+/** Which localnet account each demo user signs in with: the provider organization's owner and the customers. */
+export const DEMO_WALLETS: Record<string, string> = { provider: "provider", alice: "customer1", bob: "customer2" };
+
+/** Links each demo user to its localnet account by signing the wallet-auth challenge (idempotent). */
+async function linkWallets(base: string, wallets: DemoWallets): Promise<void> {
+  for (const [username, account] of Object.entries(DEMO_WALLETS)) {
+    const acct = wallets.accounts[account];
+    if (!acct) continue;
+    const api = new Client(base, await login(base, username, DEMO_PASSWORD));
+    const me = await api.get<{ wallet_address: string | null }>("/api/users/me/");
+    if (me.wallet_address === acct.address) continue;
+    const wallet = await Secp256k1HdWallet.fromMnemonic(acct.mnemonic, { prefix: wallets.prefix });
+    const ch = await api.post<{ nonce: string; sign_doc: StdSignDoc }>("/api/wallet-auth/challenge/", { address: acct.address });
+    const signed = await wallet.signAmino(acct.address, ch.sign_doc);
+    await api.post("/api/wallet-auth/link/", { nonce: ch.nonce, address: acct.address, pub_key: signed.signature.pub_key.value, signature: signed.signature.signature });
+  }
+}
+
 /** Idempotent: when the demo provider organization exists, only logs in and returns tokens. */
-export async function seedDemo(base: string, staff: { username: string; password: string }): Promise<DemoLogins> {
+export async function seedDemo(base: string, staff: { username: string; password: string }, wallets?: DemoWallets): Promise<DemoLogins> {
   const staffApi = new Client(base, await login(base, staff.username, staff.password));
   // The demo is complete when its last object exists; otherwise (re)create what is missing.
   const existing = await staffApi.get<Json[]>("/api/projects/?name_exact=Genome%20pipeline");
@@ -62,12 +89,13 @@ export async function seedDemo(base: string, staff: { username: string; password
     users: DEMO_USERS.map((u) => ({ username: u.username, password: DEMO_PASSWORD, role: u.role })),
     tokens: {},
   };
-  if (existing.length === 0) await createDemo(base, staffApi);
+  if (existing.length === 0) await createDemo(base, staffApi, wallets);
+  else if (wallets) await linkWallets(base, wallets);
   for (const u of DEMO_USERS) out.tokens[u.username] = await login(base, u.username, DEMO_PASSWORD);
   return out;
 }
 
-async function createDemo(base: string, staffApi: Client) {
+async function createDemo(base: string, staffApi: Client, wallets?: DemoWallets) {
   const users: Record<string, Json> = {};
   for (const u of DEMO_USERS) {
     const found = await staffApi.get<Json[]>(`/api/users/?username=${u.username}`);
@@ -79,6 +107,8 @@ async function createDemo(base: string, staffApi: Client) {
       last_name: u.last_name,
     });
   }
+  // Before any offering is activated: an offering goes on chain when its provider has a wallet.
+  if (wallets) await linkWallets(base, wallets);
   const provider = new Client(base, await login(base, "provider", DEMO_PASSWORD));
   const alice = new Client(base, await login(base, "alice", DEMO_PASSWORD));
 

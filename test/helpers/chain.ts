@@ -44,6 +44,9 @@ export interface Chain {
   /** Signs and broadcasts with one of the localnet accounts (setup, baselines). */
   clientFor(name: string): Promise<SigningStargateClient>;
   env(): Record<string, string>;
+  /** Stops the node (state kept) and starts it again on the same ports: a node outage. */
+  stopNode(): Promise<void>;
+  startNode(): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -76,7 +79,14 @@ export async function startChain(): Promise<{ chain: Chain; stop(): Promise<void
   try {
     // The first run builds the binary (minutes on a cold Go cache); later runs take seconds.
     await run("bash", [SCRIPT, "--detach"], { env, timeout: 15 * 60_000, maxBuffer: 16 << 20 });
-    return { chain: await setUp(home, rpc, grpc, api), stop };
+    const chain = await setUp(home, rpc, grpc, api);
+    chain.stopNode = async () => {
+      await run("bash", [SCRIPT, "--stop"], { env, timeout: 30_000 });
+    };
+    chain.startNode = async () => {
+      await run("bash", [SCRIPT, "--detach"], { env, timeout: 5 * 60_000, maxBuffer: 16 << 20 });
+    };
+    return { chain, stop };
   } catch (e) {
     await stop();
     throw e;
@@ -133,6 +143,8 @@ async function setUp(home: string, rpc: number, grpc: number, api: number): Prom
     query: queryClient(cometClient(rpcUrl)),
     clientFor,
     env: () => ({ VE_CHAIN_RPC: rpcUrl, VE_CHAIN_MNEMONIC: bridge.mnemonic, VE_CHAIN_PREFIX: prefix }),
+    stopNode: async () => {},
+    startNode: async () => {},
   };
   return chain;
 }

@@ -5,3 +5,4 @@ export * from "./proto.ts";
 export * from "./records.ts";
 export * from "./sender.ts";
 export * from "./worker.ts";
+export * from "./indexer.ts";

@@ -198,9 +198,9 @@ export function blockWrites(db: AnyDb, chainId: string, b: IndexedBlock): Item[]
   const out: Item[] = [];
   for (const tx of b.txs) {
     if (tx.code !== 0) continue; // a failed tx changed nothing
-    tx.events.forEach((e, i) => out.push(...writesFor(db, chainId, b.height, tx.index, i, tx.hash || null, e)));
+    for (const [i, e] of tx.events.entries()) out.push(...writesFor(db, chainId, b.height, tx.index, i, tx.hash || null, e));
   }
-  b.blockEvents.forEach((e, i) => out.push(...writesFor(db, chainId, b.height, -1, i, null, e)));
+  for (const [i, e] of b.blockEvents.entries()) out.push(...writesFor(db, chainId, b.height, -1, i, null, e));
   return out;
 }
 

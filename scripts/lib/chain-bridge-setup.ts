@@ -1,0 +1,93 @@
+// Local-mode wiring of the chain bridge against a localnet (chain/scripts/localnet.sh): the bridge
+// account (a mnemonic kept in the chain home, funded by genesis-admin) and the x/authz grants
+// through which it sends Msgs for the localnet's provider and customers. Test keys of a local
+// chain only; a deployment gets VE_CHAIN_MNEMONIC as a Worker secret and users grant themselves.
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { SigningStargateClient } from "@cosmjs/stargate";
+import { GenericAuthorization } from "cosmjs-types/cosmos/authz/v1beta1/authz";
+import { bridgeMsgTypes, makeRegistry } from "../../src/bridge/chain/index.ts";
+
+export interface LocalAccount {
+  name: string;
+  address: string;
+  mnemonic: string;
+}
+
+const FEE = { amount: [{ denom: "uve", amount: "0" }], gas: "2000000" };
+
+export function readAccounts(home: string): Record<string, LocalAccount> {
+  const list = JSON.parse(readFileSync(path.join(home, "accounts.json"), "utf8")) as LocalAccount[];
+  return Object.fromEntries(list.map((a) => [a.name, a]));
+}
+
+/** Waits until the node's RPC reports a committed block; false on timeout. */
+export async function waitForNode(rpcUrl: string, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(`${rpcUrl}/status`);
+      const body = (await r.json()) as { result?: { sync_info?: { latest_block_height?: string } } };
+      if (Number(body.result?.sync_info?.latest_block_height ?? 0) >= 1) return true;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return false;
+}
+
+async function clientFor(rpcUrl: string, mnemonic: string, prefix: string) {
+  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix });
+  const [acct] = await wallet.getAccounts();
+  return { client: await SigningStargateClient.connectWithSigner(rpcUrl, wallet, { registry: makeRegistry() }), address: acct!.address };
+}
+
+/** The bridge account of this chain home: made once, kept beside the localnet's own test keys. */
+export async function bridgeAccount(home: string, prefix: string): Promise<LocalAccount> {
+  const file = path.join(home, "bridge-account.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as LocalAccount;
+  const wallet = await DirectSecp256k1HdWallet.generate(24, { prefix });
+  const [acct] = await wallet.getAccounts();
+  const bridge = { name: "bridge", address: acct!.address, mnemonic: wallet.mnemonic };
+  writeFileSync(file, JSON.stringify(bridge), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return bridge;
+}
+
+/**
+ * Funds the bridge from genesis-admin when it has nothing, and has each of `granters` grant it
+ * every Msg the bridge sends (GenericAuthorization per type URL; granting again is harmless).
+ */
+export async function fundAndGrant(rpcUrl: string, accounts: Record<string, LocalAccount>, bridge: LocalAccount, granters: string[], prefix: string): Promise<void> {
+  const admin = await clientFor(rpcUrl, accounts["genesis-admin"]!.mnemonic, prefix);
+  try {
+    const balance = await admin.client.getBalance(bridge.address, "uve");
+    if (BigInt(balance.amount) < 100_000_000n) {
+      const r = await admin.client.sendTokens(admin.address, bridge.address, [{ denom: "uve", amount: "1000000000" }], FEE);
+      if (r.code !== 0) throw new Error(`funding the bridge account failed: ${r.rawLog ?? r.code}`);
+    }
+  } finally {
+    admin.client.disconnect();
+  }
+  for (const name of granters) {
+    const acct = accounts[name];
+    if (!acct) throw new Error(`no localnet account ${name}`);
+    const c = await clientFor(rpcUrl, acct.mnemonic, prefix);
+    try {
+      const msgs = bridgeMsgTypes.map((t) => ({
+        typeUrl: "/cosmos.authz.v1beta1.MsgGrant",
+        value: {
+          granter: c.address,
+          grantee: bridge.address,
+          grant: { authorization: { typeUrl: "/cosmos.authz.v1beta1.GenericAuthorization", value: GenericAuthorization.encode({ msg: t.typeUrl as string }).finish() } },
+        },
+      }));
+      const r = await c.client.signAndBroadcast(c.address, msgs, FEE);
+      if (r.code !== 0) throw new Error(`authz grants from ${name} failed: ${r.rawLog ?? r.code}`);
+    } finally {
+      c.client.disconnect();
+    }
+  }
+}
