@@ -578,6 +578,33 @@ CREATE TABLE `encryption_keys` (
 CREATE UNIQUE INDEX `encryption_keys_uuid_unique` ON `encryption_keys` (`uuid`);--> statement-breakpoint
 CREATE UNIQUE INDEX `encryption_keys_key_id_unique` ON `encryption_keys` (`key_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `encryption_keys_user_version` ON `encryption_keys` (`user_id`,`key_version`);--> statement-breakpoint
+CREATE TABLE `org_content` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`customer_id` integer NOT NULL,
+	`key_version` integer NOT NULL,
+	`created_by_id` integer,
+	`created` text NOT NULL,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`created_by_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE set null
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `org_content_uuid_unique` ON `org_content` (`uuid`);--> statement-breakpoint
+CREATE INDEX `org_content_customer` ON `org_content` (`customer_id`);--> statement-breakpoint
+CREATE TABLE `org_content_keys` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`customer_id` integer NOT NULL,
+	`key_version` integer NOT NULL,
+	`public_key` text NOT NULL,
+	`key_id` text NOT NULL,
+	`created_by_id` integer,
+	`created` text NOT NULL,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`created_by_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE set null
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `org_content_keys_key_id_unique` ON `org_content_keys` (`key_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `org_content_keys_version` ON `org_content_keys` (`customer_id`,`key_version`);--> statement-breakpoint
 CREATE TABLE `sealed_blobs` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`kind` text NOT NULL,
@@ -592,6 +619,76 @@ CREATE TABLE `sealed_blobs` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `sealed_blobs_record` ON `sealed_blobs` (`kind`,`record_id`);--> statement-breakpoint
 CREATE INDEX `sealed_blobs_key` ON `sealed_blobs` (`object_key`);--> statement-breakpoint
+CREATE TABLE `support_comments` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`issue_id` integer NOT NULL,
+	`author_id` integer NOT NULL,
+	`is_public` integer DEFAULT true NOT NULL,
+	`created` text NOT NULL,
+	FOREIGN KEY (`issue_id`) REFERENCES `support_issues`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`author_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `support_comments_uuid_unique` ON `support_comments` (`uuid`);--> statement-breakpoint
+CREATE INDEX `support_comments_issue` ON `support_comments` (`issue_id`);--> statement-breakpoint
+CREATE TABLE `support_issues` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`key` text NOT NULL,
+	`type` text NOT NULL,
+	`status` text DEFAULT 'new' NOT NULL,
+	`priority` text DEFAULT '' NOT NULL,
+	`caller_id` integer NOT NULL,
+	`customer_id` integer,
+	`project_id` integer,
+	`resource_id` integer,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`caller_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`resource_id`) REFERENCES `resources`(`id`) ON UPDATE no action ON DELETE set null
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `support_issues_uuid_unique` ON `support_issues` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `support_issues_key_unique` ON `support_issues` (`key`);--> statement-breakpoint
+CREATE INDEX `support_issues_caller` ON `support_issues` (`caller_id`);--> statement-breakpoint
+CREATE INDEX `support_issues_customer` ON `support_issues` (`customer_id`);--> statement-breakpoint
+CREATE TABLE `identity_capture_nonces` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`nonce_hash` text NOT NULL,
+	`user_id` integer NOT NULL,
+	`scope` text NOT NULL,
+	`expires_at` text NOT NULL,
+	`used_at` text,
+	`created` text NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_capture_nonces_nonce_hash_unique` ON `identity_capture_nonces` (`nonce_hash`);--> statement-breakpoint
+CREATE INDEX `identity_capture_nonces_user` ON `identity_capture_nonces` (`user_id`,`created`);--> statement-breakpoint
+CREATE TABLE `identity_captures` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`user_id` integer NOT NULL,
+	`scope` text NOT NULL,
+	`device_key_id` integer NOT NULL,
+	`image_hash` text NOT NULL,
+	`format` text NOT NULL,
+	`captured_at` text NOT NULL,
+	`object_key` text NOT NULL,
+	`envelope_sha256` text NOT NULL,
+	`size` integer NOT NULL,
+	`sealed_to` text NOT NULL,
+	`status` text DEFAULT 'pending' NOT NULL,
+	`created` text NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`device_key_id`) REFERENCES `identity_device_keys`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_captures_uuid_unique` ON `identity_captures` (`uuid`);--> statement-breakpoint
+CREATE INDEX `identity_captures_user` ON `identity_captures` (`user_id`,`scope`);--> statement-breakpoint
 CREATE TABLE `identity_challenges` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`uuid` text NOT NULL,
@@ -611,6 +708,22 @@ CREATE TABLE `identity_challenges` (
 CREATE UNIQUE INDEX `identity_challenges_uuid_unique` ON `identity_challenges` (`uuid`);--> statement-breakpoint
 CREATE INDEX `identity_challenges_user` ON `identity_challenges` (`user_id`,`kind`,`created`);--> statement-breakpoint
 CREATE INDEX `identity_challenges_subject` ON `identity_challenges` (`kind`,`subject`,`created`);--> statement-breakpoint
+CREATE TABLE `identity_device_keys` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`user_id` integer NOT NULL,
+	`name` text DEFAULT '' NOT NULL,
+	`algorithm` text NOT NULL,
+	`public_key` text NOT NULL,
+	`revoked_at` text,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_device_keys_uuid_unique` ON `identity_device_keys` (`uuid`);--> statement-breakpoint
+CREATE INDEX `identity_device_keys_user` ON `identity_device_keys` (`user_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_device_keys_key` ON `identity_device_keys` (`user_id`,`public_key`);--> statement-breakpoint
 CREATE TABLE `identity_recovery_codes` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`user_id` integer NOT NULL,

@@ -20,6 +20,7 @@ import { mountPlans } from "./plans.ts";
 import { mountServiceProviders } from "./service-providers.ts";
 import { mountSiteAgent } from "./site-agent.ts";
 import { mountSlurmJobs } from "./slurm-jobs.ts";
+import { mountSupport } from "./support.ts";
 import { mountUsers } from "./users.ts";
 import { mountWalletAuth } from "./wallet-auth.ts";
 import { mountWaldurConnections } from "./waldur-connections.ts";
@@ -47,6 +48,7 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountUsages(app);
   mountOfferingUsers(app);
   mountSlurmJobs(app);
+  mountSupport(app);
   mountIdentity(app);
   mountWaldurConnections(app);
   mountChainStatus(app);

@@ -9,9 +9,9 @@ import type { User } from "../auth/session.ts";
 import { orders } from "../db/schema/index.ts";
 import type { Bindings } from "../env.ts";
 import { fieldError } from "../http/errors.ts";
-import { newUuid, parseUuid } from "../http/ids.ts";
+import { newUuid } from "../http/ids.ts";
 import { grantHolders, listed, providerReaderIds, type ReaderSet, readerSet } from "./recipients.ts";
-import { currentSealed, dropSealed, envelopeFromBase64, headerOf, openWithExecutor, type SealedBlob, sealAndStore, storeEnvelopeBytes } from "./sealed-records.ts";
+import { currentSealed, dropSealed, envelopeFromBase64, openWithExecutor, type SealedBlob, sealAndStore, storeNewRecordEnvelope } from "./sealed-records.ts";
 
 export const ORDER_ATTRIBUTES_KIND = "order-attributes";
 /** Attribute keys that stay readable: Waldur turns them into the resource's public fields. */
@@ -78,16 +78,13 @@ export async function sealNewOrderAttributes(
   if (secretKeys.length) {
     throw fieldError("attributes", `With ${ENVELOPE_FIELD}, only ${PUBLIC_ATTRIBUTES.join(" and ")} may be sent in plaintext (got ${secretKeys.join(", ")}).`);
   }
-  const bytes = envelopeFromBase64(ENVELOPE_FIELD, input.envelope);
-  const header = headerOf(ENVELOPE_FIELD, bytes, ORDER_ATTRIBUTES_KIND);
-  const orderUuid = parseUuid(header.context.recordId);
-  if (!orderUuid || orderUuid !== header.context.recordId) {
-    throw fieldError(ENVELOPE_FIELD, "The envelope's record id must be the new order's uuid (32 lowercase hex digits, chosen by the client).");
-  }
-  if (header.context.version !== 1) throw fieldError(ENVELOPE_FIELD, "A new order's attributes are sealed as version 1.");
-  const taken = (await db.select({ id: orders.id }).from(orders).where(eq(orders.uuid, orderUuid)).get()) ?? (await currentSealed(db, ORDER_ATTRIBUTES_KIND, orderUuid));
-  if (taken) throw fieldError(ENVELOPE_FIELD, "The envelope's record id is already used by another order: seal with a fresh uuid.");
-  const ref = await storeEnvelopeBytes(db, env, header.context, bytes, { field: ENVELOPE_FIELD, required: listed(readers), allowExtra: true });
+  const ref = await storeNewRecordEnvelope(db, env, ORDER_ATTRIBUTES_KIND, envelopeFromBase64(ENVELOPE_FIELD, input.envelope), {
+    field: ENVELOPE_FIELD,
+    required: listed(readers),
+    allowExtra: true,
+    taken: async (uuid) => !!(await db.select({ id: orders.id }).from(orders).where(eq(orders.uuid, uuid)).get()),
+  });
+  const orderUuid = ref.recordId;
   const undo = () => dropSealed(db, env, ORDER_ATTRIBUTES_KIND, orderUuid);
   // The header MAC and the executor's wrapped key can only be checked by opening: do it now, so an
   // envelope the plugins could not read is a 400 here rather than an erred order later.

@@ -224,3 +224,27 @@ export async function readEnvelopeBody(req: Request, max: number): Promise<Uint8
   if (!bytes.length) throw new ApiError(400, { detail: "The body is empty: send the VEENV envelope." });
   return bytes;
 }
+
+/**
+ * Stores the client-sealed envelope of a record that does not exist yet: its record id is a fresh
+ * uuid the client chose (the new record takes it, which binds the envelope to exactly that record)
+ * and its version is 1. `taken` says whether a record already uses the uuid.
+ */
+export async function storeNewRecordEnvelope(
+  db: Db,
+  env: Bindings,
+  kind: string,
+  bytes: Uint8Array,
+  opts: StoreOptions & { taken: (uuid: string) => Promise<boolean> },
+): Promise<SealedBlob> {
+  const header = headerOf(opts.field, bytes, kind);
+  const uuid = header.context.recordId;
+  if (!/^[0-9a-f]{32}$/.test(uuid)) {
+    throw fieldError(opts.field, "The envelope's record id must be the new record's uuid (32 lowercase hex digits, chosen by the client).");
+  }
+  if (header.context.version !== 1) throw fieldError(opts.field, "A new record is sealed as version 1.");
+  if ((await opts.taken(uuid)) || (await currentSealed(db, kind, uuid))) {
+    throw fieldError(opts.field, "The envelope's record id is already used: seal with a fresh uuid.");
+  }
+  return storeEnvelopeBytes(db, env, header.context, bytes, opts);
+}

@@ -1,0 +1,283 @@
+// /api/support-issues/ and /api/support-comments/, shaped like Waldur's, with the texts sealed
+// (openapi/sealed-flows.md): an issue's summary and description and each comment's body are VEENV
+// envelopes sealed to the issue's readers — the caller and either the addressed provider
+// organization's owners and managers or, without one, the moderators (staff and support users).
+// The client seals them itself (recommended) or sends plaintext that is sealed on arrival; D1 keeps
+// only the metadata, and the JSON carries empty texts plus the sealed reference.
+import { and, count, desc, eq, inArray as drizzleInArray, or, type SQL } from "drizzle-orm";
+import type { Context, Hono } from "hono";
+import type { AppEnv, Db } from "../app-env.ts";
+import { PROVIDER_ROLES, scopeIdsOf, seesEverything } from "../auth/access.ts";
+import { requireUser, type User } from "../auth/session.ts";
+import { customers, supportComments, supportIssues, users } from "../db/schema/index.ts";
+import { fieldError, notFound } from "../http/errors.ts";
+import { newUuid, nowIso, pathUuid } from "../http/ids.ts";
+import { linksFor } from "../http/links.ts";
+import { pageOf, paginated, qUuid, sparse } from "../http/list.ts";
+import { hyperlink } from "../http/links.ts";
+import { body, bool, choice, str, v } from "../http/validate.ts";
+import { grantHolders, listed, moderatorIds, type ReaderSet, readerSet, renderReaders } from "../secrets/recipients.ts";
+import {
+  currentSealed,
+  envelopeFromBase64,
+  envelopeResponse,
+  isRecipient,
+  renderSealed,
+  SMALL_ENVELOPE,
+  type SealedBlob,
+  sealAndStore,
+  storeNewRecordEnvelope,
+} from "../secrets/sealed-records.ts";
+import { fullName } from "../structure/users.ts";
+
+export const ISSUE_KIND = "support-issue";
+export const COMMENT_KIND = "support-comment";
+const ISSUE_TYPES = ["INFORMATIONAL", "SERVICE_REQUEST", "CHANGE_REQUEST", "INCIDENT"] as const;
+type Issue = typeof supportIssues.$inferSelect;
+type Comment = typeof supportComments.$inferSelect;
+
+const envelopeField = v.optional(v.nullable(str(SMALL_ENVELOPE * 2)), null);
+const issueSchema = v.object({
+  type: choice(ISSUE_TYPES),
+  summary: v.optional(v.nullable(str(255)), null),
+  description: v.optional(v.nullable(str(20_000)), null),
+  priority: v.optional(str(255), ""),
+  customer: v.optional(v.nullable(hyperlink("customers")), null),
+  envelope: envelopeField,
+});
+const commentSchema = v.object({
+  description: v.optional(v.nullable(str(20_000)), null),
+  is_public: v.optional(bool(), true),
+  envelope: envelopeField,
+});
+
+/** The issue's readers now: the caller, and the addressed provider's owners/managers or the moderators. */
+async function issueReaders(db: Db, env: AppEnv["Bindings"], callerId: number, customerId: number | null): Promise<ReaderSet> {
+  const addressed = customerId === null ? await moderatorIds(db) : await grantHolders(db, [{ type: "customer", id: customerId, roles: PROVIDER_ROLES }]);
+  return readerSet(db, env, [callerId, ...addressed]);
+}
+
+/** Issues the user may see: their own, those addressed to an organization they run, all for moderators. */
+function visible(db: Db, me: User): SQL | undefined {
+  if (seesEverything(me)) return undefined;
+  return or(eq(supportIssues.callerId, me.id), drizzleInArray(supportIssues.customerId, scopeIdsOf(db, me.id, "customer", PROVIDER_ROLES)));
+}
+
+async function findIssue(db: Db, me: User, uuid: string): Promise<Issue> {
+  const row = await db.select().from(supportIssues).where(and(eq(supportIssues.uuid, uuid), visible(db, me))).get();
+  if (!row) throw notFound();
+  return row;
+}
+
+/** Stores the texts: the client's envelope, or the plaintext sealed here (never written in clear). */
+async function sealTexts(
+  c: Context<AppEnv>,
+  kind: string,
+  readers: ReaderSet,
+  texts: Record<string, string | null>,
+  envelope: string | null,
+  taken: (uuid: string) => Promise<boolean>,
+): Promise<SealedBlob> {
+  const db = c.var.db;
+  if (envelope !== null) {
+    const sent = Object.entries(texts).filter(([, t]) => t !== null).map(([k]) => k);
+    if (sent.length) throw fieldError(sent[0]!, "Send the texts either sealed in envelope or in plaintext, not both.");
+    return storeNewRecordEnvelope(db, c.env, kind, envelopeFromBase64("envelope", envelope), { field: "envelope", required: listed(readers), allowExtra: true, taken });
+  }
+  const uuid = newUuid();
+  const plaintext = new TextEncoder().encode(JSON.stringify(Object.fromEntries(Object.entries(texts).map(([k, t]) => [k, t ?? ""]))));
+  try {
+    return await sealAndStore(db, c.env, { kind, recordId: uuid, version: 1 }, plaintext, readers, "envelope");
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+async function renderIssues(c: Context<AppEnv>, rows: Issue[]) {
+  const db = c.var.db;
+  const links = linksFor(c);
+  const userIds = [...new Set(rows.map((r) => r.callerId))];
+  const custIds = [...new Set(rows.flatMap((r) => (r.customerId ? [r.customerId] : [])))];
+  const [people, orgs, refs] = await Promise.all([
+    userIds.length ? db.select().from(users).where(drizzleInArray(users.id, userIds)).all() : [],
+    custIds.length ? db.select().from(customers).where(drizzleInArray(customers.id, custIds)).all() : [],
+    Promise.all(rows.map((r) => currentSealed(db, ISSUE_KIND, r.uuid))),
+  ]);
+  return rows.map((r, i) => {
+    const caller = people.find((p) => p.id === r.callerId);
+    const org = orgs.find((o) => o.id === r.customerId);
+    const ref = refs[i];
+    const url = `${links.base}/api/support-issues/${r.uuid}/`;
+    return {
+      url,
+      uuid: r.uuid,
+      key: r.key,
+      type: r.type,
+      status: r.status,
+      priority: r.priority,
+      // Sealed: open sealed.url on the client.
+      summary: "",
+      description: "",
+      caller: caller ? links.to("users", caller.uuid) : null,
+      caller_uuid: caller?.uuid ?? null,
+      caller_full_name: caller ? fullName(caller) : "",
+      reporter_uuid: caller?.uuid ?? null,
+      reporter_name: caller ? fullName(caller) : "",
+      customer: org ? links.to("customers", org.uuid) : null,
+      customer_uuid: org?.uuid ?? null,
+      customer_name: org?.name ?? null,
+      created: r.created,
+      modified: r.modified,
+      sealed: ref ? renderSealed(ref, `${url}sealed/`) : null,
+    };
+  });
+}
+
+async function renderComments(c: Context<AppEnv>, rows: Comment[]) {
+  const db = c.var.db;
+  const links = linksFor(c);
+  const [people, issues, refs] = await Promise.all([
+    rows.length ? db.select().from(users).where(drizzleInArray(users.id, [...new Set(rows.map((r) => r.authorId))])).all() : [],
+    rows.length ? db.select().from(supportIssues).where(drizzleInArray(supportIssues.id, [...new Set(rows.map((r) => r.issueId))])).all() : [],
+    Promise.all(rows.map((r) => currentSealed(db, COMMENT_KIND, r.uuid))),
+  ]);
+  return rows.map((r, i) => {
+    const author = people.find((p) => p.id === r.authorId);
+    const issue = issues.find((x) => x.id === r.issueId);
+    const ref = refs[i];
+    const url = `${links.base}/api/support-comments/${r.uuid}/`;
+    return {
+      url,
+      uuid: r.uuid,
+      issue: issue ? `${links.base}/api/support-issues/${issue.uuid}/` : null,
+      issue_key: issue?.key ?? "",
+      description: "",
+      is_public: r.isPublic,
+      author_name: author ? fullName(author) : "",
+      author_uuid: author?.uuid ?? null,
+      author_user: author ? links.to("users", author.uuid) : null,
+      created: r.created,
+      sealed: ref ? renderSealed(ref, `${url}sealed/`) : null,
+    };
+  });
+}
+
+/** The envelope of a record, to its recipients only (404 to anyone else, staff included). */
+async function serveSealed(c: Context<AppEnv>, me: User, kind: string, uuid: string) {
+  const ref = await currentSealed(c.var.db, kind, uuid);
+  const res = ref && isRecipient(ref, me.uuid) ? await envelopeResponse(c.env, ref) : null;
+  if (!res) throw notFound();
+  return res;
+}
+
+export function mountSupport(app: Hono<AppEnv>) {
+  const ISSUES = "/api/support-issues";
+  const COMMENTS = "/api/support-comments";
+
+  app.get(`${ISSUES}/sealing_recipients/`, async (c) => {
+    const me = requireUser(c.var.user);
+    const custUuid = qUuid(c, "customer_uuid");
+    let customerId: number | null = null;
+    if (custUuid) {
+      const cust = await c.var.db.select({ id: customers.id }).from(customers).where(eq(customers.uuid, custUuid)).get();
+      if (!cust) throw fieldError("customer_uuid", "Object does not exist.");
+      customerId = cust.id;
+    }
+    return c.json({ kind: ISSUE_KIND, version: 1, ...renderReaders(await issueReaders(c.var.db, c.env, me.id, customerId)) });
+  });
+
+  app.get(`${ISSUES}/`, async (c) => {
+    const me = requireUser(c.var.user);
+    const where = visible(c.var.db, me);
+    const p = pageOf(c);
+    const total = (await c.var.db.select({ n: count() }).from(supportIssues).where(where).get())?.n ?? 0;
+    const rows = await c.var.db.select().from(supportIssues).where(where).orderBy(desc(supportIssues.created), desc(supportIssues.id)).limit(p.size).offset(p.offset).all();
+    return paginated(c, p, total, await renderIssues(c, rows));
+  });
+
+  app.post(`${ISSUES}/`, async (c) => {
+    const me = requireUser(c.var.user);
+    const db = c.var.db;
+    const b = await body(c, issueSchema);
+    if (b.envelope === null && !b.summary?.trim()) throw fieldError("summary", "This field is required.");
+    let customerId: number | null = null;
+    if (b.customer) {
+      const cust = await db.select({ id: customers.id }).from(customers).where(eq(customers.uuid, b.customer)).get();
+      if (!cust) throw fieldError("customer", "Invalid hyperlink - Object does not exist.");
+      customerId = cust.id;
+    }
+    const readers = await issueReaders(db, c.env, me.id, customerId);
+    const ref = await sealTexts(c, ISSUE_KIND, readers, { summary: b.summary, description: b.description }, b.envelope, async (uuid) => !!(await db.select({ id: supportIssues.id }).from(supportIssues).where(eq(supportIssues.uuid, uuid)).get()));
+    const now = nowIso();
+    const issue = await db
+      .insert(supportIssues)
+      .values({ uuid: ref.recordId, key: `VE-${ref.recordId.slice(0, 8).toUpperCase()}`, type: b.type, priority: b.priority, callerId: me.id, customerId, created: now, modified: now })
+      .returning()
+      .get();
+    return c.json((await renderIssues(c, [issue]))[0]!, 201);
+  });
+
+  app.get(`${ISSUES}/:uuid/`, async (c) => {
+    const me = requireUser(c.var.user);
+    return c.json(sparse(c, (await renderIssues(c, [await findIssue(c.var.db, me, pathUuid(c.req.param("uuid")))]))[0]!));
+  });
+
+  app.get(`${ISSUES}/:uuid/sealed/`, async (c) => {
+    const me = requireUser(c.var.user);
+    const issue = await findIssue(c.var.db, me, pathUuid(c.req.param("uuid")));
+    return serveSealed(c, me, ISSUE_KIND, issue.uuid);
+  });
+
+  app.get(`${ISSUES}/:uuid/sealing_recipients/`, async (c) => {
+    const me = requireUser(c.var.user);
+    const issue = await findIssue(c.var.db, me, pathUuid(c.req.param("uuid")));
+    return c.json({ kind: COMMENT_KIND, version: 1, ...renderReaders(await issueReaders(c.var.db, c.env, issue.callerId, issue.customerId)) });
+  });
+
+  app.post(`${ISSUES}/:uuid/comment/`, async (c) => {
+    const me = requireUser(c.var.user);
+    const db = c.var.db;
+    const issue = await findIssue(db, me, pathUuid(c.req.param("uuid")));
+    const b = await body(c, commentSchema);
+    if (b.envelope === null && !b.description?.trim()) throw fieldError("description", "This field is required.");
+    const readers = await issueReaders(db, c.env, issue.callerId, issue.customerId);
+    const ref = await sealTexts(c, COMMENT_KIND, readers, { description: b.description }, b.envelope, async (uuid) => !!(await db.select({ id: supportComments.id }).from(supportComments).where(eq(supportComments.uuid, uuid)).get()));
+    const now = nowIso();
+    const comment = await db.insert(supportComments).values({ uuid: ref.recordId, issueId: issue.id, authorId: me.id, isPublic: b.is_public, created: now }).returning().get();
+    await db.update(supportIssues).set({ modified: now }).where(eq(supportIssues.id, issue.id));
+    return c.json((await renderComments(c, [comment]))[0]!, 201);
+  });
+
+  /** Comments on issues the user may see. */
+  const commentsVisible = (db: Db, me: User) => drizzleInArray(supportComments.issueId, db.select({ id: supportIssues.id }).from(supportIssues).where(visible(db, me)));
+
+  app.get(`${COMMENTS}/`, async (c) => {
+    const me = requireUser(c.var.user);
+    const db = c.var.db;
+    const conds: (SQL | undefined)[] = [commentsVisible(db, me)];
+    const issueUuid = qUuid(c, "issue_uuid");
+    if (issueUuid) conds.push(drizzleInArray(supportComments.issueId, db.select({ id: supportIssues.id }).from(supportIssues).where(eq(supportIssues.uuid, issueUuid))));
+    const where = and(...conds);
+    const p = pageOf(c);
+    const total = (await db.select({ n: count() }).from(supportComments).where(where).get())?.n ?? 0;
+    const rows = await db.select().from(supportComments).where(where).orderBy(supportComments.created, supportComments.id).limit(p.size).offset(p.offset).all();
+    return paginated(c, p, total, await renderComments(c, rows));
+  });
+
+  async function findComment(c: Context<AppEnv>, me: User): Promise<Comment> {
+    const db = c.var.db;
+    const row = await db.select().from(supportComments).where(and(eq(supportComments.uuid, pathUuid(c.req.param("uuid"))), commentsVisible(db, me))).get();
+    if (!row) throw notFound();
+    return row;
+  }
+
+  app.get(`${COMMENTS}/:uuid/`, async (c) => {
+    const me = requireUser(c.var.user);
+    return c.json(sparse(c, (await renderComments(c, [await findComment(c, me)]))[0]!));
+  });
+
+  app.get(`${COMMENTS}/:uuid/sealed/`, async (c) => {
+    const me = requireUser(c.var.user);
+    return serveSealed(c, me, COMMENT_KIND, (await findComment(c, me)).uuid);
+  });
+}
