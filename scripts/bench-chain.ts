@@ -1,123 +1,114 @@
-// npm run bench:chain [-- --n 2000 --batch 500]
+// npm run bench:chain [-- --n 2000 --batch 250]
 // Starts a throwaway single-validator localnet (temp home, free ports), then in the same run:
-//  1. baseline: N plain bank sends, signed with consecutive sequences and broadcast_tx_sync, confirmed
-//     by scanning blocks (the same pipelining the bridge uses);
+//  1. baseline: N plain bank sends through the sender's own path — the same key handling and
+//     signing (walletFromMnemonic), consecutive local sequences, broadcast_tx_sync in batches of
+//     `batch` with at most 2 × batch unconfirmed, confirmation from subscribeBlocks — minus D1;
 //  2. bridge: N create-order records written to a D1 outbox (Miniflare) and sent by ChainSender
-//     through x/authz MsgExec.
-// Prints included tx/s and confirmation latency (broadcast accepted → seen in a block) p50/p99 for
-// both; the last line is key=value pairs with ratio = bridge tx/s / bank tx/s.
+//     through x/authz MsgExec (one order per tx).
+// Prints included tx/s (first broadcast → last confirmation, signing included) and confirmation
+// latency (broadcast accepted → block seen) p50/p99 in ms and in blocks; the last line is key=value
+// pairs with ratio = bridge tx/s / bank tx/s.
 import { parseArgs } from "node:util";
-import { sha256 } from "@cosmjs/crypto";
 import { toHex } from "@cosmjs/encoding";
-import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { accountFromAny, SigningStargateClient } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { ChainSender, chainRecords, cometClient, makeRegistry, outboxInsert } from "../src/bridge/chain/index.ts";
-import { startD1, startChain } from "../test/helpers/chain.ts";
+import { ChainSender, chainRecords, cometClient, makeRegistry, outboxInsert, walletFromMnemonic } from "../src/bridge/chain/index.ts";
+import { type ChainBlock, subscribeBlocks } from "../src/bridge/chain/subscribe.ts";
+import { startChain, startD1 } from "../test/helpers/chain.ts";
 
-const { values } = parseArgs({ options: { n: { type: "string", default: "2000" }, batch: { type: "string", default: "500" } } });
+const { values } = parseArgs({ options: { n: { type: "string", default: "2000" }, batch: { type: "string", default: "250" } } });
 const N = Number(values.n);
 const BATCH = Number(values.batch);
+if (!Number.isSafeInteger(N) || N < 1 || !Number.isSafeInteger(BATCH) || BATCH < 1) throw new Error("--n and --batch must be positive integers");
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
 };
 
-interface Result {
-  tps: number;
-  p50: number;
-  p99: number;
-  p99Blocks: number;
-  failed: number;
-}
+/** Per-tx timings from one block feed: when each tx left, and the block that held it. */
+class Timings {
+  readonly sent = new Map<string, { at: number; height: number }>();
+  readonly included = new Map<string, { at: number; height: number; code: number }>();
+  latestHeight = 0;
+  firstSent = 0;
+  lastIncluded = 0;
 
-function summarize(name: string, sent: Map<string, number>, done: Map<string, { at: number; height: number; sentHeight: number }>, t0: number, t1: number, failed: number): Result {
-  const lat: number[] = [];
-  const blocks: number[] = [];
-  for (const [h, at] of sent) {
-    const d = done.get(h);
-    if (d) {
-      lat.push(d.at - at);
-      blocks.push(d.height - d.sentHeight);
+  onBlock(b: ChainBlock) {
+    const at = Date.now();
+    this.latestHeight = b.height;
+    for (const tx of b.txs) {
+      if (!this.sent.has(tx.hash)) continue;
+      this.included.set(tx.hash, { at, height: b.height, code: tx.code });
+      this.lastIncluded = at;
     }
   }
-  const r = { tps: done.size / ((t1 - t0) / 1000), p50: pct(lat, 50), p99: pct(lat, 99), p99Blocks: pct(blocks, 99), failed };
-  console.log(
-    `${name.padEnd(7)} included ${done.size}/${N} in ${((t1 - t0) / 1000).toFixed(1)} s: ${r.tps.toFixed(1)} tx/s; confirmation p50 ${r.p50} ms, p99 ${r.p99} ms (${r.p99Blocks} blocks); failed ${failed}`,
-  );
-  return r;
+
+  onSent(hash: string, at = Date.now()) {
+    this.firstSent ||= at;
+    this.sent.set(hash, { at, height: this.latestHeight });
+  }
+
+  summarize(name: string) {
+    const ms: number[] = [];
+    const blocks: number[] = [];
+    let ok = 0;
+    for (const [hash, s] of this.sent) {
+      const d = this.included.get(hash);
+      if (!d) continue;
+      if (d.code === 0) ok++;
+      ms.push(d.at - s.at);
+      blocks.push(d.height - s.height);
+    }
+    const seconds = (this.lastIncluded - this.firstSent) / 1000;
+    const r = { tps: ok / seconds, ok, p50: pct(ms, 50), p99: pct(ms, 99), p50Blocks: pct(blocks, 50), p99Blocks: pct(blocks, 99), failed: this.included.size - ok };
+    console.log(
+      `${name.padEnd(7)} included ${ok}/${N} in ${seconds.toFixed(1)} s: ${r.tps.toFixed(1)} tx/s; confirmation p50 ${r.p50} ms (${r.p50Blocks} blocks), p99 ${r.p99} ms (${r.p99Blocks} blocks); failed in block ${r.failed}`,
+    );
+    return r;
+  }
 }
 
 async function main() {
-  console.log(`starting a localnet (N=${N}, bridge batch ${BATCH})…`);
+  console.log(`starting a localnet (N=${N}, batch ${BATCH})…`);
   const { chain, stop } = await startChain();
   const { db, mf } = await startD1();
   const comet = cometClient(chain.rpcUrl);
   try {
-    // ---------------------------------------------------------------- baseline: bank sends
-    const acct = chain.accounts.customer2 as { address: string; mnemonic: string };
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(acct.mnemonic, { prefix: chain.prefix });
-    const signer = await SigningStargateClient.offline(wallet, { registry: makeRegistry() });
-    const info = accountFromAny((await chain.query.auth.account(acct.address)) as never);
+    const start = (await comet.status()).syncInfo.latestBlockHeight + 1;
     const chainId = (await comet.status()).nodeInfo.network;
+
+    // ---------------------------------------------------------------- baseline: bank sends
+    const bank = new Timings();
+    const bankFeed = subscribeBlocks({ rpcUrl: chain.rpcUrl, fromHeight: start }, (b) => bank.onBlock(b));
+    const acct = chain.accounts.customer2 as { address: string; mnemonic: string };
+    const signer = await SigningStargateClient.offline(await walletFromMnemonic(acct.mnemonic, chain.prefix), { registry: makeRegistry() });
+    const info = await chain.query.auth.account(acct.address);
+    const { accountNumber, sequence } = accountFromAny(info as never);
     const to = chain.accounts.customer1?.address as string;
     const fee = { amount: [{ denom: "uve", amount: "0" }], gas: "200000" };
-    const txs: Uint8Array[] = [];
-    for (let i = 0; i < N; i++) {
-      const raw = await signer.sign(acct.address, [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: acct.address, toAddress: to, amount: [{ denom: "uve", amount: "1" }] } }], fee, "", {
-        accountNumber: info.accountNumber,
-        sequence: Number(info.sequence) + i,
-        chainId,
-      });
-      txs.push(TxRaw.encode(raw).finish());
-    }
-    const bankSent = new Map<string, number>();
-    const sentHeight = new Map<string, number>();
-    const bankDone = new Map<string, { at: number; height: number; sentHeight: number }>();
-    let bankFailed = 0;
-    let h = (await comet.status()).syncInfo.latestBlockHeight + 1;
-    let height = h - 1;
-    const t0 = Date.now();
-    let scanning = true;
-    const scanner = (async () => {
-      while (scanning || bankDone.size + bankFailed < bankSent.size) {
-        const latest = (await comet.status()).syncInfo.latestBlockHeight;
-        height = latest;
-        for (; h <= latest; h++) {
-          const block = await comet.block(h);
-          const at = Date.now();
-          let res = null;
-          for (let i = 0; block.block.txs.length && !res; i++) {
-            res = await comet.blockResults(h).catch((e) => {
-              if (i > 20) throw e;
-              return new Promise<null>((r) => setTimeout(() => r(null), 100));
-            });
-          }
-          block.block.txs.forEach((tx, i) => {
-            const hash = toHex(sha256(tx)).toUpperCase();
-            if (!bankSent.has(hash)) return;
-            if (res?.results[i]?.code === 0) bankDone.set(hash, { at, height: h, sentHeight: sentHeight.get(hash) ?? h });
-            else bankFailed++;
-          });
-        }
-        if (!scanning && Date.now() - t0 > 300_000) break;
-        await new Promise((r) => setTimeout(r, 100));
+    let bankRefused = 0;
+    const waitBelow = async (n: number) => {
+      while (bank.sent.size - bank.included.size >= n) await new Promise((r) => setTimeout(r, 20));
+    };
+    for (let i = 0; i < N; i += BATCH) {
+      const batch: Uint8Array[] = [];
+      for (let j = i; j < Math.min(N, i + BATCH); j++) {
+        const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: acct.address, toAddress: to, amount: [{ denom: "uve", amount: "1" }] } };
+        const raw = await signer.sign(acct.address, [msg], fee, "", { accountNumber, sequence: Number(sequence) + j, chainId });
+        batch.push(TxRaw.encode(raw).finish());
       }
-    })();
-    for (const tx of txs) {
-      const r = await comet.broadcastTxSync({ tx });
-      const hash = toHex(r.hash).toUpperCase();
-      if (r.code !== 0) {
-        bankFailed++;
-        continue;
+      for (const tx of batch) {
+        const r = await comet.broadcastTxSync({ tx });
+        if (r.code !== 0) bankRefused++;
+        else bank.onSent(toHex(r.hash).toUpperCase());
       }
-      bankSent.set(hash, Date.now());
-      sentHeight.set(hash, height);
+      await waitBelow(2 * BATCH);
     }
-    scanning = false;
-    await scanner;
-    const bank = summarize("bank", bankSent, bankDone, t0, Date.now(), bankFailed);
+    await waitBelow(1);
+    await bankFeed.unsubscribe();
+    const bankR = bank.summarize("bank");
+    if (bankRefused) console.log(`bank: ${bankRefused} refused at CheckTx`);
 
     // ---------------------------------------------------------------- bridge: create-order records
     const offeringUuid = crypto.randomUUID();
@@ -142,43 +133,32 @@ async function main() {
     );
     for (let i = 0; i < inserts.length; i += 100) await db.batch(inserts.slice(i, i + 100) as never);
 
-    const sent = new Map<string, number>();
-    const done = new Map<string, { at: number; height: number; sentHeight: number }>();
-    let lastHeight = (await comet.status()).syncInfo.latestBlockHeight;
-    const poll = setInterval(() => {
-      comet.status().then((s) => {
-        lastHeight = s.syncInfo.latestBlockHeight;
-      }, () => {});
-    }, 200);
-    const heightAtSend = new Map<string, number>();
+    const bridge = new Timings();
+    const bridgeFeed = subscribeBlocks({ rpcUrl: chain.rpcUrl }, (b) => bridge.onBlock(b));
     const sender = await ChainSender.create(db, {
       rpcUrl: chain.rpcUrl,
       mnemonic: chain.bridge.mnemonic,
       prefix: chain.prefix,
       batchSize: BATCH,
       confirmTimeoutMs: 60_000,
-      pollMs: 100,
       hooks: {
         onTx(ev, hash, at) {
-          if (ev === "broadcast") {
-            sent.set(hash, at);
-            heightAtSend.set(hash, lastHeight);
-          } else done.set(hash, { at, height: lastHeight, sentHeight: heightAtSend.get(hash) ?? lastHeight });
+          if (ev === "broadcast") bridge.onSent(hash, at);
         },
       },
     });
-    const b0 = Date.now();
     const reports = await sender.drain({ deadlineMs: 600_000 });
-    const b1 = Date.now();
-    clearInterval(poll);
     sender.disconnect();
+    // The bench's own feed may be a moment behind the sender's.
+    for (let i = 0; i < 50 && bridge.included.size < bridge.sent.size; i++) await new Promise((r) => setTimeout(r, 100));
+    await bridgeFeed.unsubscribe();
     const failed = reports.reduce((a, r) => a + r.failed, 0);
     const transient = reports.find((r) => r.transient)?.transient;
-    if (transient) console.log(`bridge: ${reports.length} rounds; first transient problem: ${transient}`);
-    const bridge = summarize("bridge", sent, done, b0, b1, failed);
-    const ratio = bridge.tps / bank.tps;
+    console.log(`bridge: ${reports.length} rounds${transient ? `; first transient problem: ${transient}` : ""}`);
+    const bridgeR = bridge.summarize("bridge");
+    const ratio = bridgeR.tps / bankR.tps;
     console.log(
-      `n=${N} bank_tps=${bank.tps.toFixed(1)} bank_p50_ms=${bank.p50} bank_p99_ms=${bank.p99} bank_p99_blocks=${bank.p99Blocks} bridge_tps=${bridge.tps.toFixed(1)} bridge_p50_ms=${bridge.p50} bridge_p99_ms=${bridge.p99} bridge_p99_blocks=${bridge.p99Blocks} bridge_failed=${failed} ratio=${ratio.toFixed(2)}`,
+      `n=${N} batch=${BATCH} bank_tps=${bankR.tps.toFixed(1)} bank_p50_ms=${bankR.p50} bank_p99_ms=${bankR.p99} bank_p99_blocks=${bankR.p99Blocks} bridge_tps=${bridgeR.tps.toFixed(1)} bridge_included=${bridgeR.ok} bridge_p50_ms=${bridgeR.p50} bridge_p99_ms=${bridgeR.p99} bridge_p99_blocks=${bridgeR.p99Blocks} bridge_failed=${failed} ratio=${ratio.toFixed(2)}`,
     );
   } finally {
     comet.disconnect();
