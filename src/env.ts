@@ -28,4 +28,6 @@ export interface Bindings extends ChainBridgeEnv {
   VE_SMS_API_URL?: string;
   /** SSO providers JSON (src/identity/sso/config.ts); client secrets as {"$secret": NAME} Worker secrets. */
   VE_SSO?: string;
+  /** Identity validators captures are sealed to (src/identity/capture/validators.ts), JSON. */
+  VE_IDENTITY_VALIDATORS?: string;
 }

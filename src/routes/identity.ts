@@ -10,6 +10,7 @@ import { identityEnv } from "../identity/scopes/common.ts";
 import { confirmTotp, setupTotp, totpConfirmSchema, totpVerifySchema, verifyTotp } from "../identity/scopes/totp.ts";
 import { domainStartSchema, domainVerifySchema, insecureChecks, startDomain, verifyDomain } from "../identity/scopes/domain.ts";
 import { emailStartSchema, emailVerifySchema, startEmail, verifyEmail } from "../identity/scopes/email.ts";
+import { mountIdentityCapture } from "./identity-capture.ts";
 import { mountIdentitySso } from "./identity-sso.ts";
 import { smsStartSchema, smsVerifySchema, startSms, verifySms } from "../identity/scopes/sms.ts";
 
@@ -31,6 +32,7 @@ export function serializeScope(s: ScopeRow, customerUuid: string | null) {
 
 export function mountIdentity(app: Hono<AppEnv>) {
   mountIdentitySso(app);
+  mountIdentityCapture(app);
   app.get("/api/identity/scopes/", async (c) => {
     const me = requireUser(c.var.user);
     const rows = await c.var.db

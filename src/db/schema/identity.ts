@@ -115,3 +115,72 @@ export const identitySsoStates = sqliteTable(
   },
   (t) => [index("identity_sso_states_created").on(t.created)],
 );
+
+export const DEVICE_KEY_ALGORITHMS = ["Ed25519", "P-256"] as const;
+export type DeviceKeyAlgorithm = (typeof DEVICE_KEY_ALGORITHMS)[number];
+
+/** A capture device's public signing key (the private key stays on the phone or in the browser). */
+export const identityDeviceKeys = sqliteTable(
+  "identity_device_keys",
+  {
+    ...ids(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull().default(""),
+    algorithm: text("algorithm").$type<DeviceKeyAlgorithm>().notNull(),
+    /** Raw public key, base64url: 32 bytes (Ed25519) or the 65-byte uncompressed point (P-256). */
+    publicKey: text("public_key").notNull(),
+    revokedAt: text("revoked_at"),
+    ...timestamps(),
+  },
+  (t) => [index("identity_device_keys_user").on(t.userId), uniqueIndex("identity_device_keys_key").on(t.userId, t.publicKey)],
+);
+
+/** A single-use capture nonce, bound to the account and the scope; only its keyed hash is kept. */
+export const identityCaptureNonces = sqliteTable(
+  "identity_capture_nonces",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    nonceHash: text("nonce_hash").notNull().unique(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    scope: text("scope").$type<"id_document" | "selfie">().notNull(),
+    expiresAt: text("expires_at").notNull(),
+    usedAt: text("used_at"),
+    created: text("created").notNull(),
+  },
+  (t) => [index("identity_capture_nonces_user").on(t.userId, t.created)],
+);
+
+/**
+ * An attested capture: the image sealed to the identity network's validator keys in R2, and what
+ * the chain commits to (the salted image hash). No pixel, salt or image hash of the bare bytes here.
+ */
+export const identityCaptures = sqliteTable(
+  "identity_captures",
+  {
+    ...ids(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    scope: text("scope").$type<"id_document" | "selfie">().notNull(),
+    deviceKeyId: integer("device_key_id")
+      .notNull()
+      .references(() => identityDeviceKeys.id, { onDelete: "cascade" }),
+    /** Hex SHA-256(salt ‖ image): the commitment the client signed and the chain records. */
+    imageHash: text("image_hash").notNull(),
+    format: text("format").notNull(),
+    capturedAt: text("captured_at").notNull(),
+    objectKey: text("object_key").notNull(),
+    /** Hex SHA-256 of the stored envelope. */
+    envelopeSha256: text("envelope_sha256").notNull(),
+    size: integer("size").notNull(),
+    /** The validators it is sealed to: [{validator, keyId, keyVersion}]. */
+    sealedTo: text("sealed_to", { mode: "json" }).$type<{ validator: string; keyId: string; keyVersion: number }[]>().notNull(),
+    status: text("status").$type<"pending" | "verified" | "rejected">().notNull().default("pending"),
+    created: text("created").notNull(),
+  },
+  (t) => [index("identity_captures_user").on(t.userId, t.scope)],
+);
