@@ -19,6 +19,7 @@ import { ProviderPage } from "./pages/provider-page.tsx";
 import { ProviderResources } from "./pages/provider-resources.tsx";
 import { Projects } from "./pages/projects.tsx";
 import { ResourceDetail, Resources } from "./pages/resources.tsx";
+import { WalletPage } from "./pages/wallet.tsx";
 import { OfferingWizard } from "./pages/wizard.tsx";
 import { Loading } from "./ui/states.tsx";
 
@@ -38,6 +39,7 @@ const ROUTES: Route[] = [
   { pattern: "/providers/:uuid", page: ProviderPage },
   { pattern: "/login", page: Login },
   { pattern: "/signup", page: Signup },
+  { pattern: "/wallet", page: WalletPage },
   { pattern: "/dashboard", page: Dashboard, signedIn: true },
   { pattern: "/orders", page: Orders, signedIn: true },
   { pattern: "/orders/:uuid", page: OrderDetail, signedIn: true },

@@ -3,7 +3,7 @@
 // half goes to /api/encryption-keys/. Envelope code is the project's own src/crypto, imported (this
 // module is loaded lazily, so it stays out of the first-load bundle).
 import { generateKeyPair, hex, type KeyPair, open } from "../../../src/crypto/index.ts";
-import { post, rawGet } from "../api/client.ts";
+import { ApiFailure, list, post, rawGet } from "../api/client.ts";
 
 const DB = "virtengine-keys";
 const STORE = "keys";
@@ -42,16 +42,37 @@ export const keyLabel = (k: KeyPair) => hex(k.keyId).slice(0, 16);
 
 const b64url = (b: Uint8Array) => btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
-/** Makes a key pair here, registers its public key, and keeps the private key non-extractable. */
-export async function createKey(userUuid: string): Promise<KeyPair> {
-  const pair = await generateKeyPair();
+/** Keeps `pair` here with its private key re-imported non-extractable. */
+async function keep(userUuid: string, pair: KeyPair): Promise<KeyPair> {
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
   const locked = await crypto.subtle.importKey("pkcs8", pkcs8, { name: "X25519" }, false, ["deriveBits"]);
   pkcs8.fill(0);
-  await post("/api/encryption-keys/", undefined, { public_key: b64url(pair.publicKey) });
   const stored: Stored = { user: userUuid, privateKey: locked, publicKey: pair.publicKey, keyId: pair.keyId };
   await tx("readwrite", (s) => s.put(stored));
   return { privateKey: locked, publicKey: pair.publicKey, keyId: pair.keyId };
+}
+
+/** Makes a key pair here, registers its public key, and keeps the private key non-extractable. */
+export async function createKey(userUuid: string): Promise<KeyPair> {
+  const pair = await generateKeyPair();
+  await post("/api/encryption-keys/", undefined, { public_key: b64url(pair.publicKey) });
+  return keep(userUuid, pair);
+}
+
+/**
+ * Adopts a key derived from the account's recovery phrase: registered as the current key unless it
+ * already is, so a phrase restores access details in any browser.
+ */
+export async function adoptKey(userUuid: string, pair: KeyPair): Promise<KeyPair> {
+  const mine = await list<{ public_key: string; key_version: number }>("/api/encryption-keys/", { page_size: 300 });
+  const current = mine.items.reduce<{ public_key: string; key_version: number } | null>((a, k) => (!a || k.key_version > a.key_version ? k : a), null);
+  if (current?.public_key !== b64url(pair.publicKey)) {
+    // Registered before as an older version: still this account's key, so keep it here anyway.
+    await post("/api/encryption-keys/", undefined, { public_key: b64url(pair.publicKey) }).catch((e: unknown) => {
+      if (!(e instanceof ApiFailure && e.fields.public_key)) throw e;
+    });
+  }
+  return keep(userUuid, pair);
 }
 
 export async function ensureKey(userUuid: string): Promise<KeyPair> {

@@ -39,6 +39,9 @@ export function Login() {
       <p>
         <a href="/signup">{s.auth.noAccount}</a>
       </p>
+      <p>
+        <a href="/wallet">{s.wallet.link}</a>
+      </p>
     </section>
   );
 }

@@ -1,0 +1,132 @@
+// Wallet accounts: create one (a 24-word recovery phrase made in this browser, shown once, then
+// three of its words typed back), or sign in with an existing phrase. Either way the phrase stays
+// in this page's memory only and is dropped when the page is left.
+import { useState } from "preact/hooks";
+import { s } from "../i18n/en.ts";
+import { navigate } from "../lib/router.ts";
+import { Checkbox, FormErrors, TextArea, TextField } from "../ui/field.tsx";
+import { useForm } from "../ui/form.ts";
+import { Notice } from "../ui/states.tsx";
+
+const loadWallet = () => import("../wallet/wallet.ts");
+
+export function WalletPage() {
+  const [mode, setMode] = useState<"restore" | "create">("restore");
+  return (
+    <section class="narrow">
+      <h1>{s.wallet.title}</h1>
+      <div class="buttons" role="group" aria-label={s.wallet.title}>
+        <button type="button" aria-pressed={mode === "restore"} onClick={() => setMode("restore")}>
+          {s.wallet.restoreTab}
+        </button>
+        <button type="button" aria-pressed={mode === "create"} onClick={() => setMode("create")}>
+          {s.wallet.createTab}
+        </button>
+      </div>
+      {mode === "restore" ? <Restore /> : <Create />}
+    </section>
+  );
+}
+
+function Restore() {
+  const [phrase, setPhrase] = useState("");
+  const [remember, setRemember] = useState(false);
+  const form = useForm();
+  return (
+    <form
+      noValidate
+      autoComplete="off"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void form.run(async () => {
+          await (await loadWallet()).walletSignIn(phrase, remember);
+          setPhrase("");
+          navigate("/dashboard");
+        }, ["mnemonic", "address", "signature", "pub_key", "nonce"]);
+      }}
+    >
+      <TextArea label={s.wallet.phrase} name="mnemonic" rows={3} value={phrase} onValue={setPhrase} errors={[...(form.fields.mnemonic ?? []), ...(form.fields.signature ?? []), ...(form.fields.address ?? [])]} hint={s.wallet.phraseHint} required />
+      <Checkbox label={s.auth.remember} name="wallet-remember" checked={remember} onValue={setRemember} />
+      <FormErrors messages={form.general} />
+      <button type="submit" class="primary" disabled={form.busy}>
+        {s.wallet.signIn}
+      </button>
+    </form>
+  );
+}
+
+function Create() {
+  const [phrase, setPhrase] = useState<string | null>(null);
+  const [positions, setPositions] = useState<number[]>([]);
+  const [typed, setTyped] = useState<Record<number, string>>({});
+  const [confirming, setConfirming] = useState(false);
+  const form = useForm();
+  if (!phrase) {
+    return (
+      <div>
+        <p>{s.wallet.createIntro}</p>
+        <FormErrors messages={form.general} />
+        <button
+          type="button"
+          class="primary"
+          onClick={() =>
+            form.run(async () => {
+              const w = await loadWallet();
+              const m = w.newMnemonic();
+              setPhrase(m);
+              setPositions(w.confirmationPositions(m.split(" ").length));
+            })
+          }
+        >
+          {s.wallet.generate}
+        </button>
+      </div>
+    );
+  }
+  const words = phrase.split(" ");
+  if (!confirming) {
+    return (
+      <div>
+        <Notice>{s.wallet.writeDown}</Notice>
+        <ol class="phrase" data-testid="mnemonic">
+          {words.map((w, i) => (
+            <li key={i}>{w}</li>
+          ))}
+        </ol>
+        <button type="button" class="primary" onClick={() => setConfirming(true)}>
+          {s.wallet.wroteIt}
+        </button>
+      </div>
+    );
+  }
+  return (
+    <form
+      noValidate
+      autoComplete="off"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const wrong = positions.filter((p) => (typed[p] ?? "").trim().toLowerCase() !== words[p - 1]);
+        if (wrong.length) return form.setFields(Object.fromEntries(wrong.map((p) => [`word${p}`, [s.wallet.wordWrong]])));
+        void form.run(async () => {
+          await (await loadWallet()).walletSignIn(phrase, false);
+          setPhrase(null);
+          navigate("/dashboard");
+        });
+      }}
+    >
+      <p>{s.wallet.confirmIntro}</p>
+      {positions.map((p) => (
+        <TextField key={p} label={s.wallet.word(p)} name={`word${p}`} autoComplete="off" value={typed[p] ?? ""} onValue={(v) => setTyped({ ...typed, [p]: v })} errors={form.fields[`word${p}`]} />
+      ))}
+      <FormErrors messages={form.general} />
+      <div class="buttons">
+        <button type="button" onClick={() => setConfirming(false)}>
+          {s.wallet.showAgain}
+        </button>
+        <button type="submit" class="primary" disabled={form.busy}>
+          {s.wallet.confirmAndSignIn}
+        </button>
+      </div>
+    </form>
+  );
+}
