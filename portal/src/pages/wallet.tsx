@@ -15,14 +15,15 @@ export function WalletPage() {
   return (
     <section class="narrow">
       <h1>{s.wallet.title}</h1>
-      <div class="buttons" role="group" aria-label={s.wallet.title}>
+      <fieldset class="buttons plain-set">
+        <legend class="sr-only">{s.wallet.title}</legend>
         <button type="button" aria-pressed={mode === "restore"} onClick={() => setMode("restore")}>
           {s.wallet.restoreTab}
         </button>
         <button type="button" aria-pressed={mode === "create"} onClick={() => setMode("create")}>
           {s.wallet.createTab}
         </button>
-      </div>
+      </fieldset>
       {mode === "restore" ? <Restore /> : <Create />}
     </section>
   );
