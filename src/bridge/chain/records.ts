@@ -191,6 +191,49 @@ export const chainRecords = {
       periodEnd: end.toString(),
     });
   },
+  /**
+   * Identity scope evidence committed to x/veid (MsgSubmitScope): the salted content hash, the
+   * opaque R2 key of the sealed evidence and the validator keys it is sealed to; nothing else.
+   */
+  scopeSubmitted(e: {
+    owner: string;
+    scopeUuid: string;
+    scopeType: "email" | "sms" | "sso" | "totp" | "domain" | "id_document" | "selfie";
+    objectKey: string;
+    contentHash: Uint8Array | string;
+    sealedTo: { validator: string; keyVersion: number }[];
+    /** Unix seconds after which validators may drop the evidence. */
+    expiresAt: Int;
+  }): OutboxRecord {
+    const ref = uuid(e.scopeUuid, "scopeUuid");
+    const types = { email: 1, sms: 2, sso: 3, totp: 4, domain: 5, id_document: 6, selfie: 7 } as const;
+    const scopeType = types[e.scopeType];
+    if (!scopeType) throw new ChainRecordError("scopeType is not a scope type");
+    const key = objectKey(e.objectKey, "objectKey");
+    if (!key) throw new ChainRecordError("objectKey is required");
+    if (e.sealedTo.length === 0 || e.sealedTo.length > 64) throw new ChainRecordError("sealedTo must name 1..64 validator keys");
+    const seen = new Set<string>();
+    const sealedTo = e.sealedTo.map((s) => {
+      try {
+        if (fromBech32(s.validator, 90).prefix !== `${BECH32_PREFIX}valoper`) throw new Error("prefix");
+      } catch {
+        throw new ChainRecordError(`sealedTo validator must be a ${BECH32_PREFIX}valoper1… address`);
+      }
+      if (seen.has(s.validator)) throw new ChainRecordError("sealedTo names a validator twice");
+      seen.add(s.validator);
+      if (!Number.isInteger(s.keyVersion) || s.keyVersion < 1 || s.keyVersion > 0xffffffff) throw new ChainRecordError("sealedTo keyVersion must be a positive uint32");
+      return { validator: s.validator, keyVersion: s.keyVersion };
+    });
+    const expiresAt = int(e.expiresAt, "expiresAt", MAX_I64);
+    if (expiresAt === "0") throw new ChainRecordError("expiresAt must be positive");
+    return {
+      kind: "identity.scope_submitted",
+      ref,
+      signer: address(e.owner, "owner"),
+      typeUrl: "/virtengine.veid.v1.MsgSubmitScope",
+      payload: { owner: e.owner, scopeId: ref, scopeType, objectKey: key, contentHash: hash(e.contentHash, "contentHash"), sealedTo, expiresAt },
+    };
+  },
   /** A user's X25519 public key (x/roles), version strictly increasing per owner. */
   encryptionKeyRegistered(e: { owner: string; publicKey: Uint8Array; version: number }): OutboxRecord {
     if (e.publicKey.length !== 32) throw new ChainRecordError("publicKey must be 32 bytes (X25519)");
