@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
+import { toBech32 } from "@cosmjs/encoding";
 import sharp from "sharp";
+import { ChainRecordError, chainRecords } from "../../src/bridge/chain/records.ts";
+import { identityValidators } from "../../src/identity/capture/validators.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { hex } from "../../src/crypto/bytes.ts";
 import { open } from "../../src/crypto/envelope.ts";
@@ -15,7 +18,7 @@ import { type Api, dbOf, userApi } from "../helpers/api.ts";
 const FIXTURES = new URL("../identity/fixtures/", import.meta.url);
 const selfieJpeg = new Uint8Array(readFileSync(new URL("img1.jpg", FIXTURES)));
 const otherJpeg = new Uint8Array(readFileSync(new URL("img2.jpg", FIXTURES)));
-const VALOPERS = [`virtenginevaloper1${"q".repeat(38)}`, `virtenginevaloper1${"p".repeat(38)}`];
+const VALOPERS = [toBech32("virtenginevaloper", new Uint8Array(20).fill(1)), toBech32("virtenginevaloper", new Uint8Array(20).fill(2))];
 
 let host: WorkerHost;
 let noKeysHost: WorkerHost;
@@ -254,6 +257,50 @@ test("device keys: invalid keys named, duplicates 409, revocation is per account
   const list = await a.expect(200, a.get("/api/identity/devices/"));
   assert.equal(list.length, 1);
   assert.ok(list[0].revoked_at);
+});
+
+test("the x/veid scope commitment record: the capture's salted hash, object key and validator keys, nothing else", async () => {
+  const owner = toBech32("virtengine", new Uint8Array(20).fill(9));
+  const rec = chainRecords.scopeSubmitted({
+    owner,
+    scopeUuid: "0123456789abcdef0123456789abcdef",
+    scopeType: "selfie",
+    objectKey: "identity/captures/u/0123456789abcdef0123456789abcdef.veenv",
+    contentHash: "ab".repeat(32),
+    sealedTo: [{ validator: VALOPERS[0]!, keyVersion: 1 }],
+    expiresAt: 1_900_000_000,
+  });
+  assert.equal(rec.typeUrl, "/virtengine.veid.v1.MsgSubmitScope");
+  assert.equal(rec.signer, owner);
+  assert.deepEqual(rec.payload, {
+    owner,
+    scopeId: "0123456789abcdef0123456789abcdef",
+    scopeType: 7,
+    objectKey: "identity/captures/u/0123456789abcdef0123456789abcdef.veenv",
+    contentHash: { $b64: Buffer.from("ab".repeat(32), "hex").toString("base64") },
+    sealedTo: [{ validator: VALOPERS[0], keyVersion: 1 }],
+    expiresAt: "1900000000",
+  });
+  const base = { owner, scopeUuid: "0123456789abcdef0123456789abcdef", scopeType: "selfie" as const, objectKey: "k/1", contentHash: "ab".repeat(32), sealedTo: [{ validator: VALOPERS[0]!, keyVersion: 1 }], expiresAt: 1 };
+  const bad: Record<string, unknown>[] = [
+    { contentHash: "ab" },
+    { objectKey: "" },
+    { objectKey: "alice's passport.jpg" },
+    { sealedTo: [] },
+    { sealedTo: [{ validator: owner, keyVersion: 1 }] },
+    { sealedTo: [{ validator: VALOPERS[0], keyVersion: 0 }] },
+    { sealedTo: [{ validator: VALOPERS[0], keyVersion: 1 }, { validator: VALOPERS[0], keyVersion: 2 }] },
+    { expiresAt: 0 },
+    { owner: "cosmos1xyz" },
+    { scopeType: "passport" },
+  ];
+  for (const b of bad) assert.throws(() => chainRecords.scopeSubmitted({ ...base, ...b } as never), ChainRecordError, JSON.stringify(b));
+  // The identity validators configuration takes only real valoper addresses and X25519 keys.
+  const key = b64urlEncode(validators[0]!.publicKey);
+  assert.equal((await identityValidators({ VE_MODE: "local", VE_IDENTITY_VALIDATORS: JSON.stringify([{ validator: VALOPERS[0], public_key: key, key_version: 1 }]) }))?.length, 1);
+  for (const cfg of [[{ validator: owner, public_key: key, key_version: 1 }], [{ validator: VALOPERS[0], public_key: "AAAA", key_version: 1 }], [], "{"]) {
+    await assert.rejects(identityValidators({ VE_MODE: "local", VE_IDENTITY_VALIDATORS: typeof cfg === "string" ? cfg : JSON.stringify(cfg) }), /VE_IDENTITY_VALIDATORS/);
+  }
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: replies are inspected field by field

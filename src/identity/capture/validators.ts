@@ -2,7 +2,9 @@
 // are sealed to, from VE_IDENTITY_VALIDATORS:
 //   [{"validator": "virtenginevaloper1…", "public_key": "<base64url X25519>", "key_version": 1}, …]
 // Only these validators (and nobody at the edge) can open a captured image.
+import { fromBech32 } from "@cosmjs/encoding";
 import * as v from "valibot";
+import { BECH32_PREFIX } from "../../bridge/chain/client.ts";
 import { hex } from "../../crypto/bytes.ts";
 import { keyId } from "../../crypto/keys.ts";
 import type { IdentityEnv } from "../scopes/common.ts";
@@ -20,7 +22,16 @@ export interface IdentityValidator {
 const schema = v.pipe(
   v.array(
     v.object({
-      validator: v.pipe(v.string(), v.regex(/^virtenginevaloper1[02-9ac-hj-np-z]{38,58}$/, "a virtenginevaloper1… address")),
+      validator: v.pipe(
+        v.string(),
+        v.check((a) => {
+          try {
+            return fromBech32(a, 90).prefix === `${BECH32_PREFIX}valoper`;
+          } catch {
+            return false;
+          }
+        }, `a ${BECH32_PREFIX}valoper1… address`),
+      ),
       public_key: v.string(),
       key_version: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(0xffffffff)),
     }),
