@@ -80,6 +80,7 @@ async function main() {
 
     // ---------------------------------------------------------------- baseline: bank sends
     const bank = new Timings();
+    bank.latestHeight = start - 1;
     const bankFeed = subscribeBlocks({ rpcUrl: chain.rpcUrl, fromHeight: start }, (b) => bank.onBlock(b));
     const acct = chain.accounts.customer2 as { address: string; mnemonic: string };
     const signer = await SigningStargateClient.offline(await walletFromMnemonic(acct.mnemonic, chain.prefix), { registry: makeRegistry() });
@@ -134,7 +135,8 @@ async function main() {
     for (let i = 0; i < inserts.length; i += 100) await db.batch(inserts.slice(i, i + 100) as never);
 
     const bridge = new Timings();
-    const bridgeFeed = subscribeBlocks({ rpcUrl: chain.rpcUrl }, (b) => bridge.onBlock(b));
+    bridge.latestHeight = (await comet.status()).syncInfo.latestBlockHeight;
+    const bridgeFeed = subscribeBlocks({ rpcUrl: chain.rpcUrl, fromHeight: bridge.latestHeight + 1 }, (b) => bridge.onBlock(b));
     const sender = await ChainSender.create(db, {
       rpcUrl: chain.rpcUrl,
       mnemonic: chain.bridge.mnemonic,

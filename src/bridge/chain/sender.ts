@@ -167,6 +167,8 @@ const SDK_INSUFFICIENT_FEE = 13;
 const SDK_TX_IN_MEMPOOL = 19;
 const SDK_MEMPOOL_FULL = 20;
 const SDK_WRONG_SEQUENCE = 32;
+/** Rows signed and stored before their broadcast starts (the next chunk is signed meanwhile). */
+const SIGN_CHUNK = 50;
 
 const txHash = (bytes: Uint8Array) => toHex(sha256(bytes)).toUpperCase();
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 2000);
@@ -393,31 +395,59 @@ export class ChainSender {
     let next = top + 1;
     for (const f of fresh) toSign.push({ ...f, sequence: next++ });
 
-    // 5. Sign and store before anything leaves.
+    // 5 + 6. Sign and store each chunk before any of it leaves, then broadcast it in sequence
+    // order while the next chunk is signed (the node checks txs while we sign). The first chunk
+    // holds everything below the new rows' sequences (earlier signed rows, re-signed rows,
+    // fillers). Broadcasting stops at the first refusal or unknown outcome.
     const now = new Date().toISOString();
-    const updates: SignedRow[] = [];
-    for (const t of toSign) {
-      const gas = t.row.gasLimit ?? this.cfg.gasLimit;
-      const bytes = await this.sign(t.row, t.value, t.sequence, gas, acc.accountNumber);
-      const p: Planned = { row: t.row, sequence: t.sequence, bytes, hash: txHash(bytes), fresh: true };
-      out.push(p);
-      const set = { state: "signed" as const, sequence: t.sequence, gasLimit: gas, txHash: p.hash, txBytes: toBase64(bytes), modified: now };
-      Object.assign(t.row, set);
-      updates.push({ i: t.row.id, s: t.sequence, g: gas, h: p.hash, b: set.txBytes });
-    }
-    for (const s of holes) {
-      const bytes = await this.signFiller(s, acc.accountNumber);
-      out.push({ row: null, sequence: s, bytes, hash: txHash(bytes), fresh: true });
-      report.fillers++;
-    }
-    await this.markSigned(updates, now);
-    report.signed = toSign.length;
-    out.sort((a, b) => a.sequence - b.sequence);
-    await this.cfg.hooks?.afterSign?.(toSign.map((t) => t.row));
-
-    // 6. Broadcast in sequence order; stop at the first refusal or unknown outcome. Each tx is
-    // tracked before it leaves, so a block that holds it cannot be read before we look for it.
+    const reservedCount = toSign.length - fresh.length;
+    const chunks = [toSign.slice(0, reservedCount)];
+    for (let i = reservedCount; i < toSign.length; i += SIGN_CHUNK) chunks.push(toSign.slice(i, i + SIGN_CHUNK));
     const accepted = new Map<string, Planned>();
+    const sending = { stop: null as null | "refused" | "unknown", chain: Promise.resolve() };
+    try {
+      for (let c = 0; c < chunks.length && !sending.stop; c++) {
+        const planned: Planned[] = c === 0 ? out : [];
+        const updates: SignedRow[] = [];
+        for (const t of chunks[c] ?? []) {
+          const gas = t.row.gasLimit ?? this.cfg.gasLimit;
+          const bytes = await this.sign(t.row, t.value, t.sequence, gas, acc.accountNumber);
+          const p: Planned = { row: t.row, sequence: t.sequence, bytes, hash: txHash(bytes), fresh: true };
+          planned.push(p);
+          const set = { state: "signed" as const, sequence: t.sequence, gasLimit: gas, txHash: p.hash, txBytes: toBase64(bytes), modified: now };
+          Object.assign(t.row, set);
+          updates.push({ i: t.row.id, s: t.sequence, g: gas, h: p.hash, b: set.txBytes });
+        }
+        if (c === 0) {
+          for (const s of holes) {
+            const bytes = await this.signFiller(s, acc.accountNumber);
+            planned.push({ row: null, sequence: s, bytes, hash: txHash(bytes), fresh: true });
+            report.fillers++;
+          }
+        }
+        await this.markSigned(updates, now);
+        report.signed += updates.length;
+        planned.sort((a, b) => a.sequence - b.sequence);
+        if (updates.length) await this.cfg.hooks?.afterSign?.(chunks[c]?.map((t) => t.row) ?? []);
+        sending.chain = sending.chain.then(async () => {
+          if (sending.stop === "refused") return this.releaseUnsent(planned);
+          if (sending.stop) return; // unknown outcome: rows stay signed, the next round looks them up
+          sending.stop = await this.broadcastInOrder(planned, accepted, flight, report);
+        });
+      }
+    } finally {
+      await sending.chain;
+    }
+    report.broadcast = accepted.size;
+    await this.cfg.hooks?.afterBroadcast?.([...accepted.values()].flatMap((p) => (p.row ? [p.row] : [])));
+  }
+
+  /**
+   * Broadcasts in order until a refusal (the rest's fresh rows are released) or an unknown
+   * outcome (they stay signed). Each tx is tracked before it leaves, so a block that holds it
+   * cannot be read before we look for it.
+   */
+  private async broadcastInOrder(out: Planned[], accepted: Map<string, Planned>, flight: InFlight, report: RoundReport): Promise<null | "refused" | "unknown"> {
     for (let i = 0; i < out.length; i++) {
       const p = out[i] as Planned;
       let res: TxResultLike | null;
@@ -433,7 +463,7 @@ export class ChainSender {
         flight.txs.delete(p.hash);
         report.transient = `broadcast: ${msg}`;
         if (p.row) await this.noteTransient(p.row, report.transient);
-        break; // outcome unknown: keep it signed, the next round looks it up
+        return "unknown";
       }
       if (res.code === 0 || (res.codespace === "sdk" && res.code === SDK_TX_IN_MEMPOOL)) {
         accepted.set(p.hash, p);
@@ -445,10 +475,9 @@ export class ChainSender {
       await this.refused(p, res, report);
       // The rest of this round's freshly signed rows never left: give their sequences back.
       await this.releaseUnsent(out.slice(i + 1));
-      break;
+      return "refused";
     }
-    report.broadcast = accepted.size;
-    await this.cfg.hooks?.afterBroadcast?.([...accepted.values()].flatMap((p) => (p.row ? [p.row] : [])));
+    return null;
   }
 
   private async account(): Promise<{ accountNumber: number; sequence: number }> {
