@@ -322,4 +322,38 @@ describe("marketplace → chain", () => {
     assert.equal(v.state, "executing");
     assert.equal(v.chain_state, "failed");
   });
+
+  test("terminating a resource closes its lease on chain; Update and Terminate orders are not orders there", async () => {
+    const c = await customer("customer1");
+    const p = mainShop.f.provider;
+    const o = await order(mainShop, c);
+    await p.expect(200, p.post(`/api/marketplace-orders/${o.uuid}/approve_by_provider/`, {}));
+    await p.expect(200, p.post(`/api/marketplace-orders/${o.uuid}/set_state_done/`));
+    const rid = o.marketplace_resource_uuid;
+    const upd = await c.api.expect(200, c.api.post(`/api/marketplace-resources/${rid}/update_limits/`, { limits: { storage: 20 } }));
+    await p.expect(200, p.post(`/api/marketplace-orders/${upd.order_uuid}/approve_by_provider/`, {}));
+    await p.expect(200, p.post(`/api/marketplace-orders/${upd.order_uuid}/set_state_done/`));
+    const term = await c.api.expect(200, c.api.post(`/api/marketplace-resources/${rid}/terminate/`, {}));
+    await p.expect(200, p.post(`/api/marketplace-orders/${term.order_uuid}/approve_by_provider/`, {}));
+    await p.expect(200, p.post(`/api/marketplace-orders/${term.order_uuid}/set_state_done/`));
+    assert.deepEqual(await rowsFor(upd.order_uuid), []);
+    assert.deepEqual(await rowsFor(term.order_uuid), []);
+    const view = await waitFor("the lease closed and indexed", async () => {
+      const v = await c.api.expect(200, c.api.get(`/api/marketplace-orders/${o.uuid}/`));
+      return v.chain_lease_state === "closed" ? v : undefined;
+    });
+    assert.deepEqual(
+      (await rowsFor(o.uuid)).map((r) => [r.kind, r.state]),
+      [
+        ["order.created", "committed"],
+        ["order.approved", "committed"],
+        ["order.done", "committed"],
+        ["resource.terminated", "committed"],
+      ],
+    );
+    const lease = await ctx.chain.query.market.lease(BigInt(view.chain_id));
+    assert.equal(lease.closeReason, 1, "closed by the customer, who asked for the termination");
+    const [row] = await db().select().from(chainOrders).where(eq(chainOrders.orderId, Number(view.chain_id)));
+    assert.equal(row?.leaseCloseReason, "customer");
+  });
 });
