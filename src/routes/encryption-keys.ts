@@ -91,7 +91,7 @@ function isCanonical(u: Uint8Array<ArrayBuffer>): boolean {
  * yields the all-zero secret, which envelopes refuse. workerd itself may refuse such a key; either
  * way the key is unusable as a recipient.
  */
-async function agreesToNonZero(publicKey: Uint8Array<ArrayBuffer>): Promise<boolean> {
+export async function agreesToNonZero(publicKey: Uint8Array<ArrayBuffer>): Promise<boolean> {
   try {
     const pub = await crypto.subtle.importKey("raw", publicKey, { name: "X25519" }, false, []);
     const eph = (await crypto.subtle.generateKey({ name: "X25519" }, false, ["deriveBits"])) as CryptoKeyPair;
@@ -102,7 +102,7 @@ async function agreesToNonZero(publicKey: Uint8Array<ArrayBuffer>): Promise<bool
   }
 }
 
-const PUBLIC_KEY = v.pipe(
+export const PUBLIC_KEY = v.pipe(
   v.string("Not a valid string."),
   v.trim(),
   v.nonEmpty("This field may not be blank."),

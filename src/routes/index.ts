@@ -10,6 +10,7 @@ import { mountEvents } from "./events.ts";
 import { mountIdentity } from "./identity.ts";
 import { mountKeys } from "./keys.ts";
 import { mountOfferings } from "./offerings.ts";
+import { mountOrgContent } from "./org-content.ts";
 import { mountOfferingUsers } from "./offering-users.ts";
 import { mountOrders } from "./orders.ts";
 import { mountResources } from "./resources.ts";
@@ -32,6 +33,7 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountUsers(app);
   mountSealedSettings(app);
   mountCustomers(app);
+  mountOrgContent(app);
   mountKeys(app);
   mountEncryptionKeys(app);
   mountWalletAuth(app);

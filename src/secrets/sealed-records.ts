@@ -4,7 +4,7 @@
 // settings, organization content) stores, serves and opens its envelopes through here.
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../app-env.ts";
-import { type BlobRef, getEnvelope, putEnvelope } from "../crypto/blob-store.ts";
+import { type BlobRef, getEnvelope, putEnvelope, replaceHeader } from "../crypto/blob-store.ts";
 import { type EnvelopeContext, open, parseHeader, seal } from "../crypto/index.ts";
 import { inArray } from "../db/in-list.ts";
 import { encryptionKeys, type SealedRecipient, sealedBlobs, users } from "../db/schema/index.ts";
@@ -37,6 +37,8 @@ export interface StoreOptions {
    * (or be the executor key), so every listed recipient has a known holder.
    */
   allowExtra: boolean;
+  /** Keys that may stay listed although not required (e.g. a re-wrap keeps earlier recipients). */
+  allowed?: SealedRecipient[];
   maxSize?: number;
 }
 
@@ -60,7 +62,7 @@ export function headerOf(field: string, bytes: Uint8Array, kind: string) {
 
 /** Who each listed key belongs to: a required reader, the executor, or a user in the directory. */
 async function holdersFor(db: Db, env: Bindings, ref: BlobRef, opts: StoreOptions): Promise<SealedRecipient[]> {
-  const known = new Map(opts.required.map((r) => [r.keyId, r.holder]));
+  const known = new Map([...(opts.allowed ?? []), ...opts.required].map((r) => [r.keyId, r.holder]));
   if (opts.allowExtra) known.set((await executorKey(env)).keyId, EXECUTOR_HOLDER);
   const unknown = ref.recipients.filter((r) => !known.has(r.keyId)).map((r) => r.keyId);
   if (unknown.length && !opts.allowExtra) throw fieldError(opts.field, `The envelope is sealed to keys that are not among this record's readers: ${unknown.join(", ")}.`);
@@ -136,6 +138,34 @@ export async function storeEnvelope(
     if (!recorded) throw new ApiError(409, { detail: "The record was sealed again at the same time; fetch it and retry." });
     if (prev && prev.objectKey !== key) await env.BLOBS.delete(prev.objectKey);
     return (await currentSealed(db, context.kind, context.recordId))!;
+  } catch (e) {
+    await env.BLOBS.delete(key);
+    throw e;
+  }
+}
+
+/**
+ * Replaces a stored envelope's header with one a reader re-wrapped on the client (rewrap(): the
+ * same content key for more recipients), keeping the payload. The context must stay the same; the
+ * Worker cannot check the new header's MAC (it has no content key), readers do when they open it.
+ */
+export async function storeRewrappedHeader(db: Db, env: Bindings, ref: SealedBlob, header: Uint8Array, opts: StoreOptions): Promise<SealedBlob> {
+  const key = `${ref.kind}/${ref.recordId}/${ref.version}-${newUuid().slice(0, 8)}`;
+  const stored = await replaceHeader(bucketOf(env), { key: ref.objectKey, sha256: ref.sha256, size: ref.size, recipients: ref.recipients, context: contextOf(ref) }, key, header, {
+    requireRecipients: opts.required.map((r) => r.keyId),
+    maxSize: opts.maxSize ?? SMALL_ENVELOPE,
+  });
+  if (!stored.ok) throw refused(opts.field, stored.error.code, stored.error.message);
+  try {
+    const recipients = await holdersFor(db, env, stored.value, opts);
+    const r = await db
+      .update(sealedBlobs)
+      .set({ objectKey: key, sha256: stored.value.sha256, size: stored.value.size, recipients, created: nowIso() })
+      .where(and(eq(sealedBlobs.id, ref.id), eq(sealedBlobs.objectKey, ref.objectKey)))
+      .returning({ id: sealedBlobs.id });
+    if (r.length !== 1) throw new ApiError(409, { detail: "The record changed at the same time; fetch it and retry." });
+    await env.BLOBS.delete(ref.objectKey);
+    return (await currentSealed(db, ref.kind, ref.recordId))!;
   } catch (e) {
     await env.BLOBS.delete(key);
     throw e;
