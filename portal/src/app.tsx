@@ -165,7 +165,8 @@ export function App() {
     else if (r.signedIn && session.status !== "user") {
       body = (
         <p>
-          {s.state.signInNeeded} <a href={`/login?next=${encodeURIComponent(loc.path + location.search)}`}>{s.nav.login}</a>
+          {s.state.signInNeeded}{" "}
+          <a href={`/login?next=${encodeURIComponent(loc.path + location.search)}`}>{s.nav.login}</a>
         </p>
       );
     } else {

@@ -30,13 +30,10 @@ export interface WorkerHost {
   dispose(): Promise<void>;
 }
 
-// Mirrors wrangler.toml [assets]: the API paths always reach the Worker; any other path that is
-// not a file gets the portal's index.html (client-side routes).
-const PORTAL_ASSETS = {
-  directory: PORTAL_DIR,
-  routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: false, static_routing: { user_worker: ["/api/*", "/api-auth/*"] } },
-  assetConfig: { not_found_handling: "single-page-application" as const, html_handling: "auto-trailing-slash" as const },
-};
+// The portal's files as the ASSETS binding wrangler.toml [assets] declares; workerd serves them
+// from disk and the Worker adds the single-page fallback (src/app.ts). The Worker stays the entry,
+// so API traffic takes no extra hop.
+const PORTAL_BINDING = { ASSETS: { disk: { path: PORTAL_DIR, writable: false } } };
 
 let bundleBuilt: Promise<string> | undefined;
 export function ensureBundle(): Promise<string> {
@@ -60,7 +57,7 @@ export async function startWorkerHost(opts: WorkerHostOptions = {}): Promise<Wor
     queueProducers: { ORDER_QUEUE: "virtengine-orders" },
     queueConsumers: { "virtengine-orders": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 8 } },
     bindings: { VE_MODE: "local", VE_VERSION: "0.1.0", ...(opts.vars ?? {}) },
-    ...(opts.portal ? { assets: PORTAL_ASSETS } : {}),
+    ...(opts.portal ? { serviceBindings: PORTAL_BINDING } : {}),
     ...(persist
       ? {
           d1Persist: path.join(persist, "d1"),

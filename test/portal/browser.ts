@@ -21,7 +21,16 @@ export async function launch(baseURL: string): Promise<BrowserSession> {
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     headless: true,
     // Playwright gives the browser a fresh temporary profile. No network beyond loopback here: background fetches would only fail and slow the browser.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-dev-shm-usage",
+    ],
   });
   return {
     browser,
@@ -41,7 +50,10 @@ let shotNo = 0;
 /** Runs one step of a journey; its screenshot is saved either way, and a failure fails the test. */
 export async function step(page: Page, name: string, body: () => Promise<void>): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
-  const file = path.join(SHOTS, `${String(++shotNo).padStart(2, "0")}-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`);
+  const file = path.join(
+    SHOTS,
+    `${String(++shotNo).padStart(2, "0")}-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`,
+  );
   try {
     await body();
     await page.screenshot({ path: `${file}.png`, fullPage: true });
@@ -62,16 +74,29 @@ interface AxeViolation {
 export async function assertAccessible(page: Page, label: string): Promise<void> {
   await page.addScriptTag({ content: axe.source });
   const violations = await page.evaluate(async () => {
-    const w = window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: AxeViolation[] }> } };
+    const w = window as unknown as {
+      axe: { run: (ctx: Document, o: object) => Promise<{ violations: AxeViolation[] }> };
+    };
     const r = await w.axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target.map(String) })) }));
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target.map(String) })),
+    }));
   });
   const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   assert.deepEqual(bad, [], `${label}: axe found serious violations:\n${JSON.stringify(bad, null, 2)}`);
 }
 
 /** Clicks `button` and reloads until `done()` holds (the worker's queue runs orders asynchronously). */
-export async function until(page: Page, what: string, done: () => Promise<boolean>, refresh: () => Promise<void>, timeoutMs = 30_000): Promise<void> {
+export async function until(
+  page: Page,
+  what: string,
+  done: () => Promise<boolean>,
+  refresh: () => Promise<void>,
+  timeoutMs = 30_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await done()) return;

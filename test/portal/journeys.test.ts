@@ -29,7 +29,11 @@ before(async () => {
   const settings = { api_url: k8s.url, token: { $secret: "k8s_token" }, wait_ms: 2000 };
   host = await startWorkerHost({
     portal: true,
-    vars: { VE_PLUGINS: JSON.stringify({ plugins: [{ plugin: "kubernetes", offering_types: ["Kubernetes.Namespace"], settings }] }) },
+    vars: {
+      VE_PLUGINS: JSON.stringify({
+        plugins: [{ plugin: "kubernetes", offering_types: ["Kubernetes.Namespace"], settings }],
+      }),
+    },
   });
   await ensureStaff(dbOf(host), STAFF);
   const logins = await seedDemo(host.url, STAFF);
@@ -55,7 +59,9 @@ const suffix = Math.random().toString(36).slice(2, 7);
 const OFFERING = `Team namespaces ${suffix}`;
 const CUSTOMER = `carol${suffix}`;
 
-test("portal journeys: browse, sign up, provider wizard, checkout, access details, approval, usage, termination", { timeout: 240_000 }, async () => {
+test("portal journeys: browse, sign up, provider wizard, checkout, access details, approval, usage, termination", {
+  timeout: 240_000,
+}, async () => {
   // ---- anonymous
   const anon = await browser.person();
   const a = anon.page;
@@ -83,10 +89,12 @@ test("portal journeys: browse, sign up, provider wizard, checkout, access detail
     await a.getByRole("tab", { name: "Pricing" }).click();
     // Demo plan: cpu 8.00 per month (30 days) → 0.01 / hour, 0.27 / day, 8.00 / 30 days, 97.33 / 365 days.
     const cpuRow = a.getByRole("row", { name: /^CPU/ });
-    assert.deepEqual(
-      (await cpuRow.getByRole("cell").allTextContents()).slice(1),
-      ["0.01 VE", "0.27 VE", "8.00 VE", "97.33 VE"],
-    );
+    assert.deepEqual((await cpuRow.getByRole("cell").allTextContents()).slice(1), [
+      "0.01 VE",
+      "0.27 VE",
+      "8.00 VE",
+      "97.33 VE",
+    ]);
     await assertAccessible(a, "offering page");
   });
   await step(a, "anonymous marketplace filtered by category", async () => {
@@ -129,7 +137,11 @@ test("portal journeys: browse, sign up, provider wizard, checkout, access detail
     await c.getByLabel("Organization name").fill(`Carol Labs ${suffix}`);
     await c.getByRole("button", { name: "Create" }).first().click();
     await c.getByLabel("Project name").fill("Analytics");
-    await c.getByRole("form").or(c.locator("form").filter({ hasText: "New project" })).getByRole("button", { name: "Create" }).click();
+    await c
+      .getByRole("form")
+      .or(c.locator("form").filter({ hasText: "New project" }))
+      .getByRole("button", { name: "Create" })
+      .click();
     await c.getByRole("cell", { name: "Analytics", exact: true }).waitFor();
   });
 
@@ -293,9 +305,17 @@ test("portal journeys: browse, sign up, provider wizard, checkout, access detail
     await p.getByText("Order approved.").waitFor();
     await p.getByText("support-hours").waitFor({ state: "detached" });
   });
-  await step(c, "approved order executes", async () => {
+  await step(p, "provider marks the hand-delivered order done", async () => {
+    await p.getByLabel("State").selectOption("executing");
+    await p.getByRole("button", { name: "Mark done support-hours" }).click();
+    await p.getByText("Order marked done.").waitFor();
+  });
+  await step(c, "the approved order is done and its resource OK", async () => {
     await c.getByRole("button", { name: "Refresh" }).click();
-    await c.getByText("executing").waitFor();
+    await c.getByText("done", { exact: true }).waitFor();
+    await c.getByRole("link", { name: "support-hours" }).click();
+    await c.getByRole("heading", { level: 1, name: "support-hours" }).waitFor();
+    await c.locator(".badge", { hasText: /^OK$/ }).first().waitFor();
   });
 
   // ---- usage reported on the provider side (as a site agent would) appears to the customer
@@ -330,7 +350,9 @@ test("portal journeys: browse, sign up, provider wizard, checkout, access detail
   await step(phone.page, "phone width landing and resources", async () => {
     await phone.page.goto("/");
     await phone.page.getByRole("heading", { name: "Categories" }).waitFor();
-    const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    const overflow = await phone.page.evaluate(
+      () => document.documentElement.scrollWidth > window.innerWidth + 1,
+    );
     assert.equal(overflow, false, "no horizontal scrolling at phone width");
     await assertAccessible(phone.page, "landing (phone)");
   });

@@ -24,7 +24,11 @@ before(async () => {
   // 23 more users, so the staff user list has three pages of ten.
   for (let i = 0; i < 23; i++) {
     const n = String(i).padStart(2, "0");
-    await createUser(dbOf(host), { username: `listuser${n}`, password: "list-password-1", email: `z${String(22 - i).padStart(2, "0")}@list.example` });
+    await createUser(dbOf(host), {
+      username: `listuser${n}`,
+      password: "list-password-1",
+      email: `z${String(22 - i).padStart(2, "0")}@list.example`,
+    });
   }
   browser = await launch(host.url);
 });
@@ -35,14 +39,18 @@ after(async () => {
 
 /** The query of the next /api/users/ list request the page makes while `action` runs. */
 async function usersQuery(page: Page, action: () => Promise<unknown>): Promise<URLSearchParams> {
-  const req = page.waitForRequest((r: Request) => new URL(r.url()).pathname === "/api/users/" && r.method() === "GET");
+  const req = page.waitForRequest(
+    (r: Request) => new URL(r.url()).pathname === "/api/users/" && r.method() === "GET",
+  );
   await action();
   return new URL((await req).url()).searchParams;
 }
 
 const firstCells = (page: Page) => page.locator("tbody tr td:first-child").allTextContents();
 
-test("staff user list pages, sorts and searches through the API's parameters", { timeout: 120_000 }, async () => {
+test("staff user list pages, sorts and searches through the API's parameters", {
+  timeout: 120_000,
+}, async () => {
   const { page } = await browser.person();
   await page.goto("/login");
   await page.getByLabel("Username").fill(STAFF.username);

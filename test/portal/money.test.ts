@@ -4,7 +4,12 @@ import { test } from "node:test";
 import type { Component, Plan } from "../../portal/src/api/models.ts";
 import { pricePerPeriods, pricePerUnit, scaleDecimal } from "../../portal/src/lib/money.ts";
 
-const comp = (type: string, billing_type: Component["billing_type"]): Component => ({ type, name: type, measured_unit: "u", billing_type });
+const comp = (type: string, billing_type: Component["billing_type"]): Component => ({
+  type,
+  name: type,
+  measured_unit: "u",
+  billing_type,
+});
 const plan = (unit: string, prices: Record<string, string>, unit_price = "0"): Plan => ({
   url: "",
   uuid: "p",
@@ -13,7 +18,13 @@ const plan = (unit: string, prices: Record<string, string>, unit_price = "0"): P
   unit,
   unit_price,
   archived: false,
-  components: Object.entries(prices).map(([type, price]) => ({ type, name: type, measured_unit: "u", amount: 0, price })),
+  components: Object.entries(prices).map(([type, price]) => ({
+    type,
+    name: type,
+    measured_unit: "u",
+    amount: 0,
+    price,
+  })),
 });
 
 test("scaleDecimal rounds half up without floating point", () => {
@@ -33,8 +44,23 @@ test("pricePerUnit sums unit price, fixed components and limits × quantity; usa
 });
 
 test("pricePerPeriods converts from the plan's unit; quantity plans have no periods", () => {
-  assert.deepEqual(pricePerPeriods("18.24", "month"), { hour: "0.03", day: "0.61", month: "18.24", year: "221.92" });
-  assert.deepEqual(pricePerPeriods("1", "day"), { hour: "0.04", day: "1.00", month: "30.00", year: "365.00" });
-  assert.deepEqual(pricePerPeriods("2", "hour"), { hour: "2.00", day: "48.00", month: "1440.00", year: "17520.00" });
+  assert.deepEqual(pricePerPeriods("18.24", "month"), {
+    hour: "0.03",
+    day: "0.61",
+    month: "18.24",
+    year: "221.92",
+  });
+  assert.deepEqual(pricePerPeriods("1", "day"), {
+    hour: "0.04",
+    day: "1.00",
+    month: "30.00",
+    year: "365.00",
+  });
+  assert.deepEqual(pricePerPeriods("2", "hour"), {
+    hour: "2.00",
+    day: "48.00",
+    month: "1440.00",
+    year: "17520.00",
+  });
   assert.equal(pricePerPeriods("5", "quantity"), null);
 });

@@ -21,7 +21,9 @@ after(async () => {
   await host?.dispose();
 });
 
-test("wallet: create an account from a new phrase, sign in by signature, restore it elsewhere", { timeout: 120_000 }, async () => {
+test("wallet: create an account from a new phrase, sign in by signature, restore it elsewhere", {
+  timeout: 120_000,
+}, async () => {
   const first = await browser.person();
   const p = first.page;
   let words: string[] = [];
@@ -49,7 +51,8 @@ test("wallet: create an account from a new phrase, sign in by signature, restore
     assert.match(username, /^virtengine1[02-9ac-hj-np-z]{38}$/);
   });
   const stored = await p.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
-  for (const w of new Set(words)) assert.ok(!stored.includes(` ${w} `), "no part of the phrase in web storage");
+  for (const w of new Set(words))
+    assert.ok(!stored.includes(` ${w} `), "no part of the phrase in web storage");
   assert.deepEqual(Object.keys(JSON.parse(stored)), ["virtengine.token"]);
 
   const second = await browser.person();

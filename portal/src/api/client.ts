@@ -21,7 +21,9 @@ api.use({
 });
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
-export type PathWith<M extends Method> = { [P in keyof paths]: paths[P] extends Record<M, object> ? P : never }[keyof paths];
+export type PathWith<M extends Method> = {
+  [P in keyof paths]: paths[P] extends Record<M, object> ? P : never;
+}[keyof paths];
 
 export type Query = Record<string, string | number | boolean | string[] | undefined>;
 export type PathParams = Record<string, string>;
@@ -53,12 +55,20 @@ export function failureOf(status: number, body: unknown): ApiFailure {
     flatten("", rest, fields);
     return new ApiFailure(status, fields, general);
   }
-  return new ApiFailure(status, {}, [typeof body === "string" && body ? body.slice(0, 200) : `HTTP ${status}`]);
+  return new ApiFailure(status, {}, [
+    typeof body === "string" && body ? body.slice(0, 200) : `HTTP ${status}`,
+  ]);
 }
 
-async function call<T>(method: Method, path: string, params: { path?: PathParams; query?: Query; body?: unknown }) {
+async function call<T>(
+  method: Method,
+  path: string,
+  params: { path?: PathParams; query?: Query; body?: unknown },
+) {
   const m = method.toUpperCase() as "GET";
-  const { data, error, response } = await (api[m] as (p: string, o: unknown) => Promise<{ data?: unknown; error?: unknown; response: Response }>)(path, {
+  const { data, error, response } = await (
+    api[m] as (p: string, o: unknown) => Promise<{ data?: unknown; error?: unknown; response: Response }>
+  )(path, {
     params: { path: params.path, query: params.query },
     body: params.body,
   });
@@ -70,7 +80,11 @@ export async function get<T>(path: PathWith<"get">, pathParams?: PathParams, que
   return (await call<T>("get", path, { path: pathParams, query })).data;
 }
 
-export async function post<T>(path: PathWith<"post">, pathParams?: PathParams, body: unknown = {}): Promise<T> {
+export async function post<T>(
+  path: PathWith<"post">,
+  pathParams?: PathParams,
+  body: unknown = {},
+): Promise<T> {
   return (await call<T>("post", path, { path: pathParams, body })).data;
 }
 
@@ -88,7 +102,11 @@ export interface Page<T> {
 }
 
 /** One page of a list; the total comes from X-Result-Count as Waldur sends it. */
-export async function list<T>(path: PathWith<"get">, query: Query = {}, pathParams?: PathParams): Promise<Page<T>> {
+export async function list<T>(
+  path: PathWith<"get">,
+  query: Query = {},
+  pathParams?: PathParams,
+): Promise<Page<T>> {
   const { data, response } = await call<T[]>("get", path, { path: pathParams, query });
   const count = Number(response.headers.get("X-Result-Count") ?? (data as T[]).length);
   return { items: data, count };

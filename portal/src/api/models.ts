@@ -194,7 +194,15 @@ export interface EventRecord {
   message: string;
 }
 
-export const ORDER_STATES = ["pending-consumer", "pending-provider", "executing", "done", "erred", "canceled", "rejected"] as const;
+export const ORDER_STATES = [
+  "pending-consumer",
+  "pending-provider",
+  "executing",
+  "done",
+  "erred",
+  "canceled",
+  "rejected",
+] as const;
 export const RESOURCE_STATES = ["Creating", "OK", "Erred", "Updating", "Terminating", "Terminated"] as const;
 export const OFFERING_STATES = ["Draft", "Active", "Paused", "Archived", "Unavailable"] as const;
 

@@ -42,7 +42,13 @@ export async function logIn(username: string, password: string, remember: boolea
   keepToken(token, remember);
 }
 
-export async function signUp(fields: { username: string; email: string; password: string; first_name: string; last_name: string }) {
+export async function signUp(fields: {
+  username: string;
+  email: string;
+  password: string;
+  first_name: string;
+  last_name: string;
+}) {
   const created = await post<User & { token: string }>("/api-auth/registration/", undefined, fields);
   keepToken(created.token, false);
 }

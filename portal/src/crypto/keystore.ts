@@ -35,12 +35,22 @@ async function tx<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBReq
 
 export async function loadKey(userUuid: string): Promise<KeyPair | null> {
   const row = (await tx("readonly", (s) => s.get(userUuid))) as Stored | undefined;
-  return row ? { privateKey: row.privateKey, publicKey: row.publicKey as KeyPair["publicKey"], keyId: row.keyId as KeyPair["keyId"] } : null;
+  return row
+    ? {
+        privateKey: row.privateKey,
+        publicKey: row.publicKey as KeyPair["publicKey"],
+        keyId: row.keyId as KeyPair["keyId"],
+      }
+    : null;
 }
 
 export const keyLabel = (k: KeyPair) => hex(k.keyId).slice(0, 16);
 
-const b64url = (b: Uint8Array) => btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const b64url = (b: Uint8Array) =>
+  btoa(String.fromCharCode(...b))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 
 /** Keeps `pair` here with its private key re-imported non-extractable. */
 async function keep(userUuid: string, pair: KeyPair): Promise<KeyPair> {
@@ -64,13 +74,20 @@ export async function createKey(userUuid: string): Promise<KeyPair> {
  * already is, so a phrase restores access details in any browser.
  */
 export async function adoptKey(userUuid: string, pair: KeyPair): Promise<KeyPair> {
-  const mine = await list<{ public_key: string; key_version: number }>("/api/encryption-keys/", { page_size: 300 });
-  const current = mine.items.reduce<{ public_key: string; key_version: number } | null>((a, k) => (!a || k.key_version > a.key_version ? k : a), null);
+  const mine = await list<{ public_key: string; key_version: number }>("/api/encryption-keys/", {
+    page_size: 300,
+  });
+  const current = mine.items.reduce<{ public_key: string; key_version: number } | null>(
+    (a, k) => (!a || k.key_version > a.key_version ? k : a),
+    null,
+  );
   if (current?.public_key !== b64url(pair.publicKey)) {
     // Registered before as an older version: still this account's key, so keep it here anyway.
-    await post("/api/encryption-keys/", undefined, { public_key: b64url(pair.publicKey) }).catch((e: unknown) => {
-      if (!(e instanceof ApiFailure && e.fields.public_key)) throw e;
-    });
+    await post("/api/encryption-keys/", undefined, { public_key: b64url(pair.publicKey) }).catch(
+      (e: unknown) => {
+        if (!(e instanceof ApiFailure && e.fields.public_key)) throw e;
+      },
+    );
   }
   return keep(userUuid, pair);
 }
@@ -79,7 +96,9 @@ export async function ensureKey(userUuid: string): Promise<KeyPair> {
   return (await loadKey(userUuid)) ?? createKey(userUuid);
 }
 
-export type AccessDetails = { ok: true; details: Record<string, unknown> } | { ok: false; reason: "none" | "no_key" | "not_recipient" | "failed"; message?: string };
+export type AccessDetails =
+  | { ok: true; details: Record<string, unknown> }
+  | { ok: false; reason: "none" | "no_key" | "not_recipient" | "failed"; message?: string };
 
 /** Fetches a resource's sealed access details and opens them with this browser's key. */
 export async function openAccessDetails(resourceUrl: string, userUuid: string): Promise<AccessDetails> {
@@ -95,7 +114,12 @@ export async function openAccessDetails(resourceUrl: string, userUuid: string): 
   };
   const bytes = new Uint8Array(await res.arrayBuffer());
   const opened = await open(bytes, { key, context });
-  if (!opened.ok) return { ok: false, reason: opened.error.code === "not_a_recipient" ? "not_recipient" : "failed", message: opened.error.code };
+  if (!opened.ok)
+    return {
+      ok: false,
+      reason: opened.error.code === "not_a_recipient" ? "not_recipient" : "failed",
+      message: opened.error.code,
+    };
   const details = JSON.parse(new TextDecoder().decode(opened.value.plaintext)) as Record<string, unknown>;
   opened.value.plaintext.fill(0);
   return { ok: true, details };

@@ -92,7 +92,10 @@ export const en = {
     accessUrl: "Access URL",
     country: "Country",
     noLocation: "No location given.",
-    billingTypes: { fixed: "Fixed", usage: "Usage", limit: "Limit", one: "One-time", few: "Few" } as Record<string, string>,
+    billingTypes: { fixed: "Fixed", usage: "Usage", limit: "Limit", one: "One-time", few: "Few" } as Record<
+      string,
+      string
+    >,
   },
   auth: {
     loginTitle: "Log in",
@@ -126,7 +129,8 @@ export const en = {
     tosNeeded: "You must agree to the terms of service.",
     submit: "Submit order",
     summary: "Summary",
-    keyNotice: "Access details are sealed to your encryption key; a key is created in this browser if you have none.",
+    keyNotice:
+      "Access details are sealed to your encryption key; a key is created in this browser if you have none.",
     creatingKey: "Creating your encryption key…",
   },
   orders: {
@@ -148,6 +152,8 @@ export const en = {
     reject: "Reject",
     cancel: "Cancel",
     approved: "Order approved.",
+    markDone: "Mark done",
+    markedDone: "Order marked done.",
     rejected: "Order rejected.",
     pendingTitle: "Orders waiting for you",
   },
@@ -170,7 +176,8 @@ export const en = {
     accessSealed: "Access details are sealed to your key and opened here, in your browser.",
     noAccess: "No access details yet.",
     noKey: "This browser holds no encryption key of yours, so it cannot open the access details.",
-    notRecipient: "Your key here is not among the envelope's recipients (it was sealed before this key was registered).",
+    notRecipient:
+      "Your key here is not among the envelope's recipients (it was sealed before this key was registered).",
     terminate: "Terminate",
     terminateConfirm: "Terminate this resource? This cannot be undone.",
     terminateRequested: "Termination requested.",
@@ -294,7 +301,8 @@ export const en = {
     phrase: "Recovery phrase",
     phraseHint: "Your 24 words, separated by spaces. They are used in this page only and never sent.",
     signIn: "Sign in with signature",
-    createIntro: "A new recovery phrase is made in this browser. It is the only way back into the account: nobody, VirtEngine included, can recover it.",
+    createIntro:
+      "A new recovery phrase is made in this browser. It is the only way back into the account: nobody, VirtEngine included, can recover it.",
     generate: "Generate recovery phrase",
     writeDown: "Write these words down in order and keep them offline. They are shown once.",
     wroteIt: "I have written them down",

@@ -7,7 +7,9 @@ export type Async<T> =
   | { status: "ok"; data: T; reload: () => void };
 
 export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): Async<T> {
-  const [state, setState] = useState<{ status: "loading" } | { status: "error"; error: Error } | { status: "ok"; data: T }>({ status: "loading" });
+  const [state, setState] = useState<
+    { status: "loading" } | { status: "error"; error: Error } | { status: "ok"; data: T }
+  >({ status: "loading" });
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   const lastTick = useRef(tick);

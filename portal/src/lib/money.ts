@@ -37,7 +37,8 @@ export function scaleDecimal(amount: string, num: bigint, den: bigint, places = 
 }
 
 /** Components whose quantity the customer chooses when ordering. */
-export const limitComponents = (components: Component[]) => components.filter((c) => c.billing_type === "limit");
+export const limitComponents = (components: Component[]) =>
+  components.filter((c) => c.billing_type === "limit");
 
 /**
  * The recurring price of `plan` per its own unit for the chosen limits: unit price, plus fixed
@@ -48,8 +49,10 @@ export function pricePerUnit(plan: Plan, components: Component[], limits: Record
   let total = formatDecimal(plan.unit_price || "0", PLACES);
   for (const pc of plan.components) {
     const kind = components.find((c) => c.type === pc.type)?.billing_type;
-    if (kind === "fixed") total = addDecimal(total, mulDecimal(pc.price, BigInt(Math.max(1, pc.amount)), PLACES), PLACES);
-    if (kind === "limit") total = addDecimal(total, mulDecimal(pc.price, BigInt(limits[pc.type] ?? 0), PLACES), PLACES);
+    if (kind === "fixed")
+      total = addDecimal(total, mulDecimal(pc.price, BigInt(Math.max(1, pc.amount)), PLACES), PLACES);
+    if (kind === "limit")
+      total = addDecimal(total, mulDecimal(pc.price, BigInt(limits[pc.type] ?? 0), PLACES), PLACES);
   }
   return total;
 }
@@ -58,10 +61,13 @@ export function pricePerUnit(plan: Plan, components: Component[], limits: Record
 export function pricePerPeriods(unitPrice: string, unit: string): Record<PeriodKey, string> | null {
   const unitHours = UNIT_HOURS[unit];
   if (!unitHours) return null;
-  return Object.fromEntries(PERIODS.map((p) => [p.key, scaleDecimal(unitPrice, p.hours, unitHours)])) as Record<PeriodKey, string>;
+  return Object.fromEntries(
+    PERIODS.map((p) => [p.key, scaleDecimal(unitPrice, p.hours, unitHours)]),
+  ) as Record<PeriodKey, string>;
 }
 
-export const hasUsageComponents = (components: Component[]) => components.some((c) => c.billing_type === "usage");
+export const hasUsageComponents = (components: Component[]) =>
+  components.some((c) => c.billing_type === "usage");
 
 /** Plain rendering for display: thousands kept as typed, two places. */
 export const money = (s: string) => `${formatDecimal(s, 2)} VE`;

@@ -23,7 +23,11 @@ export function AdminUsers() {
           { label: s.admin.fullName, render: (u) => u.full_name },
           { label: s.admin.email, sort: "email", render: (u) => u.email },
           { label: s.admin.staff, render: (u) => (u.is_staff ? s.common.yes : s.common.no) },
-          { label: s.admin.active, sort: "is_active", render: (u) => (u.is_active ? s.common.yes : s.common.no) },
+          {
+            label: s.admin.active,
+            sort: "is_active",
+            render: (u) => (u.is_active ? s.common.yes : s.common.no),
+          },
           { label: s.admin.joined, sort: "date_joined", render: (u) => when(u.date_joined) },
           {
             label: s.admin.deactivate,

@@ -23,7 +23,9 @@ export function Checkout({ uuid }: { uuid: string }) {
     }),
     [uuid],
   );
-  return <AsyncView a={data}>{(d) => <CheckoutSteps offering={d.offering} projects={d.projects} />}</AsyncView>;
+  return (
+    <AsyncView a={data}>{(d) => <CheckoutSteps offering={d.offering} projects={d.projects} />}</AsyncView>
+  );
 }
 
 function CheckoutSteps({ offering, projects }: { offering: Offering; projects: Project[] }) {
@@ -33,14 +35,19 @@ function CheckoutSteps({ offering, projects }: { offering: Offering; projects: P
   const [project, setProject] = useState(projects[0]?.url ?? "");
   const [name, setName] = useState("");
   const [planUrl, setPlanUrl] = useState(plans[0]?.url ?? "");
-  const [limits, setLimits] = useState<Record<string, string>>(() => Object.fromEntries(limitComps.map((c) => [c.type, String(c.min_value ?? 1)])));
+  const [limits, setLimits] = useState<Record<string, string>>(() =>
+    Object.fromEntries(limitComps.map((c) => [c.type, String(c.min_value ?? 1)])),
+  );
   const [agreed, setAgreed] = useState(false);
   const [keyBusy, setKeyBusy] = useState(false);
   const form = useForm();
   const plan = plans.find((p) => p.url === planUrl);
   const terms = termsOf(offering);
 
-  const numericLimits = useMemo(() => Object.fromEntries(Object.entries(limits).map(([k, v]) => [k, /^\d+$/.test(v) ? Number(v) : 0])), [limits]);
+  const numericLimits = useMemo(
+    () => Object.fromEntries(Object.entries(limits).map(([k, v]) => [k, /^\d+$/.test(v) ? Number(v) : 0])),
+    [limits],
+  );
   const unitTotal = plan ? pricePerUnit(plan, offering.components, numericLimits) : "0";
 
   function configureErrors() {
@@ -54,8 +61,14 @@ function CheckoutSteps({ offering, projects }: { offering: Offering; projects: P
       const n = Number(v);
       rules[`limits.${c.type}`] = [
         [/^\d+$/.test(v), "A valid integer is required."],
-        [c.min_value == null || n >= c.min_value, `Ensure this value is greater than or equal to ${c.min_value}.`],
-        [c.max_value == null || n <= c.max_value, `Ensure this value is less than or equal to ${c.max_value}.`],
+        [
+          c.min_value == null || n >= c.min_value,
+          `Ensure this value is greater than or equal to ${c.min_value}.`,
+        ],
+        [
+          c.max_value == null || n <= c.max_value,
+          `Ensure this value is less than or equal to ${c.max_value}.`,
+        ],
       ];
     }
     return check(rules);
@@ -114,7 +127,8 @@ function CheckoutSteps({ offering, projects }: { offering: Offering; projects: P
               form.setFields(errs);
               if (!Object.keys(errs).length) setStep(1);
             } else if (step === 1) {
-              if (terms && !agreed) return form.setFields({ accepting_terms_of_service: [s.checkout.tosNeeded] });
+              if (terms && !agreed)
+                return form.setFields({ accepting_terms_of_service: [s.checkout.tosNeeded] });
               form.setFields({});
               setStep(2);
             } else void submit();
@@ -136,7 +150,14 @@ function CheckoutSteps({ offering, projects }: { offering: Offering; projects: P
                 errors={errorsFor(form.fields, "project")}
                 required
               />
-              <TextField label={s.checkout.name} name="name" value={name} onValue={setName} errors={errorsFor(form.fields, "attributes")} required />
+              <TextField
+                label={s.checkout.name}
+                name="name"
+                value={name}
+                onValue={setName}
+                errors={errorsFor(form.fields, "attributes")}
+                required
+              />
               <SelectField
                 label={s.checkout.plan}
                 name="plan"
@@ -166,7 +187,13 @@ function CheckoutSteps({ offering, projects }: { offering: Offering; projects: P
           {step === 1 && (
             <>
               {terms && <p class="pre terms">{terms}</p>}
-              <Checkbox label={s.checkout.tos} name="tos" checked={agreed} onValue={setAgreed} errors={form.fields.accepting_terms_of_service} />
+              <Checkbox
+                label={s.checkout.tos}
+                name="tos"
+                checked={agreed}
+                onValue={setAgreed}
+                errors={form.fields.accepting_terms_of_service}
+              />
             </>
           )}
           {step === 2 && (
@@ -204,7 +231,13 @@ function CheckoutSteps({ offering, projects }: { offering: Offering; projects: P
             </button>
           </div>
         </form>
-        {plan && <PriceSummary unitTotal={unitTotal} unit={plan.unit} usage={hasUsageComponents(offering.components)} />}
+        {plan && (
+          <PriceSummary
+            unitTotal={unitTotal}
+            unit={plan.unit}
+            usage={hasUsageComponents(offering.components)}
+          />
+        )}
       </div>
     </section>
   );

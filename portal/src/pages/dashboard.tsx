@@ -13,7 +13,10 @@ import { AsyncView, Empty } from "../ui/states.tsx";
 export function Dashboard() {
   const session = useSession();
   const projects = useAsync(() => list<Project>("/api/projects/", { page_size: 100, o: "name" }), []);
-  const resources = useAsync(() => list<Resource>("/api/marketplace-resources/", { page_size: 5, o: "-created" }), []);
+  const resources = useAsync(
+    () => list<Resource>("/api/marketplace-resources/", { page_size: 5, o: "-created" }),
+    [],
+  );
   const name = session.status === "user" ? session.user.full_name || session.user.username : "";
   return (
     <section>
@@ -25,7 +28,9 @@ export function Dashboard() {
             {(p) => (
               <>
                 <p class="figure" data-testid="monthly-estimate">
-                  {money(p.items.reduce((sum, x) => addDecimal(sum, x.billing_price_estimate?.total ?? "0"), "0"))}
+                  {money(
+                    p.items.reduce((sum, x) => addDecimal(sum, x.billing_price_estimate?.total ?? "0"), "0"),
+                  )}
                 </p>
                 {p.items.length ? (
                   <ul class="plain">
@@ -52,7 +57,8 @@ export function Dashboard() {
                 <ul class="plain">
                   {r.items.map((x) => (
                     <li key={x.uuid}>
-                      <a href={`/resources/${x.uuid}`}>{x.name}</a> <StateBadge state={x.state} /> <span class="muted">{x.offering_name}</span>
+                      <a href={`/resources/${x.uuid}`}>{x.name}</a> <StateBadge state={x.state} />{" "}
+                      <span class="muted">{x.offering_name}</span>
                     </li>
                   ))}
                 </ul>

@@ -41,7 +41,10 @@ function SshKeys() {
         caption={s.keys.ssh}
         columns={[
           { label: s.keys.sshName, sort: "name", render: (k) => k.name },
-          { label: s.keys.fingerprint, render: (k) => <code>{k.fingerprint_sha256 ?? k.fingerprint_md5}</code> },
+          {
+            label: s.keys.fingerprint,
+            render: (k) => <code>{k.fingerprint_sha256 ?? k.fingerprint_md5}</code>,
+          },
           {
             label: s.keys.remove,
             render: (k) => (
@@ -65,7 +68,10 @@ function SshKeys() {
         noValidate
         onSubmit={(e) => {
           e.preventDefault();
-          const errs = check({ name: [[filled(name), REQUIRED]], public_key: [[filled(publicKey), REQUIRED]] });
+          const errs = check({
+            name: [[filled(name), REQUIRED]],
+            public_key: [[filled(publicKey), REQUIRED]],
+          });
           if (Object.keys(errs).length) return form.setFields(errs);
           void form.run(async () => {
             await post("/api/keys/", undefined, { name: name.trim(), public_key: publicKey.trim() });
@@ -75,8 +81,23 @@ function SshKeys() {
           }, ["name", "public_key"]);
         }}
       >
-        <TextField label={s.keys.sshName} name="ssh-name" value={name} onValue={setName} errors={form.fields.name} required />
-        <TextArea label={s.keys.sshPublic} name="ssh-public" rows={3} value={publicKey} onValue={setPublicKey} errors={form.fields.public_key} required />
+        <TextField
+          label={s.keys.sshName}
+          name="ssh-name"
+          value={name}
+          onValue={setName}
+          errors={form.fields.name}
+          required
+        />
+        <TextArea
+          label={s.keys.sshPublic}
+          name="ssh-public"
+          rows={3}
+          value={publicKey}
+          onValue={setPublicKey}
+          errors={form.fields.public_key}
+          required
+        />
         <FormErrors messages={form.general} />
         <button type="submit" disabled={form.busy}>
           {s.keys.sshAdd}
@@ -127,7 +148,10 @@ function EncryptionKey({ user }: { user: User }) {
 
 function ApiToken({ user }: { user: User }) {
   const [shown, setShown] = useState(false);
-  const a = useAsync(() => (shown ? get<User>("/api/users/{uuid}/", { uuid: user.uuid }) : Promise.resolve(null)), [shown]);
+  const a = useAsync(
+    () => (shown ? get<User>("/api/users/{uuid}/", { uuid: user.uuid }) : Promise.resolve(null)),
+    [shown],
+  );
   return (
     <section aria-labelledby="tok-h">
       <h2 id="tok-h">{s.keys.apiToken}</h2>

@@ -11,14 +11,28 @@ import { AsyncView, Empty } from "../ui/states.tsx";
 export function Landing() {
   const [typed, setTyped] = useState("");
   const [query, setQuery] = useState("");
-  const categories = useAsync(() => list<Category>("/api/marketplace-categories/", { page_size: 100, o: "title" }), []);
-  const recent = useAsync(() => list<Offering>("/api/marketplace-public-offerings/", { page_size: 6, o: "-created", state: "Active" }), []);
+  const categories = useAsync(
+    () => list<Category>("/api/marketplace-categories/", { page_size: 100, o: "title" }),
+    [],
+  );
+  const recent = useAsync(
+    () =>
+      list<Offering>("/api/marketplace-public-offerings/", { page_size: 6, o: "-created", state: "Active" }),
+    [],
+  );
   const found = useAsync(
     async () =>
       query
         ? {
-            offerings: await list<Offering>("/api/marketplace-public-offerings/", { query, page_size: 12, state: "Active" }),
-            providers: await list<ServiceProvider>("/api/marketplace-service-providers/", { customer_keyword: query, page_size: 12 }),
+            offerings: await list<Offering>("/api/marketplace-public-offerings/", {
+              query,
+              page_size: 12,
+              state: "Active",
+            }),
+            providers: await list<ServiceProvider>("/api/marketplace-service-providers/", {
+              customer_keyword: query,
+              page_size: 12,
+            }),
           }
         : null,
     [query],
@@ -38,7 +52,13 @@ export function Landing() {
           <label for="landing-search" class="sr-only">
             {s.landing.searchLabel}
           </label>
-          <input id="landing-search" type="search" placeholder={s.landing.searchLabel} value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
+          <input
+            id="landing-search"
+            type="search"
+            placeholder={s.landing.searchLabel}
+            value={typed}
+            onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
+          />
           <button type="submit">{s.landing.searchButton}</button>
         </form>
       </section>
@@ -65,7 +85,8 @@ export function Landing() {
                   <ul class="plain">
                     {r.providers.items.map((p) => (
                       <li key={p.uuid}>
-                        <a href={`/providers/${p.uuid}`}>{p.customer_name}</a> <span class="muted">{p.description}</span>
+                        <a href={`/providers/${p.uuid}`}>{p.customer_name}</a>{" "}
+                        <span class="muted">{p.description}</span>
                       </li>
                     ))}
                   </ul>
@@ -86,7 +107,10 @@ export function Landing() {
                 {c.items.map((cat) => (
                   <li key={cat.uuid}>
                     <a href={`/marketplace?category=${cat.uuid}`}>
-                      <strong>{cat.title}</strong> <span class="count">{s.landing.offeringCount(cat.available_offerings_count ?? cat.offering_count)}</span>
+                      <strong>{cat.title}</strong>{" "}
+                      <span class="count">
+                        {s.landing.offeringCount(cat.available_offerings_count ?? cat.offering_count)}
+                      </span>
                     </a>
                   </li>
                 ))}

@@ -9,12 +9,21 @@ import { ChoiceFilter, Pager, SearchBox, useListing } from "../ui/listing.tsx";
 import { OfferingCard } from "../ui/offering-card.tsx";
 import { AsyncView, Empty } from "../ui/states.tsx";
 
-const TYPES = ["Marketplace.Basic", "Marketplace.Slurm", "OpenStack.Instance", "OpenStack.Tenant", "Kubernetes.Namespace"];
+const TYPES = [
+  "Marketplace.Basic",
+  "Marketplace.Slurm",
+  "OpenStack.Instance",
+  "OpenStack.Tenant",
+  "Kubernetes.Namespace",
+];
 
 export function Marketplace() {
   const loc = useLocation();
   const category = loc.query.get("category") ?? "";
-  const categories = useAsync(() => list<Category>("/api/marketplace-categories/", { page_size: 100, o: "title" }), []);
+  const categories = useAsync(
+    () => list<Category>("/api/marketplace-categories/", { page_size: 100, o: "title" }),
+    [],
+  );
   const listing = useListing<Offering>("/api/marketplace-public-offerings/", {
     base: { state: "Active", ...(category ? { category_uuid: category } : {}) },
     ordering: "name",
@@ -35,8 +44,12 @@ export function Marketplace() {
               </li>
               {c.items.map((cat) => (
                 <li key={cat.uuid}>
-                  <a href={`/marketplace?category=${cat.uuid}`} aria-current={category === cat.uuid ? "page" : undefined}>
-                    {cat.title} <span class="count">({cat.available_offerings_count ?? cat.offering_count})</span>
+                  <a
+                    href={`/marketplace?category=${cat.uuid}`}
+                    aria-current={category === cat.uuid ? "page" : undefined}
+                  >
+                    {cat.title}{" "}
+                    <span class="count">({cat.available_offerings_count ?? cat.offering_count})</span>
                   </a>
                 </li>
               ))}
@@ -51,7 +64,10 @@ export function Marketplace() {
           <ChoiceFilter listing={listing} param="type" label={s.offering.type} choices={TYPES} />
           <label class="filter">
             {s.list.sortBy}{" "}
-            <select value={listing.ordering} onChange={(e) => listing.setOrdering((e.target as HTMLSelectElement).value)}>
+            <select
+              value={listing.ordering}
+              onChange={(e) => listing.setOrdering((e.target as HTMLSelectElement).value)}
+            >
               <option value="name">{s.list.nameAsc}</option>
               <option value="-name">{s.list.nameDesc}</option>
               <option value="-created">{s.list.newest}</option>

@@ -55,7 +55,12 @@ export function OfferingPage({ uuid }: { uuid: string }) {
                 onClick={() => setTab(t)}
                 onKeyDown={(e) => {
                   const i = TABS.indexOf(tab);
-                  const next = e.key === "ArrowRight" ? TABS[(i + 1) % TABS.length] : e.key === "ArrowLeft" ? TABS[(i + TABS.length - 1) % TABS.length] : undefined;
+                  const next =
+                    e.key === "ArrowRight"
+                      ? TABS[(i + 1) % TABS.length]
+                      : e.key === "ArrowLeft"
+                        ? TABS[(i + TABS.length - 1) % TABS.length]
+                        : undefined;
                   if (next) {
                     setTab(next);
                     document.getElementById(`tab-${next}`)?.focus();
@@ -103,7 +108,13 @@ export function OfferingPage({ uuid }: { uuid: string }) {
               </table>
             )}
             {tab === "pricing" &&
-              (o.plans.length ? o.plans.filter((p) => !p.archived).map((p) => <PlanPricing key={p.uuid} plan={p} components={o.components} />) : <Empty>{s.offering.noPlans}</Empty>)}
+              (o.plans.length ? (
+                o.plans
+                  .filter((p) => !p.archived)
+                  .map((p) => <PlanPricing key={p.uuid} plan={p} components={o.components} />)
+              ) : (
+                <Empty>{s.offering.noPlans}</Empty>
+              ))}
             {tab === "support" && (
               <>
                 {o.getting_started ? <p class="pre">{o.getting_started}</p> : <Empty />}

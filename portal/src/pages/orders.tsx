@@ -58,7 +58,13 @@ export function OrderDetail({ uuid }: { uuid: string }) {
             <dt>{s.orders.type}</dt>
             <dd>{o.type}</dd>
             <dt>{s.orders.resource}</dt>
-            <dd>{o.marketplace_resource_uuid ? <a href={`/resources/${o.marketplace_resource_uuid}`}>{o.resource_name}</a> : o.resource_name}</dd>
+            <dd>
+              {o.marketplace_resource_uuid ? (
+                <a href={`/resources/${o.marketplace_resource_uuid}`}>{o.resource_name}</a>
+              ) : (
+                o.resource_name
+              )}
+            </dd>
             <dt>{s.orders.project}</dt>
             <dd>
               {o.customer_name} / {o.project_name}
@@ -66,7 +72,11 @@ export function OrderDetail({ uuid }: { uuid: string }) {
             <dt>{s.orders.plan}</dt>
             <dd>{o.plan_name ?? "—"}</dd>
             <dt>{s.orders.limits}</dt>
-            <dd>{Object.entries(o.limits).map(([k, v]) => `${k}: ${v}`).join(", ") || "—"}</dd>
+            <dd>
+              {Object.entries(o.limits)
+                .map(([k, v]) => `${k}: ${v}`)
+                .join(", ") || "—"}
+            </dd>
             <dt>{s.orders.createdBy}</dt>
             <dd>{o.created_by_username}</dd>
             <dt>{s.orders.created}</dt>

@@ -81,7 +81,14 @@ function NewOrganization({ onDone }: { onDone: () => void }) {
       }}
     >
       <h2>{s.projects.newOrg}</h2>
-      <TextField label={s.projects.orgName} name="org-name" value={name} onValue={setName} errors={form.fields.name} required />
+      <TextField
+        label={s.projects.orgName}
+        name="org-name"
+        value={name}
+        onValue={setName}
+        errors={form.fields.name}
+        required
+      />
       <FormErrors messages={form.general} />
       <button type="submit" disabled={form.busy}>
         {s.projects.create}
@@ -110,8 +117,22 @@ function NewProject({ orgs, onDone }: { orgs: Customer[]; onDone: () => void }) 
       }}
     >
       <h2>{s.projects.newProject}</h2>
-      <SelectField label={s.projects.organization} name="project-customer" value={customer} onValue={setCustomer} options={orgs.map((o) => ({ value: o.url, label: o.name }))} errors={form.fields.customer} />
-      <TextField label={s.projects.projectName} name="project-name" value={name} onValue={setName} errors={form.fields.name} required />
+      <SelectField
+        label={s.projects.organization}
+        name="project-customer"
+        value={customer}
+        onValue={setCustomer}
+        options={orgs.map((o) => ({ value: o.url, label: o.name }))}
+        errors={form.fields.customer}
+      />
+      <TextField
+        label={s.projects.projectName}
+        name="project-name"
+        value={name}
+        onValue={setName}
+        errors={form.fields.name}
+        required
+      />
       <FormErrors messages={form.general} />
       <button type="submit" disabled={form.busy}>
         {s.projects.create}
@@ -128,7 +149,9 @@ interface Member {
 }
 
 function Team({ project }: { project: Project }) {
-  const members = useListing<Member>("/api/projects/{uuid}/list_users/", { pathParams: { uuid: project.uuid } });
+  const members = useListing<Member>("/api/projects/{uuid}/list_users/", {
+    pathParams: { uuid: project.uuid },
+  });
   return (
     <section aria-labelledby="team-h">
       <h2 id="team-h">

@@ -31,7 +31,11 @@ export function ProviderOfferings() {
         listing={listing}
         caption={s.provider.offerings}
         columns={[
-          { label: s.wizard.name, sort: "name", render: (o) => <a href={`/provider/offerings/${o.uuid}`}>{o.name}</a> },
+          {
+            label: s.wizard.name,
+            sort: "name",
+            render: (o) => <a href={`/provider/offerings/${o.uuid}`}>{o.name}</a>,
+          },
           { label: s.offering.provider, render: (o) => o.customer_name },
           { label: s.offering.type, sort: "type", render: (o) => o.type },
           { label: s.offering.state, sort: "state", render: (o) => <StateBadge state={o.state} /> },
@@ -75,7 +79,10 @@ export function ProviderOfferingDetail({ uuid }: { uuid: string }) {
                   disabled={form.busy}
                   onClick={() =>
                     form.run(async () => {
-                      await post(`/api/marketplace-provider-offerings/{uuid}/${x.action}/` as "/api/marketplace-provider-offerings/{uuid}/activate/", { uuid });
+                      await post(
+                        `/api/marketplace-provider-offerings/{uuid}/${x.action}/` as "/api/marketplace-provider-offerings/{uuid}/activate/",
+                        { uuid },
+                      );
                       setNotice(x.action === "activate" ? s.provider.activated : "");
                       a.reload();
                     })

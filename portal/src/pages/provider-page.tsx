@@ -9,8 +9,17 @@ import { AsyncView, Empty } from "../ui/states.tsx";
 
 /** `uuid` is the provider's organization (customer) uuid, as offerings link to it. */
 export function ProviderPage({ uuid }: { uuid: string }) {
-  const provider = useAsync(async () => (await list<ServiceProvider>("/api/marketplace-service-providers/", { customer_uuid: uuid })).items[0] ?? null, [uuid]);
-  const listing = useListing<Offering>("/api/marketplace-public-offerings/", { base: { customer_uuid: uuid, state: "Active" }, ordering: "name", pageSize: 12 });
+  const provider = useAsync(
+    async () =>
+      (await list<ServiceProvider>("/api/marketplace-service-providers/", { customer_uuid: uuid }))
+        .items[0] ?? null,
+    [uuid],
+  );
+  const listing = useListing<Offering>("/api/marketplace-public-offerings/", {
+    base: { customer_uuid: uuid, state: "Active" },
+    ordering: "name",
+    pageSize: 12,
+  });
   return (
     <>
       <AsyncView a={provider}>

@@ -26,7 +26,11 @@ export function Resources() {
         listing={listing}
         caption={s.resources.title}
         columns={[
-          { label: s.resources.name, sort: "name", render: (r) => <a href={`/resources/${r.uuid}`}>{r.name}</a> },
+          {
+            label: s.resources.name,
+            sort: "name",
+            render: (r) => <a href={`/resources/${r.uuid}`}>{r.name}</a>,
+          },
           { label: s.resources.offering, render: (r) => r.offering_name },
           { label: s.resources.project, render: (r) => r.project_name },
           { label: s.resources.state, sort: "state", render: (r) => <StateBadge state={r.state} /> },
@@ -39,8 +43,15 @@ export function Resources() {
 
 export function ResourceDetail({ uuid }: { uuid: string }) {
   const a = useAsync(() => get<Resource>("/api/marketplace-resources/{uuid}/", { uuid }), [uuid]);
-  const usage = useListing<ComponentUsage>("/api/marketplace-component-usages/", { base: { resource_uuid: uuid }, ordering: "-billing_period" });
-  const orders = useListing<Order>("/api/marketplace-orders/", { base: { resource_uuid: uuid }, ordering: "-created", pageSize: 5 });
+  const usage = useListing<ComponentUsage>("/api/marketplace-component-usages/", {
+    base: { resource_uuid: uuid },
+    ordering: "-billing_period",
+  });
+  const orders = useListing<Order>("/api/marketplace-orders/", {
+    base: { resource_uuid: uuid },
+    ordering: "-created",
+    pageSize: 5,
+  });
   const form = useForm();
   const [notice, setNotice] = useState("");
   return (
@@ -95,7 +106,11 @@ export function ResourceDetail({ uuid }: { uuid: string }) {
             <dt>{s.resources.plan}</dt>
             <dd>{r.plan_name ?? "—"}</dd>
             <dt>{s.resources.limits}</dt>
-            <dd>{Object.entries(r.limits).map(([k, v]) => `${k}: ${v}`).join(", ") || "—"}</dd>
+            <dd>
+              {Object.entries(r.limits)
+                .map(([k, v]) => `${k}: ${v}`)
+                .join(", ") || "—"}
+            </dd>
             <dt>{s.resources.backendId}</dt>
             <dd>{r.backend_id || "—"}</dd>
             <dt>{s.resources.created}</dt>
@@ -153,7 +168,13 @@ function AccessDetailsPanel({ resource }: { resource: Resource }) {
       {state === "busy" && <p role="status">{s.state.loading}</p>}
       {state && state !== "busy" && !state.ok && (
         <p role="alert">
-          {state.reason === "none" ? s.resources.noAccess : state.reason === "no_key" ? s.resources.noKey : state.reason === "not_recipient" ? s.resources.notRecipient : `${s.state.error}: ${state.message ?? ""}`}
+          {state.reason === "none"
+            ? s.resources.noAccess
+            : state.reason === "no_key"
+              ? s.resources.noKey
+              : state.reason === "not_recipient"
+                ? s.resources.notRecipient
+                : `${s.state.error}: ${state.message ?? ""}`}
         </p>
       )}
       {state && state !== "busy" && state.ok && (

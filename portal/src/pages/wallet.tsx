@@ -46,7 +46,20 @@ function Restore() {
         }, ["mnemonic", "address", "signature", "pub_key", "nonce"]);
       }}
     >
-      <TextArea label={s.wallet.phrase} name="mnemonic" rows={3} value={phrase} onValue={setPhrase} errors={[...(form.fields.mnemonic ?? []), ...(form.fields.signature ?? []), ...(form.fields.address ?? [])]} hint={s.wallet.phraseHint} required />
+      <TextArea
+        label={s.wallet.phrase}
+        name="mnemonic"
+        rows={3}
+        value={phrase}
+        onValue={setPhrase}
+        errors={[
+          ...(form.fields.mnemonic ?? []),
+          ...(form.fields.signature ?? []),
+          ...(form.fields.address ?? []),
+        ]}
+        hint={s.wallet.phraseHint}
+        required
+      />
       <Checkbox label={s.auth.remember} name="wallet-remember" checked={remember} onValue={setRemember} />
       <FormErrors messages={form.general} />
       <button type="submit" class="primary" disabled={form.busy}>
@@ -107,7 +120,8 @@ function Create() {
       onSubmit={(e) => {
         e.preventDefault();
         const wrong = positions.filter((p) => (typed[p] ?? "").trim().toLowerCase() !== words[p - 1]);
-        if (wrong.length) return form.setFields(Object.fromEntries(wrong.map((p) => [`word${p}`, [s.wallet.wordWrong]])));
+        if (wrong.length)
+          return form.setFields(Object.fromEntries(wrong.map((p) => [`word${p}`, [s.wallet.wordWrong]])));
         void form.run(async () => {
           await (await loadWallet()).walletSignIn(phrase, false);
           setPhrase(null);
@@ -117,7 +131,15 @@ function Create() {
     >
       <p>{s.wallet.confirmIntro}</p>
       {positions.map((p) => (
-        <TextField key={p} label={s.wallet.word(p)} name={`word${p}`} autoComplete="off" value={typed[p] ?? ""} onValue={(v) => setTyped({ ...typed, [p]: v })} errors={form.fields[`word${p}`]} />
+        <TextField
+          key={p}
+          label={s.wallet.word(p)}
+          name={`word${p}`}
+          autoComplete="off"
+          value={typed[p] ?? ""}
+          onValue={(v) => setTyped({ ...typed, [p]: v })}
+          errors={form.fields[`word${p}`]}
+        />
       ))}
       <FormErrors messages={form.general} />
       <div class="buttons">

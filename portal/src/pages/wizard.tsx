@@ -68,15 +68,20 @@ export function OfferingWizard() {
   const data = useAsync(
     async () => ({
       providers: await myProviders(),
-      categories: (await list<Category>("/api/marketplace-categories/", { page_size: 100, o: "title" })).items,
-      types: (await list<{ offering_type: string }>("/api/marketplace-plugins/")).items.map((p) => p.offering_type),
+      categories: (await list<Category>("/api/marketplace-categories/", { page_size: 100, o: "title" }))
+        .items,
+      types: (await list<{ offering_type: string }>("/api/marketplace-plugins/")).items.map(
+        (p) => p.offering_type,
+      ),
     }),
     [],
   );
   return (
     <section>
       <h1>{s.wizard.title}</h1>
-      <AsyncView a={data}>{(d) => (d.providers.length ? <Wizard {...d} /> : <RegisterProvider onDone={data.reload} />)}</AsyncView>
+      <AsyncView a={data}>
+        {(d) => (d.providers.length ? <Wizard {...d} /> : <RegisterProvider onDone={data.reload} />)}
+      </AsyncView>
     </section>
   );
 }
@@ -99,7 +104,14 @@ function RegisterProvider({ onDone }: { onDone: () => void }) {
       }}
     >
       <Empty>{s.wizard.noOrganization}</Empty>
-      <TextField label={s.wizard.orgName} name="org-name" value={name} onValue={setName} errors={form.fields.name} required />
+      <TextField
+        label={s.wizard.orgName}
+        name="org-name"
+        value={name}
+        onValue={setName}
+        errors={form.fields.name}
+        required
+      />
       <FormErrors messages={form.general} />
       <button type="submit" class="primary" disabled={form.busy}>
         {s.wizard.registerProvider}
@@ -108,7 +120,15 @@ function RegisterProvider({ onDone }: { onDone: () => void }) {
   );
 }
 
-function Wizard({ providers, categories, types }: { providers: ServiceProvider[]; categories: Category[]; types: string[] }) {
+function Wizard({
+  providers,
+  categories,
+  types,
+}: {
+  providers: ServiceProvider[];
+  categories: Category[];
+  types: string[];
+}) {
   const [step, setStep] = useState(0);
   const [d, setD] = useState<Draft>({
     customer: providers[0]!.customer,
@@ -123,12 +143,23 @@ function Wizard({ providers, categories, types }: { providers: ServiceProvider[]
     type: types.includes("Marketplace.Basic") ? "Marketplace.Basic" : (types[0] ?? ""),
     secrets: [],
     plugin_options: "{}",
-    components: [{ type: "cpu", name: "CPU", measured_unit: "cores", billing_type: "limit", max_value: "64" }],
+    components: [
+      { type: "cpu", name: "CPU", measured_unit: "cores", billing_type: "limit", max_value: "64" },
+    ],
     plans: [{ name: "Standard", unit: "month", prices: { cpu: "1.00" } }],
   });
   const form = useForm();
   const up = (patch: Partial<Draft>) => setD({ ...d, ...patch });
-  const text = (k: "name" | "description" | "full_description" | "getting_started" | "terms" | "privacy_policy_link" | "access_url") => ({
+  const text = (
+    k:
+      | "name"
+      | "description"
+      | "full_description"
+      | "getting_started"
+      | "terms"
+      | "privacy_policy_link"
+      | "access_url",
+  ) => ({
     name: k,
     value: d[k],
     onValue: (v: string) => up({ [k]: v }),
@@ -136,7 +167,12 @@ function Wizard({ providers, categories, types }: { providers: ServiceProvider[]
   });
 
   function localErrors(at: number) {
-    if (at === 0) return check({ name: [[filled(d.name), REQUIRED]], category: [[!!d.category, REQUIRED]], customer: [[!!d.customer, REQUIRED]] });
+    if (at === 0)
+      return check({
+        name: [[filled(d.name), REQUIRED]],
+        category: [[!!d.category, REQUIRED]],
+        customer: [[!!d.customer, REQUIRED]],
+      });
     if (at === 2) {
       let json = true;
       try {
@@ -155,11 +191,16 @@ function Wizard({ providers, categories, types }: { providers: ServiceProvider[]
           [/^[a-zA-Z0-9_./-]+$/.test(c.type), "Enter a valid component type: letters, digits, _ . / -."],
         ];
         rules[`components.${i}.name`] = [[filled(c.name), REQUIRED]];
-        rules[`components.${i}.max_value`] = [[c.max_value === "" || /^\d+$/.test(c.max_value), "A valid integer is required."]];
+        rules[`components.${i}.max_value`] = [
+          [c.max_value === "" || /^\d+$/.test(c.max_value), "A valid integer is required."],
+        ];
       });
       d.plans.forEach((p, i) => {
         rules[`plans.${i}.name`] = [[filled(p.name), REQUIRED]];
-        for (const c of d.components) rules[`plans.${i}.prices.${c.type}`] = [[decimalOk(p.prices[c.type] ?? "0"), "A valid number is required."]];
+        for (const c of d.components)
+          rules[`plans.${i}.prices.${c.type}`] = [
+            [decimalOk(p.prices[c.type] ?? "0"), "A valid number is required."],
+          ];
       });
       return check(rules);
     }
@@ -179,7 +220,9 @@ function Wizard({ providers, categories, types }: { providers: ServiceProvider[]
       access_url: d.access_url,
       attributes: d.terms.trim() ? { terms_of_service: d.terms.trim() } : {},
       plugin_options: JSON.parse(d.plugin_options),
-      secret_options: Object.fromEntries(d.secrets.filter((x) => x.name.trim()).map((x) => [x.name.trim(), x.value])),
+      secret_options: Object.fromEntries(
+        d.secrets.filter((x) => x.name.trim()).map((x) => [x.name.trim(), x.value]),
+      ),
       components: d.components.map((c) => ({
         type: c.type.trim(),
         name: c.name.trim(),
@@ -188,22 +231,31 @@ function Wizard({ providers, categories, types }: { providers: ServiceProvider[]
         ...(c.billing_type === "limit" ? { limit_period: "month" } : {}),
         max_value: c.max_value === "" ? null : Number(c.max_value),
       })),
-      plans: d.plans.map((p) => ({ name: p.name.trim(), unit: p.unit, prices: Object.fromEntries(d.components.map((c) => [c.type.trim(), (p.prices[c.type] ?? "0").trim() || "0"])) })),
+      plans: d.plans.map((p) => ({
+        name: p.name.trim(),
+        unit: p.unit,
+        prices: Object.fromEntries(
+          d.components.map((c) => [c.type.trim(), (p.prices[c.type] ?? "0").trim() || "0"]),
+        ),
+      })),
     };
   }
 
   const submit = () =>
-    form.run(async () => {
-      try {
-        const created = await post<Offering>("/api/marketplace-provider-offerings/", undefined, body());
-        navigate(`/provider/offerings/${created.uuid}?created=1`);
-      } catch (e) {
-        const fields = Object.keys((e as { fields?: Record<string, string[]> }).fields ?? {});
-        const first = Math.min(...fields.map((f) => stepOf(f) ?? 4));
-        if (Number.isFinite(first)) setStep(first);
-        throw e;
-      }
-    }, STEP_OF.map(([f]) => f));
+    form.run(
+      async () => {
+        try {
+          const created = await post<Offering>("/api/marketplace-provider-offerings/", undefined, body());
+          navigate(`/provider/offerings/${created.uuid}?created=1`);
+        } catch (e) {
+          const fields = Object.keys((e as { fields?: Record<string, string[]> }).fields ?? {});
+          const first = Math.min(...fields.map((f) => stepOf(f) ?? 4));
+          if (Number.isFinite(first)) setStep(first);
+          throw e;
+        }
+      },
+      STEP_OF.map(([f]) => f),
+    );
 
   const names = s.wizard.steps;
   return (
@@ -260,19 +312,35 @@ function Wizard({ providers, categories, types }: { providers: ServiceProvider[]
         )}
         {step === 2 && (
           <>
-            <SelectField label={s.wizard.type} name="type" value={d.type} onValue={(v) => up({ type: v })} options={types.map((t) => ({ value: t, label: t }))} errors={form.fields.type} />
+            <SelectField
+              label={s.wizard.type}
+              name="type"
+              value={d.type}
+              onValue={(v) => up({ type: v })}
+              options={types.map((t) => ({ value: t, label: t }))}
+              errors={form.fields.type}
+            />
             <fieldset>
               <legend>{s.wizard.secretOptions}</legend>
               {d.secrets.map((x, i) => (
                 <div class="row" key={i}>
-                  <TextField label={s.wizard.secretName} name={`secret-name-${i}`} value={x.name} onValue={(v) => up({ secrets: d.secrets.map((y, j) => (j === i ? { ...y, name: v } : y)) })} />
+                  <TextField
+                    label={s.wizard.secretName}
+                    name={`secret-name-${i}`}
+                    value={x.name}
+                    onValue={(v) =>
+                      up({ secrets: d.secrets.map((y, j) => (j === i ? { ...y, name: v } : y)) })
+                    }
+                  />
                   <TextField
                     label={s.wizard.secretValue}
                     name={`secret-value-${i}`}
                     type="password"
                     autoComplete="off"
                     value={x.value}
-                    onValue={(v) => up({ secrets: d.secrets.map((y, j) => (j === i ? { ...y, value: v } : y)) })}
+                    onValue={(v) =>
+                      up({ secrets: d.secrets.map((y, j) => (j === i ? { ...y, value: v } : y)) })
+                    }
                   />
                 </div>
               ))}
@@ -285,7 +353,14 @@ function Wizard({ providers, categories, types }: { providers: ServiceProvider[]
                 </small>
               ))}
             </fieldset>
-            <TextArea label={s.wizard.pluginOptions} name="plugin_options" rows={3} value={d.plugin_options} onValue={(v) => up({ plugin_options: v })} errors={errorsFor(form.fields, "plugin_options")} />
+            <TextArea
+              label={s.wizard.pluginOptions}
+              name="plugin_options"
+              rows={3}
+              value={d.plugin_options}
+              onValue={(v) => up({ plugin_options: v })}
+              errors={errorsFor(form.fields, "plugin_options")}
+            />
           </>
         )}
         {step === 3 && <Accounting d={d} up={up} fields={form.fields} />}
@@ -302,7 +377,14 @@ function Wizard({ providers, categories, types }: { providers: ServiceProvider[]
             <dt>{s.wizard.components}</dt>
             <dd>{d.components.map((c) => `${c.name} (${c.billing_type}, ${c.measured_unit})`).join("; ")}</dd>
             <dt>{s.wizard.plans}</dt>
-            <dd>{d.plans.map((p) => `${p.name}: ${d.components.map((c) => `${c.type} ${p.prices[c.type] ?? "0"}`).join(", ")} / ${p.unit}`).join("; ")}</dd>
+            <dd>
+              {d.plans
+                .map(
+                  (p) =>
+                    `${p.name}: ${d.components.map((c) => `${c.type} ${p.prices[c.type] ?? "0"}`).join(", ")} / ${p.unit}`,
+                )
+                .join("; ")}
+            </dd>
           </dl>
         )}
         <FormErrors messages={form.general} />
@@ -321,18 +403,46 @@ function Wizard({ providers, categories, types }: { providers: ServiceProvider[]
   );
 }
 
-function Accounting({ d, up, fields }: { d: Draft; up: (p: Partial<Draft>) => void; fields: Record<string, string[]> }) {
-  const setComp = (i: number, patch: Partial<ComponentRow>) => up({ components: d.components.map((c, j) => (j === i ? { ...c, ...patch } : c)) });
-  const setPlan = (i: number, patch: Partial<PlanRow>) => up({ plans: d.plans.map((p, j) => (j === i ? { ...p, ...patch } : p)) });
+function Accounting({
+  d,
+  up,
+  fields,
+}: {
+  d: Draft;
+  up: (p: Partial<Draft>) => void;
+  fields: Record<string, string[]>;
+}) {
+  const setComp = (i: number, patch: Partial<ComponentRow>) =>
+    up({ components: d.components.map((c, j) => (j === i ? { ...c, ...patch } : c)) });
+  const setPlan = (i: number, patch: Partial<PlanRow>) =>
+    up({ plans: d.plans.map((p, j) => (j === i ? { ...p, ...patch } : p)) });
   return (
     <>
       <fieldset>
         <legend>{s.wizard.components}</legend>
         {d.components.map((c, i) => (
           <div class="row" key={i}>
-            <TextField label={s.wizard.componentType} name={`comp-type-${i}`} value={c.type} onValue={(v) => setComp(i, { type: v })} errors={errorsFor(fields, `components.${i}.type`)} />
-            <TextField label={s.wizard.componentName} name={`comp-name-${i}`} value={c.name} onValue={(v) => setComp(i, { name: v })} errors={errorsFor(fields, `components.${i}.name`)} />
-            <TextField label={s.wizard.componentUnit} name={`comp-unit-${i}`} value={c.measured_unit} onValue={(v) => setComp(i, { measured_unit: v })} errors={errorsFor(fields, `components.${i}.measured_unit`)} />
+            <TextField
+              label={s.wizard.componentType}
+              name={`comp-type-${i}`}
+              value={c.type}
+              onValue={(v) => setComp(i, { type: v })}
+              errors={errorsFor(fields, `components.${i}.type`)}
+            />
+            <TextField
+              label={s.wizard.componentName}
+              name={`comp-name-${i}`}
+              value={c.name}
+              onValue={(v) => setComp(i, { name: v })}
+              errors={errorsFor(fields, `components.${i}.name`)}
+            />
+            <TextField
+              label={s.wizard.componentUnit}
+              name={`comp-unit-${i}`}
+              value={c.measured_unit}
+              onValue={(v) => setComp(i, { measured_unit: v })}
+              errors={errorsFor(fields, `components.${i}.measured_unit`)}
+            />
             <SelectField
               label={s.wizard.componentBilling}
               name={`comp-billing-${i}`}
@@ -341,13 +451,34 @@ function Accounting({ d, up, fields }: { d: Draft; up: (p: Partial<Draft>) => vo
               options={BILLING_TYPES.map((b) => ({ value: b, label: s.offering.billingTypes[b] ?? b }))}
               errors={errorsFor(fields, `components.${i}.billing_type`)}
             />
-            <TextField label={s.wizard.componentMax} name={`comp-max-${i}`} inputMode="numeric" value={c.max_value} onValue={(v) => setComp(i, { max_value: v })} errors={errorsFor(fields, `components.${i}.max_value`)} />
-            <button type="button" aria-label={`${s.wizard.removeComponent} ${c.name || i + 1}`} onClick={() => up({ components: d.components.filter((_, j) => j !== i) })}>
+            <TextField
+              label={s.wizard.componentMax}
+              name={`comp-max-${i}`}
+              inputMode="numeric"
+              value={c.max_value}
+              onValue={(v) => setComp(i, { max_value: v })}
+              errors={errorsFor(fields, `components.${i}.max_value`)}
+            />
+            <button
+              type="button"
+              aria-label={`${s.wizard.removeComponent} ${c.name || i + 1}`}
+              onClick={() => up({ components: d.components.filter((_, j) => j !== i) })}
+            >
               {s.wizard.removeComponent}
             </button>
           </div>
         ))}
-        <button type="button" onClick={() => up({ components: [...d.components, { type: "", name: "", measured_unit: "", billing_type: "limit", max_value: "" }] })}>
+        <button
+          type="button"
+          onClick={() =>
+            up({
+              components: [
+                ...d.components,
+                { type: "", name: "", measured_unit: "", billing_type: "limit", max_value: "" },
+              ],
+            })
+          }
+        >
           {s.wizard.addComponent}
         </button>
         {(fields.components ?? []).map((m) => (
@@ -360,8 +491,20 @@ function Accounting({ d, up, fields }: { d: Draft; up: (p: Partial<Draft>) => vo
         <legend>{s.wizard.plans}</legend>
         {d.plans.map((p, i) => (
           <div class="row" key={i}>
-            <TextField label={s.wizard.planName} name={`plan-name-${i}`} value={p.name} onValue={(v) => setPlan(i, { name: v })} errors={errorsFor(fields, `plans.${i}.name`)} />
-            <SelectField label={s.wizard.planUnit} name={`plan-unit-${i}`} value={p.unit} onValue={(v) => setPlan(i, { unit: v })} options={BILLING_UNITS.map((u) => ({ value: u, label: u }))} />
+            <TextField
+              label={s.wizard.planName}
+              name={`plan-name-${i}`}
+              value={p.name}
+              onValue={(v) => setPlan(i, { name: v })}
+              errors={errorsFor(fields, `plans.${i}.name`)}
+            />
+            <SelectField
+              label={s.wizard.planUnit}
+              name={`plan-unit-${i}`}
+              value={p.unit}
+              onValue={(v) => setPlan(i, { unit: v })}
+              options={BILLING_UNITS.map((u) => ({ value: u, label: u }))}
+            />
             {d.components.map((c) => (
               <TextField
                 key={c.type}
@@ -375,7 +518,10 @@ function Accounting({ d, up, fields }: { d: Draft; up: (p: Partial<Draft>) => vo
             ))}
           </div>
         ))}
-        <button type="button" onClick={() => up({ plans: [...d.plans, { name: "", unit: "month", prices: {} }] })}>
+        <button
+          type="button"
+          onClick={() => up({ plans: [...d.plans, { name: "", unit: "month", prices: {} }] })}
+        >
           {s.wizard.addPlan}
         </button>
       </fieldset>

@@ -11,7 +11,19 @@ interface Common {
   hint?: string;
 }
 
-function Wrap({ id, label, errors, hint, children }: { id: string; label: string; errors?: string[] | undefined; hint?: string; children: ComponentChildren }) {
+function Wrap({
+  id,
+  label,
+  errors,
+  hint,
+  children,
+}: {
+  id: string;
+  label: string;
+  errors?: string[] | undefined;
+  hint?: string;
+  children: ComponentChildren;
+}) {
   return (
     <div class={`field${errors?.length ? " invalid" : ""}`}>
       <label for={id}>{label}</label>
@@ -70,7 +82,9 @@ export function TextField(props: Common & InputOptions & { value: string; onValu
   );
 }
 
-export function TextArea(props: Common & { value: string; onValue: (v: string) => void; rows?: number; required?: boolean }) {
+export function TextArea(
+  props: Common & { value: string; onValue: (v: string) => void; rows?: number; required?: boolean },
+) {
   const { label, name, errors, hint, value, onValue, rows = 4, required } = props;
   const id = nextIdFor(name);
   return (
@@ -89,7 +103,14 @@ export function TextArea(props: Common & { value: string; onValue: (v: string) =
   );
 }
 
-export function SelectField(props: Common & { value: string; onValue: (v: string) => void; options: { value: string; label: string }[]; required?: boolean }) {
+export function SelectField(
+  props: Common & {
+    value: string;
+    onValue: (v: string) => void;
+    options: { value: string; label: string }[];
+    required?: boolean;
+  },
+) {
   const { label, name, errors, hint, value, onValue, options, required } = props;
   const id = nextIdFor(name);
   return (
@@ -113,11 +134,30 @@ export function SelectField(props: Common & { value: string; onValue: (v: string
   );
 }
 
-export function Checkbox({ label, name, checked, onValue, errors }: { label: string; name: string; checked: boolean; onValue: (v: boolean) => void; errors?: string[] | undefined }) {
+export function Checkbox({
+  label,
+  name,
+  checked,
+  onValue,
+  errors,
+}: {
+  label: string;
+  name: string;
+  checked: boolean;
+  onValue: (v: boolean) => void;
+  errors?: string[] | undefined;
+}) {
   const id = nextIdFor(name);
   return (
     <div class={`field check${errors?.length ? " invalid" : ""}`}>
-      <input id={id} name={name} type="checkbox" checked={checked} aria-invalid={errors?.length ? "true" : undefined} onChange={(e) => onValue((e.target as HTMLInputElement).checked)} />
+      <input
+        id={id}
+        name={name}
+        type="checkbox"
+        checked={checked}
+        aria-invalid={errors?.length ? "true" : undefined}
+        onChange={(e) => onValue((e.target as HTMLInputElement).checked)}
+      />
       <label for={id}>{label}</label>
       {errors?.map((e) => (
         <small key={e} class="field-error" role="alert">

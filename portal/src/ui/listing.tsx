@@ -19,7 +19,16 @@ export interface Listing<T> {
   setFilter: (name: string, value: Query[string]) => void;
 }
 
-export function useListing<T>(path: PathWith<"get">, opts: { base?: Query; ordering?: string; pageSize?: number; filters?: Query; pathParams?: Record<string, string> } = {}): Listing<T> {
+export function useListing<T>(
+  path: PathWith<"get">,
+  opts: {
+    base?: Query;
+    ordering?: string;
+    pageSize?: number;
+    filters?: Query;
+    pathParams?: Record<string, string>;
+  } = {},
+): Listing<T> {
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(opts.pageSize ?? 10);
   const [ordering, setOrdering] = useState(opts.ordering ?? "");
@@ -60,7 +69,17 @@ export interface Column<T> {
   render: (row: T) => ComponentChildren;
 }
 
-export function DataTable<T extends { uuid: string }>({ listing, columns, caption, empty }: { listing: Listing<T>; columns: Column<T>[]; caption: string; empty?: ComponentChildren }) {
+export function DataTable<T extends { uuid: string }>({
+  listing,
+  columns,
+  caption,
+  empty,
+}: {
+  listing: Listing<T>;
+  columns: Column<T>[];
+  caption: string;
+  empty?: ComponentChildren;
+}) {
   const r = listing.result;
   if (r.status === "loading") return <Loading />;
   if (r.status === "error") return <ErrorBox error={r.error} retry={r.reload} />;
@@ -125,17 +144,26 @@ export function Pager<T>({ listing, count }: { listing: Listing<T>; count: numbe
         {s.list.previous}
       </button>
       <span>{s.list.pageOf(listing.page, pages, count)}</span>
-      <button type="button" disabled={listing.page >= pages} onClick={() => listing.setPage(listing.page + 1)}>
+      <button
+        type="button"
+        disabled={listing.page >= pages}
+        onClick={() => listing.setPage(listing.page + 1)}
+      >
         {s.list.next}
       </button>
       <label>
         {s.list.pageSize}{" "}
-        <select value={String(listing.pageSize)} onChange={(e) => listing.setPageSize(Number((e.target as HTMLSelectElement).value))}>
-          {[...new Set([listing.pageSize, 10, 25, 50, 100])].sort((x, y) => x - y).map((n) => (
-            <option key={n} value={String(n)}>
-              {n}
-            </option>
-          ))}
+        <select
+          value={String(listing.pageSize)}
+          onChange={(e) => listing.setPageSize(Number((e.target as HTMLSelectElement).value))}
+        >
+          {[...new Set([listing.pageSize, 10, 25, 50, 100])]
+            .sort((x, y) => x - y)
+            .map((n) => (
+              <option key={n} value={String(n)}>
+                {n}
+              </option>
+            ))}
         </select>
       </label>
     </nav>
@@ -143,7 +171,15 @@ export function Pager<T>({ listing, count }: { listing: Listing<T>; count: numbe
 }
 
 /** A search box that filters the listing by one API parameter (debounced by form submit). */
-export function SearchBox<T>({ listing, param, label }: { listing: Listing<T>; param: string; label: string }) {
+export function SearchBox<T>({
+  listing,
+  param,
+  label,
+}: {
+  listing: Listing<T>;
+  param: string;
+  label: string;
+}) {
   const [value, setValue] = useState(String(listing.filters[param] ?? ""));
   return (
     <form
@@ -155,18 +191,36 @@ export function SearchBox<T>({ listing, param, label }: { listing: Listing<T>; p
     >
       <label>
         <span class="sr-only">{label}</span>
-        <input type="search" placeholder={label} value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} />
+        <input
+          type="search"
+          placeholder={label}
+          value={value}
+          onInput={(e) => setValue((e.target as HTMLInputElement).value)}
+        />
       </label>
       <button type="submit">{s.list.search}</button>
     </form>
   );
 }
 
-export function ChoiceFilter<T>({ listing, param, label, choices }: { listing: Listing<T>; param: string; label: string; choices: readonly string[] }) {
+export function ChoiceFilter<T>({
+  listing,
+  param,
+  label,
+  choices,
+}: {
+  listing: Listing<T>;
+  param: string;
+  label: string;
+  choices: readonly string[];
+}) {
   return (
     <label class="filter">
       {label}{" "}
-      <select value={String(listing.filters[param] ?? "")} onChange={(e) => listing.setFilter(param, (e.target as HTMLSelectElement).value)}>
+      <select
+        value={String(listing.filters[param] ?? "")}
+        onChange={(e) => listing.setFilter(param, (e.target as HTMLSelectElement).value)}
+      >
         <option value="">{s.list.all}</option>
         {choices.map((c) => (
           <option key={c} value={c}>

@@ -43,7 +43,11 @@ export function PlanPricing({ plan, components }: { plan: Plan; components: Comp
                 {pc.name} <span class="muted">({pc.measured_unit})</span>
               </th>
               <td>{s.offering.billingTypes[c?.billing_type ?? ""] ?? c?.billing_type}</td>
-              {per ? PERIODS.map((p) => <td key={p.key}>{money(per[p.key])}</td>) : <td>{money(pc.price)}</td>}
+              {per ? (
+                PERIODS.map((p) => <td key={p.key}>{money(per[p.key])}</td>)
+              ) : (
+                <td>{money(pc.price)}</td>
+              )}
             </tr>
           );
         })}
@@ -52,7 +56,15 @@ export function PlanPricing({ plan, components }: { plan: Plan; components: Comp
   );
 }
 
-export function PriceSummary({ unitTotal, unit, usage }: { unitTotal: string; unit: string; usage: boolean }) {
+export function PriceSummary({
+  unitTotal,
+  unit,
+  usage,
+}: {
+  unitTotal: string;
+  unit: string;
+  usage: boolean;
+}) {
   const per = pricePerPeriods(unitTotal, unit);
   return (
     <div class="price-summary" aria-live="polite">

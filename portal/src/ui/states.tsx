@@ -10,10 +10,15 @@ export const Loading = () => (
   </p>
 );
 
-export const Empty = ({ children }: { children?: ComponentChildren }) => <p class="state empty">{children ?? s.state.empty}</p>;
+export const Empty = ({ children }: { children?: ComponentChildren }) => (
+  <p class="state empty">{children ?? s.state.empty}</p>
+);
 
 export function ErrorBox({ error, retry }: { error: Error; retry?: () => void }) {
-  const general = error instanceof ApiFailure ? [...error.general, ...Object.entries(error.fields).map(([k, v]) => `${k}: ${v.join(" ")}`)] : [error.message];
+  const general =
+    error instanceof ApiFailure
+      ? [...error.general, ...Object.entries(error.fields).map(([k, v]) => `${k}: ${v.join(" ")}`)]
+      : [error.message];
   return (
     <div class="state error" role="alert">
       <strong>{s.state.error}</strong>

@@ -14,20 +14,29 @@ import { adoptKey } from "../crypto/keystore.ts";
 
 export { newMnemonic };
 
-export async function walletSignIn(mnemonic: string, remember: boolean): Promise<{ created: boolean; user: User }> {
+export async function walletSignIn(
+  mnemonic: string,
+  remember: boolean,
+): Promise<{ created: boolean; user: User }> {
   const key = await signingKeyFromMnemonic(mnemonic);
   if (!key.ok) throw new ApiFailure(400, { mnemonic: [key.error] }, []);
   const { address, pubkey, privkey } = key.value;
   try {
-    const ch = await post<{ nonce: string; sign_doc: StdSignDoc }>("/api/wallet-auth/challenge/", undefined, { address });
+    const ch = await post<{ nonce: string; sign_doc: StdSignDoc }>("/api/wallet-auth/challenge/", undefined, {
+      address,
+    });
     const sig = await Secp256k1.createSignature(sha256(serializeSignDoc(ch.sign_doc)), privkey);
     const signature = toBase64(new Uint8Array([...sig.r(32), ...sig.s(32)]));
-    const res = await post<{ token: string; created: boolean; user: User }>("/api/wallet-auth/login/", undefined, {
-      address,
-      nonce: ch.nonce,
-      pub_key: toBase64(pubkey),
-      signature,
-    });
+    const res = await post<{ token: string; created: boolean; user: User }>(
+      "/api/wallet-auth/login/",
+      undefined,
+      {
+        address,
+        nonce: ch.nonce,
+        pub_key: toBase64(pubkey),
+        signature,
+      },
+    );
     keepToken(res.token, remember);
     const enc = await deriveFromMnemonic(mnemonic);
     if (enc.ok) await adoptKey(res.user.uuid, enc.value);
