@@ -1,14 +1,18 @@
 // After a full order flow (a namespace order through the API, the queue and the kubernetes plugin,
 // an update and a termination), none of the sensitive values used in it is readable anywhere the
-// platform keeps data: every row of every D1 table and every R2 object is scanned for them, raw,
-// base64 and base64url. The access details reach the member only through the envelope.
+// platform keeps data: every row of every D1 table (the chain outbox's payloads included) and every
+// R2 object is scanned for them, raw, base64 and base64url. The access details reach the member
+// only through the envelope. A second flow adds sealed order attributes (client-sealed and
+// Waldur plaintext), a support request with a reply, and account settings.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { generateKeyPair, open } from "../../src/crypto/index.ts";
-import { type Api, type Json, userApi } from "../helpers/api.ts";
+import { newUuid } from "../../src/http/ids.ts";
+import { userApi } from "../helpers/api.ts";
 import { orderFixture, placeOrder } from "../helpers/orders.ts";
 import { KubernetesTestServer } from "../servers/kubernetes-test-server.ts";
+import { b64url, d1Dump, findPlaintext, forms, openAs, r2Dump, sealJson, waitOrder, withKey } from "./helpers.ts";
 
 const k8s = new KubernetesTestServer();
 let host: WorkerHost;
@@ -30,48 +34,6 @@ after(async () => {
 });
 
 const COMPONENTS = ["cpu", "ram", "storage", "pods"].map((type) => ({ type, name: type, measured_unit: "units", billing_type: "limit", limit_period: "total", max_value: 100000 }));
-
-async function waitOrder(api: Api, uuid: string): Promise<Json> {
-  for (let i = 0; i < 240; i++) {
-    const o = await api.expect(200, api.get(`/api/marketplace-orders/${uuid}/`));
-    if (["done", "erred"].includes(o.state)) return o;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail(`order ${uuid} did not finish`);
-}
-
-/** Every form a value could be stored in without encryption. */
-const forms = (s: string) => [s, Buffer.from(s).toString("base64"), Buffer.from(s).toString("base64url")].map((x) => x.replace(/=+$/, ""));
-
-async function d1Dump(): Promise<Map<string, string>> {
-  // Every table but D1's own internal one (_cf_METADATA, which D1 refuses to let anyone read).
-  const tables = (await host.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'").all<{ name: string }>()).results;
-  assert.ok(tables.length > 20, "the schema's tables are there");
-  const out = new Map<string, string>();
-  for (const { name } of tables) {
-    const rows = (await host.db.prepare(`SELECT * FROM "${name.replaceAll('"', '""')}"`).all()).results;
-    // BLOB columns come back as arrays of bytes: scan them as text too.
-    out.set(
-      name,
-      JSON.stringify(rows, (_k, v) => (Array.isArray(v) && v.every((x) => typeof x === "number") ? Buffer.from(v).toString("latin1") : v)),
-    );
-  }
-  return out;
-}
-
-async function r2Dump(): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  let cursor: string | undefined;
-  do {
-    const page = await host.blobs.list({ cursor, include: ["httpMetadata", "customMetadata"] } as Parameters<typeof host.blobs.list>[0]);
-    for (const o of page.objects) {
-      const body = Buffer.from(await (await host.blobs.get(o.key))!.arrayBuffer()).toString("latin1");
-      out.set(o.key, `${o.key}\n${JSON.stringify(o.httpMetadata ?? {})}${JSON.stringify(o.customMetadata ?? {})}\n${body}`);
-    }
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  return out;
-}
 
 test("full order flow: no sensitive value is readable in any D1 table or R2 object", async () => {
   const f = await orderFixture(host, {
@@ -107,8 +69,8 @@ test("full order flow: no sensitive value is readable in any D1 table or R2 obje
 
   // ...and nowhere else.
   const sensitive = { "service account token": saToken, "CA certificate": CA_MARK, "provider API token": k8s.token, kubeconfig: details.kubeconfig };
-  const d1 = await d1Dump();
-  const r2 = await r2Dump();
+  const d1 = await d1Dump(host);
+  const r2 = await r2Dump(host);
   assert.ok(d1.get("sealed_blobs")?.includes(uuid), "the scan sees the sealed reference");
   assert.ok([...r2.keys()].some((k) => k.startsWith(`access-details/${uuid}/`)), "the scan sees the envelope");
   // The scan does find plaintext where there is some (public fields: the order's resource name).
@@ -121,4 +83,69 @@ test("full order flow: no sensitive value is readable in any D1 table or R2 obje
     }
   }
   assert.deepEqual(found, [], `sensitive values stored readable: ${found.join("; ")}`);
+});
+
+test("every sealed flow: order attributes (client-sealed and Waldur plaintext), support request and reply, account settings — no sensitive value in D1 (chain outbox included) or R2", async () => {
+  const f = await orderFixture(host, {
+    type: "Kubernetes.Namespace",
+    components: COMPONENTS,
+    plans: [{ name: "NS", unit: "month", prices: { cpu: "1", ram: "0.01", storage: "0.1", pods: "0" } }],
+    secret_options: { k8s_token: k8s.token, k8s_ca: CA_PEM },
+  });
+  const providerKey = await withKey(f.provider);
+  const customerKey = await withKey(f.customerApi);
+  const limits = { cpu: 2, ram: 2048, storage: 10, pods: 5 };
+  const sensitive = {
+    "client-sealed attribute": "VeScanSealedAttrTq84Nd",
+    "plaintext attribute": "VeScanPlainAttrLk27Vb",
+    "support summary": "VeScanSupportSummaryRx61",
+    "support description": "VeScanSupportDescJm93Qe",
+    "support reply": "VeScanSupportReplyWz15",
+    "account setting": "VeScanSettingPhoneHc48",
+  };
+
+  // Order attributes sealed on the client, and a Waldur client's plaintext attributes sealed on arrival.
+  const dir = await f.customerApi.expect(200, f.customerApi.get(`/api/marketplace-orders/sealing_recipients/?offering_uuid=${f.offering.uuid}&project_uuid=${f.project.uuid}`));
+  const sealedUuid = newUuid();
+  const attributes = { container: { image: "nginx:1.25" }, ssh_note: sensitive["client-sealed attribute"] };
+  const envelope = await sealJson(attributes, { kind: "order-attributes", recordId: sealedUuid, version: 1 }, dir.recipients);
+  const o1 = await placeOrder(f, { attributes: { name: "scan-sealed" }, attributes_envelope: b64url(envelope), limits });
+  const o2 = await placeOrder(f, { attributes: { name: "scan-plain", db_password: sensitive["plaintext attribute"] }, limits });
+  for (const o of [o1, o2]) assert.equal((await waitOrder(f.customerApi, o.uuid)).state, "done");
+  assert.deepEqual(await openAs(host, f.provider, providerKey, `/api/marketplace-orders/${sealedUuid}/sealed_attributes/`), attributes);
+  assert.equal((await openAs(host, f.provider, providerKey, `/api/marketplace-orders/${o2.uuid}/sealed_attributes/`)).db_password, sensitive["plaintext attribute"]);
+
+  // A support request to the provider (plaintext, sealed on arrival) and a reply sealed on the provider's client.
+  const issue = await f.customerApi.expect(
+    201,
+    f.customerApi.post("/api/support-issues/", { type: "INCIDENT", customer: f.customer.url, summary: sensitive["support summary"], description: sensitive["support description"] }),
+  );
+  const cdir = await f.provider.expect(200, f.provider.get(`/api/support-issues/${issue.uuid}/sealing_recipients/`));
+  const replyUuid = newUuid();
+  const reply = await sealJson({ description: sensitive["support reply"] }, { kind: "support-comment", recordId: replyUuid, version: 1 }, cdir.recipients);
+  await f.provider.expect(201, f.provider.post(`/api/support-issues/${issue.uuid}/comment/`, { envelope: b64url(reply) }));
+  assert.equal((await openAs(host, f.customerApi, customerKey, `/api/support-issues/${issue.uuid}/sealed/`)).summary, sensitive["support summary"]);
+  assert.equal((await openAs(host, f.customerApi, customerKey, `/api/support-comments/${replyUuid}/sealed/`)).description, sensitive["support reply"]);
+
+  // Account settings.
+  const sdir = await f.customerApi.expect(200, f.customerApi.get(`/api/users/${f.customerApi.uuid}/sealed_settings/recipients/`));
+  const settings = await sealJson({ recovery_phone: sensitive["account setting"] }, { kind: "user-settings", recordId: f.customerApi.uuid, version: 1 }, sdir.recipients);
+  const put = await host.fetch(`/api/users/${f.customerApi.uuid}/sealed_settings/`, {
+    method: "PUT",
+    headers: { Authorization: `Token ${f.customerApi.token}`, "Content-Type": "application/octet-stream" },
+    body: settings as Uint8Array<ArrayBuffer>,
+  });
+  assert.equal(put.status, 200);
+
+  const d1 = await d1Dump(host);
+  const r2 = await r2Dump(host);
+  // The scan sees every place the flows wrote: the references, the envelopes, the chain outbox rows.
+  const refs = d1.get("sealed_blobs") ?? "";
+  for (const id of [sealedUuid, o2.uuid, issue.uuid, replyUuid, f.customerApi.uuid]) assert.ok(refs.includes(id), `sealed_blobs references ${id}`);
+  for (const prefix of ["order-attributes/", "support-issue/", "support-comment/", "user-settings/"]) assert.ok([...r2.keys()].some((k) => k.startsWith(prefix)), `R2 holds ${prefix}`);
+  assert.ok(d1.has("chain_outbox"), "the chain outbox table is scanned");
+  assert.ok([...d1.values()].some((t) => t.includes("scan-sealed")), "control: the public resource name is found");
+  assert.deepEqual(findPlaintext(sensitive, { "D1 table": d1, "R2 object": r2 }), []);
+  // Nor in any form a JSON encoder would give the values inside the sealed objects.
+  assert.deepEqual(findPlaintext({ attributes: JSON.stringify(attributes) }, { "D1 table": d1, "R2 object": r2 }), []);
 });
