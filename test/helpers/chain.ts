@@ -13,12 +13,12 @@ import type { D1Database } from "@cloudflare/workers-types";
 import { fromBech32 } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { SigningStargateClient } from "@cosmjs/stargate";
-import { GenericAuthorization } from "cosmjs-types/cosmos/authz/v1beta1/authz";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { Miniflare } from "miniflare";
+import { fundAndGrant } from "../../scripts/lib/chain-bridge-setup.ts";
 import { applyMigrations } from "../../scripts/lib/migrations.ts";
 import { ROOT } from "../../scripts/lib/build-worker.ts";
-import { bridgeMsgTypes, cometClient, makeRegistry, queryClient, type ChainQueryClient } from "../../src/bridge/chain/index.ts";
+import { cometClient, makeRegistry, queryClient, type ChainQueryClient } from "../../src/bridge/chain/index.ts";
 import * as schema from "../../src/db/schema/index.ts";
 
 const run = promisify(execFile);
@@ -108,30 +108,7 @@ async function setUp(home: string, rpc: number, grpc: number, api: number): Prom
   const bridgeWallet = await DirectSecp256k1HdWallet.generate(24, { prefix });
   const [bridgeAcct] = await bridgeWallet.getAccounts();
   const bridge: ChainAccount = { name: "bridge", address: bridgeAcct?.address as string, mnemonic: bridgeWallet.mnemonic };
-  const fee = { amount: [{ denom: "uve", amount: "0" }], gas: "2000000" };
-
-  const admin = await clientFor("genesis-admin");
-  const funded = await admin.sendTokens(accounts["genesis-admin"]?.address as string, bridge.address, [{ denom: "uve", amount: "1000000000" }], fee);
-  if (funded.code !== 0) throw new Error(`funding the bridge failed: ${funded.rawLog}`);
-  admin.disconnect();
-  for (const granter of ["provider", "customer1"]) {
-    const c = await clientFor(granter);
-    const from = accounts[granter]?.address as string;
-    const msgs = bridgeMsgTypes.map((t) => ({
-      typeUrl: "/cosmos.authz.v1beta1.MsgGrant",
-      value: {
-        granter: from,
-        grantee: bridge.address,
-        grant: {
-          authorization: { typeUrl: "/cosmos.authz.v1beta1.GenericAuthorization", value: GenericAuthorization.encode({ msg: t.typeUrl as string }).finish() },
-          expiration: undefined,
-        },
-      },
-    }));
-    const r = await c.signAndBroadcast(from, msgs, fee);
-    if (r.code !== 0) throw new Error(`authz grants from ${granter} failed: ${r.rawLog ?? r.code}`);
-    c.disconnect();
-  }
+  await fundAndGrant(rpcUrl, accounts, bridge, ["provider", "customer1"], prefix);
   const chain: Chain = {
     home,
     rpcUrl,
