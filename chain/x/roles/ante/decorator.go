@@ -8,6 +8,7 @@ import (
 
 	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	authsigning "github.com/cosmos/cosmos-sdk/x/auth/signing"
 	"github.com/cosmos/cosmos-sdk/x/authz"
 
@@ -85,7 +86,9 @@ func (d AccountStateDecorator) checkNested(ctx sdk.Context, msgs []sdk.Msg, dept
 		for _, im := range inner {
 			signers, err := d.signers.GetMsgV1Signers(im)
 			if err != nil {
-				return err
+				// The codec's own errors are unregistered (code 1) or ErrLogic; a client
+				// sees the real cause: the inner message names a malformed signer.
+				return errorsmod.Wrapf(sdkerrors.ErrInvalidAddress, "authz MsgExec inner message %s: signer: %v", sdk.MsgTypeURL(im), err)
 			}
 			for _, s := range signers {
 				// Inner messages never count as an appeal: an appeal must be
