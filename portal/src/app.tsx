@@ -8,6 +8,7 @@ import { AdminOrgs, AdminUsers } from "./pages/admin.tsx";
 import { Login, Signup } from "./pages/auth.tsx";
 import { Checkout } from "./pages/checkout.tsx";
 import { Dashboard } from "./pages/dashboard.tsx";
+import { Events } from "./pages/events.tsx";
 import { Keys } from "./pages/keys.tsx";
 import { Landing } from "./pages/landing.tsx";
 import { Marketplace } from "./pages/marketplace.tsx";
@@ -47,6 +48,7 @@ const ROUTES: Route[] = [
   { pattern: "/resources/:uuid", page: ResourceDetail, signedIn: true },
   { pattern: "/projects", page: Projects, signedIn: true },
   { pattern: "/keys", page: Keys, signedIn: true },
+  { pattern: "/events", page: Events, signedIn: true },
   { pattern: "/provider/offerings", page: ProviderOfferings, signedIn: true },
   { pattern: "/provider/offerings/new", page: OfferingWizard, signedIn: true },
   { pattern: "/provider/offerings/:uuid", page: ProviderOfferingDetail, signedIn: true },
@@ -95,6 +97,9 @@ function Header({ session, path }: { session: Session; path: string }) {
               </NavLink>
               <NavLink href="/keys" path={path}>
                 {s.nav.keys}
+              </NavLink>
+              <NavLink href="/events" path={path}>
+                {s.nav.events}
               </NavLink>
               <NavLink href="/provider/offerings" path={path}>
                 {s.nav.providerOfferings}

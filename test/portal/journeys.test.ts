@@ -331,6 +331,26 @@ test("portal journeys: browse, sign up, provider wizard, checkout, access detail
     await c.getByRole("cell", { name: "1.50 cores" }).waitFor();
   });
 
+  await step(c, "customer raises a limit: an update order runs through the plugin", async () => {
+    await c.locator("summary", { hasText: "Update limits" }).click();
+    await c.getByLabel("CPU (cores)").fill("3");
+    await c.locator("form button[type=submit]", { hasText: "Update limits" }).click();
+    await c.getByText("Update order created.").waitFor();
+    await until(
+      c,
+      "limits updated",
+      async () => (await c.getByText("cpu: 3, ram: 1024").count()) > 0,
+      () => c.getByRole("button", { name: "Refresh" }).click(),
+    );
+  });
+  await step(c, "audit log lists the customer's changes", async () => {
+    await c.getByRole("link", { name: "Audit log" }).click();
+    await c.locator("tbody tr").first().waitFor();
+    await assertAccessible(c, "audit log");
+    await c.goto(resourcePath);
+    await c.getByRole("heading", { level: 1, name: "analytics-ns" }).waitFor();
+  });
+
   // ---- termination
   await step(c, "customer terminates the resource", async () => {
     c.once("dialog", (d) => void d.accept());

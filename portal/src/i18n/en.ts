@@ -11,6 +11,7 @@ export const en = {
     resources: "Resources",
     projects: "Projects",
     keys: "Keys",
+    events: "Audit log",
     profile: "Profile",
     provider: "Provider",
     providerOfferings: "My offerings",
@@ -179,6 +180,8 @@ export const en = {
     notRecipient:
       "Your key here is not among the envelope's recipients (it was sealed before this key was registered).",
     terminate: "Terminate",
+    updateLimits: "Update limits",
+    updateRequested: "Update order created.",
     terminateConfirm: "Terminate this resource? This cannot be undone.",
     terminateRequested: "Termination requested.",
     backendId: "Backend id",
@@ -311,6 +314,15 @@ export const en = {
     wordWrong: "This is not the word at this position.",
     showAgain: "Show the phrase again",
     confirmAndSignIn: "Confirm and sign in",
+  },
+  events: {
+    title: "Audit log",
+    message: "Message",
+    type: "Event",
+    when: "When",
+    user: "By",
+    from: "From",
+    to: "To",
   },
   common: {
     yes: "Yes",

@@ -2,12 +2,19 @@
 // usage, access details opened in this browser, its orders, and termination.
 import { useState } from "preact/hooks";
 import { get, post } from "../api/client.ts";
-import { type ComponentUsage, type Order, RESOURCE_STATES, type Resource } from "../api/models.ts";
+import {
+  type ComponentUsage,
+  type Offering,
+  type Order,
+  RESOURCE_STATES,
+  type Resource,
+} from "../api/models.ts";
 import { currentUser } from "../auth/session.ts";
 import type { AccessDetails } from "../crypto/keystore.ts";
 import { s } from "../i18n/en.ts";
 import { useAsync } from "../lib/async.ts";
-import { FormErrors } from "../ui/field.tsx";
+import { limitComponents } from "../lib/money.ts";
+import { FormErrors, TextField } from "../ui/field.tsx";
 import { useForm } from "../ui/form.ts";
 import { day, StateBadge, when } from "../ui/format.tsx";
 import { ChoiceFilter, DataTable, SearchBox, useListing } from "../ui/listing.tsx";
@@ -116,6 +123,15 @@ export function ResourceDetail({ uuid }: { uuid: string }) {
             <dt>{s.resources.created}</dt>
             <dd>{when(r.created)}</dd>
           </dl>
+          {r.state === "OK" && Object.keys(r.limits).length > 0 && (
+            <UpdateLimits
+              resource={r}
+              onDone={() => {
+                a.reload();
+                orders.result.reload();
+              }}
+            />
+          )}
           <AccessDetailsPanel resource={r} />
           <h2>{s.resources.usage}</h2>
           <DataTable
@@ -142,6 +158,68 @@ export function ResourceDetail({ uuid }: { uuid: string }) {
         </article>
       )}
     </AsyncView>
+  );
+}
+
+/** Asks for new limits: the API creates an Update order that runs like the first one. */
+function UpdateLimits({ resource, onDone }: { resource: Resource; onDone: () => void }) {
+  const offering = useAsync(
+    () => get<Offering>("/api/marketplace-public-offerings/{uuid}/", { uuid: resource.offering_uuid }),
+    [resource.offering_uuid],
+  );
+  const [values, setValues] = useState<Record<string, string>>(() =>
+    Object.fromEntries(Object.entries(resource.limits).map(([k, v]) => [k, String(v)])),
+  );
+  const [done, setDone] = useState(false);
+  const form = useForm();
+  return (
+    <details class="panel">
+      <summary>{s.resources.updateLimits}</summary>
+      <AsyncView a={offering}>
+        {(o) => (
+          <form
+            noValidate
+            onSubmit={(e) => {
+              e.preventDefault();
+              const bad = Object.entries(values).filter(([, v]) => !/^\d+$/.test(v.trim()));
+              if (bad.length)
+                return form.setFields(
+                  Object.fromEntries(bad.map(([k]) => [`limits.${k}`, ["A valid integer is required."]])),
+                );
+              void form.run(async () => {
+                await post(
+                  "/api/marketplace-resources/{uuid}/update_limits/",
+                  { uuid: resource.uuid },
+                  { limits: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Number(v)])) },
+                );
+                setDone(true);
+                onDone();
+              }, ["limits"]);
+            }}
+          >
+            {limitComponents(o.components).map((c) => (
+              <TextField
+                key={c.type}
+                label={s.checkout.quantity(c.name, c.measured_unit)}
+                name={`update-${c.type}`}
+                type="number"
+                inputMode="numeric"
+                min={c.min_value ?? 0}
+                max={c.max_value ?? undefined}
+                value={values[c.type] ?? ""}
+                onValue={(v) => setValues({ ...values, [c.type]: v })}
+                errors={form.fields[`limits.${c.type}`]}
+              />
+            ))}
+            <FormErrors messages={[...form.general, ...(form.fields.limits ?? [])]} />
+            {done && <Notice kind="ok">{s.resources.updateRequested}</Notice>}
+            <button type="submit" disabled={form.busy}>
+              {s.resources.updateLimits}
+            </button>
+          </form>
+        )}
+      </AsyncView>
+    </details>
   );
 }
 

@@ -46,7 +46,7 @@ const describedBy = (id: string, errors?: string[], hint?: string) =>
   [hint ? `${id}-hint` : "", errors?.length ? `${id}-err` : ""].filter(Boolean).join(" ") || undefined;
 
 interface InputOptions {
-  type?: "text" | "email" | "password" | "number" | "url" | "search";
+  type?: "text" | "email" | "password" | "number" | "url" | "search" | "date";
   autoComplete?: string;
   required?: boolean;
   inputMode?: "numeric" | "decimal" | "text";
