@@ -8,7 +8,7 @@ import { Secp256k1HdWallet, type StdSignDoc } from "@cosmjs/amino";
 import { and, eq, lte } from "drizzle-orm";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { cometBlockSource, cometClient, indexChain, OrderState } from "../../src/bridge/chain/index.ts";
-import { chainEscrowEvents, chainIndexCursor, chainOffchain, chainOfferings, chainOrders, chainOutbox, chainUsage } from "../../src/db/schema/index.ts";
+import { chainEscrowEvents, chainIndexCursor, chainOffchain, chainOfferings, chainOrders, chainOutbox, chainUsage, sealedBlobs } from "../../src/db/schema/index.ts";
 import { type Api, dbOf, type Json, userApi } from "../helpers/api.ts";
 import { createOffering, createProvider, type ProviderFixture } from "../helpers/catalog.ts";
 import { type Chain, startChain } from "../helpers/chain.ts";
@@ -84,7 +84,7 @@ async function newCustomer(account: string | null): Promise<{ api: Api; project:
   return { api, project };
 }
 
-const order = (s: Shop, c: { api: Api; project: Json }, limits: Record<string, number> = { storage: 10 }) =>
+const order = (s: Shop, c: { api: Api; project: Json }, limits: Record<string, number> = { storage: 10 }, attributes: Json = { name: "chain-test" }) =>
   c.api.expect(
     201,
     c.api.post("/api/marketplace-orders/", {
@@ -92,7 +92,7 @@ const order = (s: Shop, c: { api: Api; project: Json }, limits: Record<string, n
       project: c.project.url,
       plan: s.plan.url,
       limits,
-      attributes: { name: "chain-test" },
+      attributes,
     }),
   );
 
@@ -112,8 +112,11 @@ describe("marketplace → chain", () => {
       [["offering.created", ctx.chain.accounts.provider!.address]],
     );
     const c = await customer("customer1");
-    const o = await order(s, c);
+    // A private attribute: sealed by the API, so only the envelope's hash and key go on chain.
+    const o = await order(s, c, { storage: 10 }, { name: "chain-test", purpose: "secret-genome-project" });
     assert.equal(o.state, "pending-provider");
+    const createdRow = (await rowsFor(o.uuid))[0]!;
+    assert.doesNotMatch(JSON.stringify(createdRow.payload), /secret-genome-project/);
     await s.f.provider.expect(200, s.f.provider.post(`/api/marketplace-orders/${o.uuid}/approve_by_provider/`, {}));
     await s.f.provider.expect(200, s.f.provider.post(`/api/marketplace-orders/${o.uuid}/set_state_done/`));
     const rid = o.marketplace_resource_uuid;
@@ -140,6 +143,10 @@ describe("marketplace → chain", () => {
     assert.equal(chainOrder.state, OrderState.DONE);
     assert.equal(chainOrder.customer, ctx.chain.accounts.customer1!.address);
     assert.equal(chainOrder.plan, s.plan.uuid);
+    const [sealed] = await db().select().from(sealedBlobs).where(eq(sealedBlobs.recordId, o.uuid));
+    assert.ok(sealed, "the attributes were sealed");
+    assert.equal(chainOrder.detailsKey, sealed.objectKey);
+    assert.equal(Buffer.from(chainOrder.detailsHash).toString("hex"), sealed.sha256);
     assert.deepEqual(
       chainOrder.limits.map((l) => [l.component, l.amount]),
       [["storage", 10n]],

@@ -17,7 +17,8 @@ import { and, asc, eq, exists, ne, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../app-env.ts";
 import type { User } from "../../auth/session.ts";
-import { categories, chainOutbox, offeringComponents, offerings, orders, planComponents, plans, roleGrants, users } from "../../db/schema/index.ts";
+import { categories, chainOutbox, offeringComponents, offerings, orders, planComponents, plans, roleGrants, sealedBlobs, users } from "../../db/schema/index.ts";
+import { ORDER_ATTRIBUTES_KIND } from "../../secrets/order-attributes.ts";
 import { offchainInsertWhen, type OffchainNote, outboxInsertWhen } from "./outbox.ts";
 import { fixedRatePerBlock, orderDeposit, usagePricePerStep, usageSteps } from "./pricing.ts";
 import { ChainRecordError, chainRecords, type OutboxRecord, type OfferingCreated } from "./records.ts";
@@ -180,8 +181,24 @@ export async function orderCreatedItems(db: Db, o: NewOrder): Promise<Item[]> {
     let rate = 0n;
     for (const c of chainPlan.components) if (c.billing === "fixed") rate += c.priceUve * BigInt(o.limits[c.type] ?? 1);
     const limits = Object.entries(o.limits).map(([component, amount]) => ({ component, amount }));
+    // The order's attributes sealed before it was written (src/secrets/order-attributes.ts): only
+    // the envelope's sha-256 and object key go on chain, never what it holds.
+    const sealed = await db
+      .select({ objectKey: sealedBlobs.objectKey, sha256: sealedBlobs.sha256 })
+      .from(sealedBlobs)
+      .where(and(eq(sealedBlobs.kind, ORDER_ATTRIBUTES_KIND), eq(sealedBlobs.recordId, ref)))
+      .get();
     planned = build("order.created", ref, () =>
-      chainRecords.orderCreated({ orderUuid: ref, customer, offering: { ref: o.offering.uuid }, plan: chainPlan.uuid, limits, depositUve: orderDeposit(rate, chainPlan.unit) }),
+      chainRecords.orderCreated({
+        orderUuid: ref,
+        customer,
+        offering: { ref: o.offering.uuid },
+        plan: chainPlan.uuid,
+        limits,
+        depositUve: orderDeposit(rate, chainPlan.unit),
+        detailsHash: sealed?.sha256,
+        detailsKey: sealed?.objectKey,
+      }),
     );
   } catch (e) {
     if (e instanceof PricingError) return note("not_representable", e.message);
