@@ -4,14 +4,15 @@
 // Waldur.RemoteOffering, linked by remote uuid (offerings.remote_uuid and waldur_imported_offerings),
 // its plans by remote plan uuid (plans.backend_id); the plugin's settings (API URL, token, remote
 // offering and plan uuids) ride in its sealed secret options.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../app-env.ts";
 import { inArray } from "../../db/in-list.ts";
 import { offeringComponents, offerings, planComponents, plans, waldurImportedOfferings } from "../../db/schema/index.ts";
-import { newUuid, nowIso } from "../../http/ids.ts";
-import { type ComponentInput, componentRow, offeringStatements, type PlanInput, planStatements } from "../../marketplace/catalog/write.ts";
+import { newUuid, nowIso, uniqueSlug } from "../../http/ids.ts";
+import { type ComponentInput, componentRow, type PlanInput, planStatements } from "../../marketplace/catalog/write.ts";
 import { type SecretEnv, sealJson } from "../../secrets/sealed-json.ts";
+import { bulkInsert, field, runBatch } from "./bulk.ts";
 import type { WaldurClient } from "./client.ts";
 import type { WaldurConnection } from "./connection.ts";
 import { offeringSchema, parseRemote, type RemoteOffering } from "./remote.ts";
@@ -121,7 +122,7 @@ export interface ApplyRun {
   unchanged: number;
 }
 
-const BATCH_OFFERINGS = 50;
+const BATCH_OFFERINGS = 200;
 
 /**
  * Writes remote offerings locally: new ones are created under `categoryId` (already imported ones
@@ -151,6 +152,7 @@ export async function applyRemoteOfferings(
     const existingIds = links.map((l) => l.link.offeringId);
     const localPlans = existingIds.length ? await db.select().from(plans).where(inArray(plans.offeringId, existingIds)).all() : [];
     const stmts: BatchItem<"sqlite">[] = [];
+    const fresh: FreshRows = { offerings: [], components: [], plans: [], prices: [], links: [] };
     const now = nowIso();
     for (const o of chunk) {
       const digest = await digestOf(o);
@@ -164,33 +166,42 @@ export async function applyRemoteOfferings(
         const uuid = newUuid();
         const planIns = o.plans.map((p) => ({ ...planInput(o, p), uuid: newUuid() }));
         const planMap = Object.fromEntries(planIns.map((p) => [p.uuid, p.backend_id]));
-        stmts.push(
-          ...offeringStatements(
-            db,
-            {
-              customerId: conn.customerId,
-              categoryId,
-              type: REMOTE_OFFERING_TYPE,
-              components: componentInputs(o),
-              plans: planIns,
-              values: {
-                ...offeringValues(o),
-                pluginOptions,
-                secretOptionsSealed: await sealedSettings(env, conn, token, uuid, o, planMap),
-                secretOptionsKeys: [...SECRET_NAMES],
-                backendMetadata: { remote_type: o.type, remote_category: o.category_title ?? "", waldur_connection_uuid: conn.uuid },
-              },
-            },
-            uuid,
-          ),
-          db.insert(waldurImportedOfferings).values({
-            connectionId: conn.id,
-            offeringId: sql`(SELECT id FROM offerings WHERE uuid = ${uuid})` as unknown as number,
-            remoteUuid: o.uuid,
-            remoteDigest: digest,
-            lastSync: now,
-          }),
-        );
+        fresh.offerings.push({
+          ...offeringValues(o),
+          uuid,
+          customerId: conn.customerId,
+          categoryId,
+          type: REMOTE_OFFERING_TYPE,
+          slug: uniqueSlug(o.name),
+          pluginOptions,
+          secretOptionsSealed: await sealedSettings(env, conn, token, uuid, o, planMap),
+          secretOptionsKeys: [...SECRET_NAMES],
+          backendMetadata: { remote_type: o.type, remote_category: o.category_title ?? "", waldur_connection_uuid: conn.uuid },
+          created: now,
+          modified: now,
+        });
+        for (const c of componentInputs(o)) {
+          const { offeringId: _later, ...row } = componentRow(0, c);
+          fresh.components.push({ ...row, offering: uuid });
+        }
+        for (const p of planIns) {
+          fresh.plans.push({
+            uuid: p.uuid,
+            offering: uuid,
+            name: p.name,
+            description: p.description,
+            archived: p.archived,
+            unit: p.unit,
+            unitPrice: p.unit_price,
+            backendId: p.backend_id,
+            created: now,
+            modified: now,
+          });
+          for (const t of new Set([...Object.keys(p.prices), ...Object.keys(p.quotas)])) {
+            fresh.prices.push({ plan: p.uuid, type: t, price: p.prices[t] ?? "0", amount: p.quotas[t] ?? 0 });
+          }
+        }
+        fresh.links.push({ offering: uuid, connectionId: conn.id, remoteUuid: o.uuid, remoteDigest: digest, lastSync: now });
         run.created.push(uuid);
         continue;
       }
@@ -251,7 +262,29 @@ export async function applyRemoteOfferings(
       run.updated.push(link.offeringUuid);
     }
     if (stmts.length) await db.batch(stmts as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    if (fresh.offerings.length) await runBatch(db, freshStatements(fresh));
   }
   return run;
 }
 
+/** Rows of the offerings a chunk creates, per table; `offering` / `plan` carry uuids for the id look-ups. */
+type FreshRows = Record<"offerings" | "components" | "plans" | "prices" | "links", Record<string, unknown>[]>;
+
+const offeringIdOf = (key: string) => sql`(SELECT id FROM offerings WHERE uuid = ${field(key)})`;
+
+/** New offerings of one chunk in at most five statements (one per table), whatever their number. */
+function freshStatements(f: FreshRows): SQL[] {
+  const out: SQL[] = [bulkInsert(offerings, f.offerings)];
+  if (f.components.length) out.push(bulkInsert(offeringComponents, f.components, { offeringId: offeringIdOf("offering") }));
+  if (f.plans.length) out.push(bulkInsert(plans, f.plans, { offeringId: offeringIdOf("offering") }));
+  if (f.prices.length) {
+    out.push(
+      bulkInsert(planComponents, f.prices, {
+        planId: sql`(SELECT id FROM plans WHERE uuid = ${field("plan")})`,
+        componentId: sql`(SELECT c.id FROM offering_components c JOIN plans p ON p.offering_id = c.offering_id WHERE p.uuid = ${field("plan")} AND c.type = ${field("type")})`,
+      }),
+    );
+  }
+  out.push(bulkInsert(waldurImportedOfferings, f.links, { offeringId: offeringIdOf("offering") }));
+  return out;
+}

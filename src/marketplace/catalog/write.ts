@@ -122,26 +122,14 @@ export interface NewOffering {
     slug?: string;
   };
   components: (ComponentInput & { isBuiltin: boolean })[];
-  /** A plan may bring its uuid (the bridge maps remote plans to local ones by it). */
-  plans: (PlanInput & { uuid?: string })[];
+  plans: PlanInput[];
 }
 
 export async function insertOffering(db: Db, n: NewOffering) {
   const uuid = newUuid();
-  const stmts = offeringStatements(db, n, uuid);
-  await db.batch(stmts as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-  return (await db.select().from(offerings).where(and(eq(offerings.uuid, uuid))).get())!;
-}
-
-/**
- * The statements inserting an offering (as Draft unless values.state says otherwise) with its
- * components and plans under a uuid chosen by the caller, so many offerings can share one batch
- * (the Waldur bridge's import). Plans may carry their own uuid.
- */
-export function offeringStatements(db: Db, n: NewOffering, uuid: string): BatchItem<"sqlite">[] {
   const now = nowIso();
   const idOf = sql`(SELECT id FROM offerings WHERE uuid = ${uuid})`;
-  return [
+  const stmts: BatchItem<"sqlite">[] = [
     db.insert(offerings).values({
       ...n.values,
       uuid,
@@ -149,13 +137,15 @@ export function offeringStatements(db: Db, n: NewOffering, uuid: string): BatchI
       categoryId: n.categoryId,
       type: n.type,
       slug: n.values.slug || uniqueSlug(n.values.name ?? "offering"),
-      state: n.values.state ?? "Draft",
+      state: "Draft",
       created: now,
       modified: now,
     }),
     ...n.components.map((c) => db.insert(offeringComponents).values(componentRow(idOf, c))),
-    ...n.plans.flatMap((p) => planStatements(db, idOf, p, p.uuid)),
+    ...n.plans.flatMap((p) => planStatements(db, idOf, p)),
   ];
+  await db.batch(stmts as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  return (await db.select().from(offerings).where(and(eq(offerings.uuid, uuid))).get())!;
 }
 
 /**
