@@ -655,6 +655,26 @@ CREATE UNIQUE INDEX `support_issues_uuid_unique` ON `support_issues` (`uuid`);--
 CREATE UNIQUE INDEX `support_issues_key_unique` ON `support_issues` (`key`);--> statement-breakpoint
 CREATE INDEX `support_issues_caller` ON `support_issues` (`caller_id`);--> statement-breakpoint
 CREATE INDEX `support_issues_customer` ON `support_issues` (`customer_id`);--> statement-breakpoint
+CREATE TABLE `identity_attestations` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`document_capture_id` integer NOT NULL,
+	`selfie_capture_id` integer NOT NULL,
+	`validator` text NOT NULL,
+	`validator_key_id` text NOT NULL,
+	`outcome` text NOT NULL,
+	`distance` real,
+	`rejected_image` text,
+	`reason` text DEFAULT '' NOT NULL,
+	`pipeline_version` text NOT NULL,
+	`pipeline_hash` text NOT NULL,
+	`created` text NOT NULL,
+	FOREIGN KEY (`document_capture_id`) REFERENCES `identity_captures`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`selfie_capture_id`) REFERENCES `identity_captures`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_attestations_uuid_unique` ON `identity_attestations` (`uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_attestations_pair` ON `identity_attestations` (`document_capture_id`,`selfie_capture_id`,`validator_key_id`);--> statement-breakpoint
 CREATE TABLE `identity_capture_nonces` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`nonce_hash` text NOT NULL,

@@ -11,6 +11,7 @@ import { confirmTotp, setupTotp, totpConfirmSchema, totpVerifySchema, verifyTotp
 import { domainStartSchema, domainVerifySchema, insecureChecks, startDomain, verifyDomain } from "../identity/scopes/domain.ts";
 import { emailStartSchema, emailVerifySchema, startEmail, verifyEmail } from "../identity/scopes/email.ts";
 import { mountIdentityCapture } from "./identity-capture.ts";
+import { mountIdentityScoring } from "./identity-scoring.ts";
 import { mountIdentitySso } from "./identity-sso.ts";
 import { smsStartSchema, smsVerifySchema, startSms, verifySms } from "../identity/scopes/sms.ts";
 
@@ -33,6 +34,7 @@ export function serializeScope(s: ScopeRow, customerUuid: string | null) {
 export function mountIdentity(app: Hono<AppEnv>) {
   mountIdentitySso(app);
   mountIdentityCapture(app);
+  mountIdentityScoring(app);
   app.get("/api/identity/scopes/", async (c) => {
     const me = requireUser(c.var.user);
     const rows = await c.var.db

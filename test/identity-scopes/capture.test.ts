@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { toBech32 } from "@cosmjs/encoding";
 import sharp from "sharp";
@@ -11,13 +10,13 @@ import { hex } from "../../src/crypto/bytes.ts";
 import { open } from "../../src/crypto/envelope.ts";
 import { generateKeyPair, type KeyPair } from "../../src/crypto/keys.ts";
 import { identityCaptureNonces, identityCaptures } from "../../src/db/schema/index.ts";
-import { CAPTURE_ENVELOPE_KIND, captureMessage } from "../../src/identity/capture/upload.ts";
+import { CAPTURE_ENVELOPE_KIND } from "../../src/identity/capture/bundle.ts";
 import { b64urlEncode } from "../../src/identity/sso/id-token.ts";
-import { type Api, dbOf, userApi } from "../helpers/api.ts";
+import { dbOf, userApi } from "../helpers/api.ts";
+import { fixture, nonceFor, registerDevice, upload } from "./capture-client.ts";
 
-const FIXTURES = new URL("../identity/fixtures/", import.meta.url);
-const selfieJpeg = new Uint8Array(readFileSync(new URL("img1.jpg", FIXTURES)));
-const otherJpeg = new Uint8Array(readFileSync(new URL("img2.jpg", FIXTURES)));
+const selfieJpeg = fixture("img1.jpg");
+const otherJpeg = fixture("img2.jpg");
 const VALOPERS = [toBech32("virtenginevaloper", new Uint8Array(20).fill(1)), toBech32("virtenginevaloper", new Uint8Array(20).fill(2))];
 
 let host: WorkerHost;
@@ -34,64 +33,6 @@ before(async () => {
 after(async () => {
   await Promise.all([host?.dispose(), noKeysHost?.dispose()]);
 });
-
-interface Device {
-  uuid: string;
-  sign(message: Uint8Array): Promise<Uint8Array>;
-}
-
-async function registerDevice(api: Api, algorithm: "Ed25519" | "P-256" = "Ed25519"): Promise<Device> {
-  const params = algorithm === "Ed25519" ? { name: "Ed25519" } : { name: "ECDSA", namedCurve: "P-256" };
-  const pair = (await crypto.subtle.generateKey(params, true, ["sign", "verify"])) as CryptoKeyPair;
-  const raw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
-  const d = await api.expect(201, api.post("/api/identity/devices/", { algorithm, public_key: b64urlEncode(raw), name: `${algorithm} phone` }));
-  assert.equal(d.algorithm, algorithm);
-  return {
-    uuid: d.uuid,
-    sign: async (m) =>
-      new Uint8Array(await crypto.subtle.sign(algorithm === "Ed25519" ? { name: "Ed25519" } : { name: "ECDSA", hash: "SHA-256" }, pair.privateKey, m as Uint8Array<ArrayBuffer>)),
-  };
-}
-
-const nonceFor = async (api: Api, scope: "id_document" | "selfie") => (await api.expect(201, api.post("/api/identity/capture/nonce/", { scope }))).nonce as string;
-
-interface Shot {
-  scope?: "id_document" | "selfie";
-  image?: Uint8Array;
-  contentType?: string;
-  nonce?: string;
-  /** Change the metadata after signing (or before, with resign). */
-  edit?: (m: Record<string, string>) => void;
-  signer?: Device;
-  hashOf?: Uint8Array;
-  capturedAt?: string;
-}
-
-/** What a capture client does: nonce, salt, hash, signature, upload. */
-async function upload(api: Api, device: Device, shot: Shot = {}) {
-  const scope = shot.scope ?? "selfie";
-  const image = shot.image ?? selfieJpeg;
-  const nonce = shot.nonce ?? (await nonceFor(api, scope));
-  const salt = crypto.getRandomValues(new Uint8Array(32));
-  const hashed = shot.hashOf ?? image;
-  const image_sha256 = createHash("sha256").update(salt).update(hashed).digest("hex");
-  const m: Record<string, string> = { scope, nonce, salt: b64urlEncode(salt), captured_at: shot.capturedAt ?? new Date().toISOString(), device: device.uuid, image_sha256 };
-  m.signature = b64urlEncode(await (shot.signer ?? device).sign(captureMessage(m as never)));
-  shot.edit?.(m);
-  const res = await api.host.fetch("/api/identity/capture/", {
-    method: "POST",
-    headers: { Authorization: `Token ${api.token}`, "Content-Type": shot.contentType ?? (image[0] === 0x89 ? "image/png" : "image/jpeg"), "X-Capture-Metadata": JSON.stringify(m) },
-    body: image as Uint8Array<ArrayBuffer>,
-  });
-  const text = await res.text();
-  let body: Json = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, body, metadata: m, salt };
-}
 
 test("capture: a signed selfie is sealed to every identity validator, stored in R2 and committed by its salted hash", async () => {
   const a = await userApi(host, "capuser1");

@@ -3,7 +3,7 @@
 // D1 never holds a code, a TOTP secret or a recovery code in the clear: one-time codes and
 // recovery codes are kept as keyed hashes (src/identity/scopes/common.ts secretHash), the TOTP secret sealed
 // with the executor key (src/secrets/sealed-json.ts).
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { ids, timestamps } from "./common.ts";
 import { customers, users } from "./structure.ts";
 
@@ -183,4 +183,33 @@ export const identityCaptures = sqliteTable(
     created: text("created").notNull(),
   },
   (t) => [index("identity_captures_user").on(t.userId, t.scope)],
+);
+
+/**
+ * A validator's scoring of one account's ID document against its selfie: the outcome, the match
+ * distance, and the face pipeline (version and hash) that produced it. No image data.
+ */
+export const identityAttestations = sqliteTable(
+  "identity_attestations",
+  {
+    ...ids(),
+    documentCaptureId: integer("document_capture_id")
+      .notNull()
+      .references(() => identityCaptures.id, { onDelete: "cascade" }),
+    selfieCaptureId: integer("selfie_capture_id")
+      .notNull()
+      .references(() => identityCaptures.id, { onDelete: "cascade" }),
+    validator: text("validator").notNull(),
+    /** Hex key id of the validator key that opened the evidence. */
+    validatorKeyId: text("validator_key_id").notNull(),
+    outcome: text("outcome").$type<"match" | "no_match" | "rejected">().notNull(),
+    distance: real("distance"),
+    /** For "rejected": which image and why (no_face, several_faces, too_blurred, …). */
+    rejectedImage: text("rejected_image"),
+    reason: text("reason").notNull().default(""),
+    pipelineVersion: text("pipeline_version").notNull(),
+    pipelineHash: text("pipeline_hash").notNull(),
+    created: text("created").notNull(),
+  },
+  (t) => [uniqueIndex("identity_attestations_pair").on(t.documentCaptureId, t.selfieCaptureId, t.validatorKeyId)],
 );

@@ -10,7 +10,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
 import type { User } from "../../auth/session.ts";
-import { concat, constantTimeEqual, hex, sha256, unhex, utf8 } from "../../crypto/bytes.ts";
+import { concat, constantTimeEqual, hex, sha256, unhex } from "../../crypto/bytes.ts";
 import { sealToBucket } from "../../crypto/blob-store.ts";
 import { identityCaptures, identityDeviceKeys } from "../../db/schema/index.ts";
 import { ApiError, fieldError } from "../../http/errors.ts";
@@ -18,13 +18,13 @@ import { newUuid, nowIso } from "../../http/ids.ts";
 import { isoDateTime, parseWith, v } from "../../http/validate.ts";
 import { type IdentityEnv, upsertScope } from "../scopes/common.ts";
 import { b64urlDecode } from "../sso/id-token.ts";
+import { CAPTURE_ENVELOPE_KIND, captureMessage, encodeBundle } from "./bundle.ts";
 import { verifyDeviceSignature } from "./device-keys.ts";
 import { CAPTURE_MAX_BYTES, checkCaptureImage } from "./image-check.ts";
 import { type CaptureScope, captureScopeField, spendNonce } from "./nonces.ts";
 import { identityValidators, ValidatorConfigError } from "./validators.ts";
 
 export const CAPTURE_HEADER = "X-Capture-Metadata";
-export const CAPTURE_ENVELOPE_KIND = "identity.capture";
 /** A capture may be stamped a little before the nonce (clock skew) and a little in our future. */
 const SKEW_SECONDS = 30;
 
@@ -47,10 +47,6 @@ export const captureMetadataSchema = v.object({
   signature: b64urlBytes(64, 64, "Give the 64-byte signature, base64url."),
 });
 export type CaptureMetadata = v.InferOutput<typeof captureMetadataSchema>;
-
-/** The exact bytes the device signs. */
-export const captureMessage = (m: Omit<CaptureMetadata, "device" | "signature">) =>
-  utf8(`virtengine-capture-v1\n${m.scope}\n${m.nonce}\n${m.salt}\n${m.captured_at}\n${m.image_sha256}`);
 
 export function parseCaptureMetadata(header: string | undefined): CaptureMetadata {
   if (!header) throw fieldError("metadata", `The ${CAPTURE_HEADER} header is required.`);
@@ -138,9 +134,9 @@ export async function acceptCapture(db: Db, bucket: CaptureBucket, env: Identity
 
   const uuid = newUuid();
   const capturedAt = new Date(captured).toISOString();
-  // What validators open: one JSON line (enough to re-check the attestation themselves), then the image.
-  const bundleHead = utf8(
-    `VECAPTURE1\n${JSON.stringify({
+  // What validators open: the attested metadata (enough to re-check the signature themselves), then the image.
+  const plaintext = encodeBundle(
+    {
       capture: uuid,
       account: me.uuid,
       scope: m.scope,
@@ -151,9 +147,9 @@ export async function acceptCapture(db: Db, bucket: CaptureBucket, env: Identity
       image_sha256: m.image_sha256,
       device: { uuid: device.uuid, algorithm: device.algorithm, public_key: device.publicKey },
       signature: m.signature,
-    })}\n`,
+    },
+    input.image,
   );
-  const plaintext = concat(bundleHead, input.image);
   const objectKey = `identity/captures/${me.uuid}/${uuid}.veenv`;
   const stored = await sealToBucket(
     bucket,

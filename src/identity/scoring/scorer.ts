@@ -1,0 +1,124 @@
+// The validator-side scorer (Node, beside a validator; `npm run scorer`). Each round it lists the
+// captures sealed to its key, pairs each account's latest ID document with its latest selfie,
+// opens both envelopes with the validator's private key, re-checks the capture attestation itself
+// (salted hash and device signature: the edge is not trusted), runs the face pipeline and posts
+// the verdict with the pipeline's version and hash. Evidence it cannot open or that fails the
+// re-check is reported and skipped: nothing is posted for it.
+import { createHash } from "node:crypto";
+import { open } from "../../crypto/envelope.ts";
+import type { KeyPair } from "../../crypto/keys.ts";
+import { type BundleHead, CAPTURE_ENVELOPE_KIND, captureMessage, decodeBundle } from "../capture/bundle.ts";
+import { verifyDeviceSignature } from "../capture/device-keys.ts";
+import { verifyFaces } from "../face/compare.ts";
+import { facePipelineManifest } from "../face/manifest.ts";
+
+export const PIPELINE_VERSION = "face-v1";
+
+export interface ScorerConfig {
+  apiUrl: string;
+  token: string;
+  key: KeyPair;
+  log?: (line: string) => void;
+}
+
+interface Pending {
+  uuid: string;
+  scope: "id_document" | "selfie";
+  account: string;
+  envelope_sha256: string;
+  image_sha256: string;
+  created: string;
+}
+
+export interface ScoreReport {
+  posted: { document: string; selfie: string; outcome: string; distance?: number; reason?: string }[];
+  skipped: { capture: string; reason: string }[];
+  waiting: number;
+}
+
+type Opened = { ok: true; head: BundleHead; image: Uint8Array } | { ok: false; reason: string };
+
+async function api(cfg: ScorerConfig, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(cfg.apiUrl.replace(/\/$/, "") + path, {
+    ...init,
+    headers: { Authorization: `Token ${cfg.token}`, ...(init.headers as Record<string, string> | undefined) },
+    signal: AbortSignal.timeout(60_000),
+  });
+}
+
+/** Downloads, opens and re-checks one capture. */
+async function openCapture(cfg: ScorerConfig, p: Pending): Promise<Opened> {
+  const res = await api(cfg, `/api/identity/scoring/captures/${p.uuid}/envelope/`);
+  if (!res.ok) return { ok: false, reason: `download answered ${res.status}` };
+  const envelope = new Uint8Array(await res.arrayBuffer());
+  if (createHash("sha256").update(envelope).digest("hex") !== p.envelope_sha256) return { ok: false, reason: "envelope hash differs from the commitment" };
+  const opened = await open(envelope, { key: cfg.key, context: { kind: CAPTURE_ENVELOPE_KIND, recordId: p.uuid, version: 1 } });
+  if (!opened.ok) return { ok: false, reason: `cannot open the envelope (${opened.error.code})` };
+  const bundle = decodeBundle(opened.value.plaintext);
+  if (!bundle) return { ok: false, reason: "the envelope does not hold a capture bundle" };
+  const { head, image } = bundle;
+  if (head.capture !== p.uuid || head.account !== p.account || head.scope !== p.scope) return { ok: false, reason: "the bundle belongs to another capture" };
+  const salt = Buffer.from(head.salt, "base64url");
+  const digest = createHash("sha256").update(salt).update(image).digest("hex");
+  if (digest !== head.image_sha256 || digest !== p.image_sha256) return { ok: false, reason: "the image does not match its salted hash" };
+  const signature = new Uint8Array(Buffer.from(head.signature, "base64url"));
+  if (!(await verifyDeviceSignature(head.device.algorithm, head.device.public_key, signature, captureMessage(head)))) {
+    return { ok: false, reason: "the device signature does not verify" };
+  }
+  return { ok: true, head, image };
+}
+
+/** One round: everything pending now, scored once. */
+export async function scoreOnce(cfg: ScorerConfig): Promise<ScoreReport> {
+  const log = cfg.log ?? (() => {});
+  const report: ScoreReport = { posted: [], skipped: [], waiting: 0 };
+  const res = await api(cfg, "/api/identity/scoring/pending/");
+  if (!res.ok) throw new Error(`listing pending captures answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  const pending = (await res.json()) as Pending[];
+  const byAccount = new Map<string, { id_document?: Pending; selfie?: Pending }>();
+  for (const p of pending) {
+    const slot = byAccount.get(p.account) ?? {};
+    const prev = slot[p.scope];
+    if (!prev || prev.created < p.created) slot[p.scope] = p;
+    byAccount.set(p.account, slot);
+  }
+  const manifest = await facePipelineManifest();
+  for (const [account, pair] of byAccount) {
+    if (!pair.id_document || !pair.selfie) {
+      report.waiting++;
+      continue;
+    }
+    const doc = await openCapture(cfg, pair.id_document);
+    const selfie = await openCapture(cfg, pair.selfie);
+    let unusable = false;
+    for (const [p, o] of [
+      [pair.id_document, doc],
+      [pair.selfie, selfie],
+    ] as const) {
+      if (!o.ok) {
+        report.skipped.push({ capture: p.uuid, reason: o.reason });
+        log(`scorer: capture ${p.uuid} of ${account} skipped: ${o.reason}`);
+        unusable = true;
+      }
+    }
+    if (unusable || !doc.ok || !selfie.ok) continue;
+    const v = await verifyFaces(doc.image, selfie.image);
+    const verdict = v.ok
+      ? { outcome: v.match ? "match" : "no_match", distance: Math.round(v.distance * 1e6) / 1e6 }
+      : { outcome: "rejected", rejected_image: v.image, reason: v.reason };
+    const post = await api(cfg, "/api/identity/scoring/attestations/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ document: pair.id_document.uuid, selfie: pair.selfie.uuid, ...verdict, pipeline_version: PIPELINE_VERSION, pipeline_hash: manifest.hash }),
+    });
+    if (post.status !== 201) {
+      report.skipped.push({ capture: pair.selfie.uuid, reason: `attestation answered ${post.status}` });
+      log(`scorer: attestation for ${account} answered ${post.status}: ${(await post.text()).slice(0, 200)}`);
+      continue;
+    }
+    await post.arrayBuffer();
+    report.posted.push({ document: pair.id_document.uuid, selfie: pair.selfie.uuid, ...verdict });
+    log(`scorer: ${account}: ${verdict.outcome}${"distance" in verdict ? ` (${verdict.distance})` : ` (${verdict.reason})`}`);
+  }
+  return report;
+}
