@@ -30,11 +30,19 @@ test("client routes get index.html; built files keep their type and immutable ca
   assert.match(r.headers.get("content-type") ?? "", /^text\/javascript/);
   assert.equal(r.headers.get("cache-control"), "public, max-age=31536000, immutable");
   assert.equal((await r.arrayBuffer()).byteLength > 1000, true);
-  assert.equal((await host.fetch("/assets/missing-file.js")).status, 404, "a missing file is not answered with the app");
+  assert.equal(
+    (await host.fetch("/assets/missing-file.js")).status,
+    404,
+    "a missing file is not answered with the app",
+  );
 });
 
 test("the API and auth paths are never shadowed by the fallback", async () => {
-  for (const p of ["/api/no-such-thing/", "/api-auth/nothing/", "/api/marketplace-resources/0123456789abcdef0123456789abcdef/"]) {
+  for (const p of [
+    "/api/no-such-thing/",
+    "/api-auth/nothing/",
+    "/api/marketplace-resources/0123456789abcdef0123456789abcdef/",
+  ]) {
     const r = await host.fetch(p, { headers: NAVIGATE });
     assert.ok(r.status === 404 || r.status === 401, `${p}: ${r.status}`);
     assert.match(r.headers.get("content-type") ?? "", /^application\/json/, p);

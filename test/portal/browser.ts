@@ -1,7 +1,7 @@
 // Browser harness for the portal tests: Debian's chromium driven by playwright-core (Playwright's
 // own browser download cannot reach this network), screenshots per step, and an axe-core check.
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import axe from "axe-core";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
@@ -46,12 +46,16 @@ export async function launch(baseURL: string): Promise<BrowserSession> {
   };
 }
 
+// node --test runs each file in its own process: its shots go to a folder named after the file,
+// emptied at the first step so a run never mixes with an older one.
+const shotDir = path.join(SHOTS, path.basename(process.argv[1] ?? "portal").replace(/\.test\.ts$/, ""));
 let shotNo = 0;
 /** Runs one step of a journey; its screenshot is saved either way, and a failure fails the test. */
 export async function step(page: Page, name: string, body: () => Promise<void>): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
+  if (shotNo === 0) rmSync(shotDir, { recursive: true, force: true });
+  mkdirSync(shotDir, { recursive: true });
   const file = path.join(
-    SHOTS,
+    shotDir,
     `${String(++shotNo).padStart(2, "0")}-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`,
   );
   try {
