@@ -55,7 +55,11 @@ export async function sha256(data: Uint8Array): Promise<Bytes> {
 /** A cursor over a byte array that throws a typed error when the input ends early. */
 export class Reader {
   offset = 0;
-  constructor(readonly bytes: Uint8Array) {}
+  readonly bytes: Uint8Array;
+  constructor(bytes: Uint8Array) {
+    // A plain view: Node's Buffer overrides slice() to share memory, and take() relies on a copy.
+    this.bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
   take(n: number): Bytes {
     if (this.offset + n > this.bytes.length) throw new RangeError("truncated");
     const out = this.bytes.slice(this.offset, this.offset + n) as Bytes;

@@ -170,7 +170,7 @@ export function parseHeader(bytes: Uint8Array): Result<Header> {
       context,
       recipients,
       mac,
-      bytes: bytes.slice(0, length) as Bytes,
+      bytes: Uint8Array.prototype.slice.call(bytes, 0, length) as Bytes,
     });
   } catch (e) {
     // Reader throws RangeError when a field runs past header_len; a bad UTF-8 name throws TypeError.

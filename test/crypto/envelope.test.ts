@@ -250,3 +250,16 @@ describe("re-wrap for an added member", () => {
     assert.equal(errorCode(await open(r.value.envelope, { key: bob!, context: ctxA })), "not_a_recipient");
   });
 });
+
+test("a Node Buffer (a pooled view whose slice() shares memory) parses and opens like a Uint8Array", async () => {
+  const alice = await generateKeyPair();
+  const sealed = await seal(text("buffered"), { context: ctxA, recipients: [asRecipient(alice)] });
+  // Buffer.from(string) lands in the shared pool: a non-zero byteOffset into a larger ArrayBuffer.
+  const pooled = Buffer.from(Buffer.from(sealed).toString("base64"), "base64");
+  const h = parseHeader(pooled);
+  assert.ok(h.ok, !h.ok ? h.error.message : "");
+  assert.deepEqual(h.value.context, ctxA);
+  const o = await open(pooled, { key: alice, context: ctxA });
+  assert.ok(o.ok);
+  assert.equal(new TextDecoder().decode(o.value.plaintext), "buffered");
+});
