@@ -9,6 +9,7 @@ import { Login, Signup } from "./pages/auth.tsx";
 import { Checkout } from "./pages/checkout.tsx";
 import { Dashboard } from "./pages/dashboard.tsx";
 import { Events } from "./pages/events.tsx";
+import { Identity } from "./pages/identity.tsx";
 import { Keys } from "./pages/keys.tsx";
 import { Landing } from "./pages/landing.tsx";
 import { Marketplace } from "./pages/marketplace.tsx";
@@ -49,6 +50,7 @@ const ROUTES: Route[] = [
   { pattern: "/projects", page: Projects, signedIn: true },
   { pattern: "/keys", page: Keys, signedIn: true },
   { pattern: "/events", page: Events, signedIn: true },
+  { pattern: "/identity", page: Identity, signedIn: true },
   { pattern: "/provider/offerings", page: ProviderOfferings, signedIn: true },
   { pattern: "/provider/offerings/new", page: OfferingWizard, signedIn: true },
   { pattern: "/provider/offerings/:uuid", page: ProviderOfferingDetail, signedIn: true },
@@ -100,6 +102,9 @@ function Header({ session, path }: { session: Session; path: string }) {
               </NavLink>
               <NavLink href="/events" path={path}>
                 {s.nav.events}
+              </NavLink>
+              <NavLink href="/identity" path={path}>
+                {s.nav.identity}
               </NavLink>
               <NavLink href="/provider/offerings" path={path}>
                 {s.nav.providerOfferings}

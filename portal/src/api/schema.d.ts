@@ -55,6 +55,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chain-status/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chain bridge status (staff and support)
+         * @description How the chain bridge is doing: bridge_configured (VE_CHAIN_RPC and VE_CHAIN_MNEMONIC bound), indexer_configured, outbox (rows by state: pending, signed, committed, failed), off_chain (public marketplace events that were not sent, by reason: no_customer_wallet, no_provider_wallet, offering_off_chain, not_representable, no_chain_transition), indexer (last indexed height per chain id) and latest_failures (the last 10 records the chain refused, with its codespace, code and log). Orders and offerings carry chain_id, chain_state and chain_tx_hash (orders also chain_lease_state) from the same tables.
+         */
+        get: operations["ve_get_api_chain_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/component-user-usage-limits/": {
         parameters: {
             query?: never;
@@ -145,6 +165,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{uuid}/content_keys/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's content key versions, its readers and whether a rotation is due
+         * @description For the organization's readers (owners and managers; anyone else, staff included: 404). Each version: public key, key id and the reference of its private half sealed to the readers (openapi/sealed-flows.md). rotation_required names why the current version may not take new content (a recipient is no longer a reader), or is null. recipients: the readers' current keys, to seal a new version to or to re-wrap for.
+         */
+        get: operations["ve_customers_content_keys_list"];
+        put?: never;
+        /**
+         * Add the next content key version (the first, or a rotation)
+         * @description The key pair is made on a reader's client. Body: public_key (raw X25519, base64url), key_version (the next one), envelope (base64url VEENV, kind org-key, record id "<customer uuid>.<version>", version 1) holding the raw 32-byte private key, sealed to every reader's current key and to no one else.
+         */
+        post: operations["ve_customers_content_keys_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{uuid}/content_keys/{version}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One version's private half, as the envelope sealed to the readers
+         * @description To its recipients among the readers (others: 404). A reader opens it on the client to read content of that version, or re-wraps it (rewrap()) for a reader who is not yet a recipient and PUTs the new header.
+         */
+        get: operations["ve_customers_content_keys_retrieve"];
+        /**
+         * Replace a version's header with one re-wrapped on the client for new readers
+         * @description Body: the new header (application/octet-stream) from rewrap() of the stored envelope. It must describe the same record and payload, list every reader's current key, and may keep earlier recipients; the payload is kept. Only a recipient may re-wrap.
+         */
+        put: operations["ve_customers_content_keys_rewrap"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{uuid}/delete_user/": {
         parameters: {
             query?: never;
@@ -171,6 +239,44 @@ export interface paths {
         };
         /** list users (customers) */
         get: operations["customers_list_users_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{uuid}/sealed_content/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Content sealed to the organization (references only) */
+        get: operations["ve_customers_sealed_content_list"];
+        put?: never;
+        /**
+         * Store content sealed on the client to the current content key
+         * @description Body: the envelope (application/octet-stream, at most 4 MiB), kind org-content, record id a fresh uuid the item takes, version 1, sealed to the current content key version and nothing else. Refused with 409 while that version must be rotated (a recipient of it is no longer a reader).
+         */
+        post: operations["ve_customers_sealed_content_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{uuid}/sealed_content/{content}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One item's envelope, to the organization's readers */
+        get: operations["ve_customers_sealed_content_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -271,6 +377,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity/capture/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload an attested capture (ID document or selfie)
+         * @description The body is the image (image/jpeg or image/png, at most 10 MiB, at least 200 and at most 8000 pixels a side, complete container). The X-Capture-Metadata header is a JSON object {scope, nonce, salt, captured_at, device, image_sha256, signature}: nonce from /api/identity/capture/nonce/ (single use, bound to this account and scope, 5 minutes), salt 16–64 random bytes (base64url), image_sha256 = hex SHA-256(salt ‖ image), device a registered device uuid, and signature the device key's signature (Ed25519, or ECDSA P-256 SHA-256 as 64-byte r‖s; base64url) over the UTF-8 text "virtengine-capture-v1\n{scope}\n{nonce}\n{salt}\n{captured_at}\n{image_sha256}". The nonce is spent by the attempt. Accepted images are sealed (VEENV envelope, kind identity.capture) to the identity validators' X25519 keys (VE_IDENTITY_VALIDATORS) and stored in R2; D1 and the chain keep the salted hash.
+         */
+        post: operations["ve_identity_capture_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/capture/nonce/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A single-use capture nonce for this account and scope
+         * @description Valid 5 minutes, spent by one upload; at most 20 an hour per account. Only a keyed hash is stored.
+         */
+        post: operations["ve_identity_capture_nonce"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/captures/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's captures (commitments and status, never the image) */
+        get: operations["ve_identity_captures_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/devices/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's capture device keys */
+        get: operations["ve_identity_devices_list"];
+        put?: never;
+        /**
+         * Register a capture device's public signing key
+         * @description Ed25519 (32 bytes) or P-256 (65-byte uncompressed point), raw, base64url; the key must import with WebCrypto. At most 10 active devices.
+         */
+        post: operations["ve_identity_devices_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/devices/{uuid}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a capture device key (its captures stay; new ones are refused) */
+        delete: operations["ve_identity_devices_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/domain/start/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a token proving a customer's (service provider's) domain
+         * @description Publish the token as a DNS TXT record _virtengine-challenge.<domain> (checked through the DNS-over-HTTPS JSON resolver VE_DOH_URL) or as the body of https://<domain>/.well-known/virtengine-challenge, then call verify. Valid 7 days; stored only as a keyed hash. The caller must own or manage the customer (else 404).
+         */
+        post: operations["ve_identity_domain_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/domain/verify/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check the published token (DNS TXT, then the well-known file) */
+        post: operations["ve_identity_domain_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity/email/start/": {
         parameters: {
             query?: never;
@@ -308,6 +546,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity/scoring/attestations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A validator's verdict on an account's ID document against its selfie
+         * @description For identity validators only (the caller's current encryption key is one of VE_IDENTITY_VALIDATORS). Both captures must be sealed to that key, pending, of one account and of the right scopes. match verifies the id_document and selfie scopes; no_match and rejected mark the captures rejected. The pipeline version and hash name the models, thresholds and feature code used.
+         */
+        post: operations["ve_identity_scoring_attest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/scoring/captures/{uuid}/envelope/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sealed evidence of one capture (VEENV envelope), for validators it is sealed to */
+        get: operations["ve_identity_scoring_envelope"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/scoring/pending/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Captures sealed to the calling validator's key that await scoring */
+        get: operations["ve_identity_scoring_pending"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity/scopes/": {
         parameters: {
             query?: never;
@@ -319,6 +611,103 @@ export interface paths {
         get: operations["ve_identity_scopes_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/sms/start/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Text a one-time code to a phone number
+         * @description Sends a 6-digit code (valid 10 minutes, single use, dead after 5 wrong tries; a newer code replaces an older one) through the deployment's Twilio-compatible Messages API (VE_SMS_ACCOUNT_SID, VE_SMS_AUTH_TOKEN secret, VE_SMS_FROM or VE_SMS_MESSAGING_SERVICE_SID, VE_SMS_API_URL). The number is kept only as a keyed hash; replies show it masked. At most 3 codes an hour per account and per number (429 with Retry-After). 503 when SMS is not configured or the provider fails.
+         */
+        post: operations["ve_identity_sms_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/sms/verify/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify a phone number with the code it received */
+        post: operations["ve_identity_sms_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/sso/callback/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete an OpenID Connect sign-in (link the identity, or sign in with it)
+         * @description The client posts the state and code the provider sent to the redirect URI. The state works once and for 10 minutes; the code is exchanged with the PKCE verifier, the ID token's signature (provider JWKS), issuer, audience, nonce and expiry are checked. A link flow must be completed by the account that started it and answers the sso scope (the provider's subject kept only as a keyed hash); a login flow answers an API token for the account the identity is linked to.
+         */
+        post: operations["ve_identity_sso_callback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/sso/providers/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OpenID Connect providers this deployment offers
+         * @description Configured by VE_SSO (presets google, microsoft, facebook, or any issuer URL with discovery). Public.
+         */
+        get: operations["ve_identity_sso_providers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/sso/start/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an OpenID Connect sign-in (authorization code + PKCE)
+         * @description purpose link (default, needs a signed-in account) attaches the identity to the caller as the sso scope; purpose login (anonymous) signs in to the account the identity is linked to. Answers the provider's authorization URL with state, nonce and an S256 code challenge.
+         */
+        post: operations["ve_identity_sso_start"];
         delete?: never;
         options?: never;
         head?: never;
@@ -373,46 +762,9 @@ export interface paths {
         put?: never;
         /**
          * Check a TOTP code or a single-use recovery code
-         * @description Exactly one of code or recovery_code. A code is accepted one step either side of now, and a step already accepted (or an earlier one) is refused as a replay.
+         * @description Exactly one of code or recovery_code. A code is accepted one step either side of now, and a step already accepted (or an earlier one) is refused as a replay. After 5 consecutive wrong codes or recovery codes the factor locks for 30 seconds, doubling with each further failure up to an hour (429 with Retry-After; nothing is checked while locked); an accepted code clears the count.
          */
         post: operations["ve_identity_totp_verify"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/identity/domain/start/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Get a token proving a customer's (service provider's) domain
-         * @description Publish the token as a DNS TXT record _virtengine-challenge.<domain> (checked through the DNS-over-HTTPS JSON resolver VE_DOH_URL) or as the body of https://<domain>/.well-known/virtengine-challenge, then call verify. Valid 7 days; stored only as a keyed hash. The caller must own or manage the customer (else 404).
-         */
-        post: operations["ve_identity_domain_start"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/identity/domain/verify/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Check the published token (DNS TXT, then the well-known file) */
-        post: operations["ve_identity_domain_verify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -958,6 +1310,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/marketplace-orders/{uuid}/sealed_attributes/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The order's attributes, as the sealed envelope
+         * @description The VEENV envelope holding the order's full attributes (JSON), sealed by the client or, for a client that sent plaintext, by the API on arrival. Served only to its recipients (anyone else, staff included, gets 404); the client opens it with its private key and the context in the X-Envelope-* headers. The order's `attributes` field carries only the public part (name, end_date). 404 when the order had no attributes beyond the public part.
+         */
+        get: operations["ve_marketplace_orders_sealed_attributes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/marketplace-orders/{uuid}/set_backend_id/": {
         parameters: {
             query?: never;
@@ -1071,6 +1443,26 @@ export interface paths {
         put?: never;
         /** unlink (marketplace orders) */
         post: operations["marketplace_orders_unlink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/marketplace-orders/sealing_recipients/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whom to seal a new order's attributes to
+         * @description The recipients a client seals a new order's attributes to before POST /api/marketplace-orders/ (openapi/sealed-flows.md): the current encryption keys of the provider's readers (owners and managers of the offering's organization, the offering's managers), of the customer (the caller and the ordering organization's owners) and the executor key the provider's plugins read them with. Seal the attributes JSON as a VEENV envelope with kind order-attributes, record id a fresh order uuid (32 lowercase hex, the new order takes it) and version 1, to all listed keys (more keys from the directory may be added). readers_without_key lists readers who cannot read it yet. Only for callers who may order in the project.
+         */
+        get: operations["ve_marketplace_orders_sealing_recipients"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3121,6 +3513,178 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/support-comments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List support comments (texts sealed)
+         * @description Comments on the issues the caller may see. `description` is empty: the body is sealed (openapi/sealed-flows.md); `sealed.url` serves the envelope to its recipients. Filter: issue_uuid.
+         */
+        get: operations["support_comments_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/support-comments/{uuid}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a support comment (body sealed) */
+        get: operations["support_comments_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/support-comments/{uuid}/sealed/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The comment's body, as the sealed envelope
+         * @description The VEENV envelope (kind support-comment, record id the comment uuid) holding {"description": …}. Served only to its recipients (anyone else, staff included: 404).
+         */
+        get: operations["ve_support_comments_sealed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/support-issues/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List support issues (texts sealed)
+         * @description The caller's own issues, those addressed to an organization they own or manage, and all for staff and support users. `summary` and `description` are empty: they are sealed (openapi/sealed-flows.md) and `sealed.url` serves the envelope to its recipients.
+         */
+        get: operations["support_issues_list"];
+        put?: never;
+        /**
+         * Open a support issue, its texts sealed to the addressed provider or the moderators
+         * @description Recommended: seal {"summary", "description"} on the client to the keys GET /api/support-issues/sealing_recipients/?customer_uuid=… lists (kind support-issue, record id a fresh uuid the issue takes, version 1) and send it as `envelope` (base64url) without plaintext texts. Waldur clients may send `summary`/`description` in plaintext instead: they are sealed on arrival to the same readers and never stored in clear. Readers: the caller and the addressed organization's owners and managers (`customer`), or without one the moderators (staff and support users).
+         */
+        post: operations["support_issues_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/support-issues/sealing_recipients/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whom to seal a new support issue to */
+        get: operations["ve_support_issues_sealing_recipients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/support-issues/{uuid}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a support issue (texts sealed) */
+        get: operations["support_issues_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/support-issues/{uuid}/comment/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply to a support issue, the body sealed to the issue's readers
+         * @description Recommended: seal {"description"} on the client to the keys GET /api/support-issues/{uuid}/sealing_recipients/ lists (kind support-comment, record id a fresh uuid, version 1) and send it as `envelope`. A plaintext `description` is sealed on arrival.
+         */
+        post: operations["support_issues_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/support-issues/{uuid}/sealed/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The issue's summary and description, as the sealed envelope
+         * @description The VEENV envelope (kind support-issue, record id the issue uuid) holding {"summary", "description"}. Served only to its recipients (anyone else, staff included: 404).
+         */
+        get: operations["ve_support_issues_sealed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/support-issues/{uuid}/sealing_recipients/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whom to seal a reply to this issue to */
+        get: operations["ve_support_issues_comment_recipients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/": {
         parameters: {
             query?: never;
@@ -3193,6 +3757,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/{uuid}/sealed_settings/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's settings, as the envelope its owner sealed
+         * @description The VEENV envelope (kind user-settings, record id the user uuid) the owner sealed on the client to their own current key (openapi/sealed-flows.md). Only the owner gets it (anyone else, staff included: 404); the client opens it with its private key and the context in the X-Envelope-* headers.
+         */
+        get: operations["ve_users_sealed_settings_retrieve"];
+        /**
+         * Store the account's settings, sealed on the client
+         * @description Body: the VEENV envelope (application/octet-stream, at most 1 MiB) with kind user-settings, record id the caller's uuid and version one more than the stored one (see recipients/), sealed to the caller's current key and no other key (the Worker cannot read it). A refused envelope is a 400 naming `envelope` and leaves the stored one as it was.
+         */
+        put: operations["ve_users_sealed_settings_update"];
+        post?: never;
+        /** Delete the account's sealed settings */
+        delete: operations["ve_users_sealed_settings_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{uuid}/sealed_settings/recipients/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The key to seal the account's settings to, and the next version */
+        get: operations["ve_users_sealed_settings_recipients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/{uuid}/token/": {
         parameters: {
             query?: never;
@@ -3238,6 +3844,110 @@ export interface paths {
         get: operations["version_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/waldur-connections/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List waldur connections */
+        get: operations["ve_get_api_waldur_connections"];
+        put?: never;
+        /** Create in waldur connections */
+        post: operations["ve_post_api_waldur_connections"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/waldur-connections/{uuid}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve one of waldur connections */
+        get: operations["ve_get_api_waldur_connections_uuid"];
+        put?: never;
+        post?: never;
+        /** Delete from waldur connections */
+        delete: operations["ve_delete_api_waldur_connections_uuid"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/waldur-connections/{uuid}/check/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** check (waldur connections) */
+        post: operations["ve_post_api_waldur_connections_uuid_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/waldur-connections/{uuid}/import_offerings/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** import offerings (waldur connections) */
+        post: operations["ve_post_api_waldur_connections_uuid_import_offerings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/waldur-connections/{uuid}/remote_offerings/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** remote offerings (waldur connections) */
+        get: operations["ve_get_api_waldur_connections_uuid_remote_offerings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/waldur-connections/{uuid}/sync/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** sync (waldur connections) */
+        post: operations["ve_post_api_waldur_connections_uuid_sync"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3302,17 +4012,70 @@ export interface components {
         IdentityScope: {
             uuid?: string;
             /** @enum {string} */
-            scope?: "email" | "totp" | "domain";
-            /** @description The email address, the domain, or "totp" */
+            scope?: "email" | "sms" | "sso" | "totp" | "domain" | "id_document" | "selfie";
+            /** @description The email address, the domain, or "totp"; a masked phone number ("+4•••••••••58") for sms, the provider for sso */
             subject?: string;
             /** @description Domain scopes only */
             customer_uuid?: string | null;
             /** @enum {string} */
             status?: "pending" | "verified";
-            /** @description email, totp, dns or http */
+            /** @description email, sms, oidc, totp, dns, http or capture */
             method?: string | null;
             /** Format: date-time */
             verified_at?: string | null;
+            /** Format: date-time */
+            created?: string;
+        };
+        /** @description A key to seal to (raw X25519 public key, base64url), with whose it is (a user uuid, or "executor") */
+        SealingRecipient: {
+            holder?: string;
+            key_id?: string;
+            key_version?: number;
+            public_key?: string;
+        };
+        /** @description What D1 keeps about a sealed record (never any of its content) */
+        SealedReference: {
+            url?: string;
+            kind?: string;
+            record_id?: string;
+            version?: number;
+            sha256?: string;
+            size?: number;
+            recipients?: {
+                holder?: string;
+                key_id?: string;
+                key_version?: number;
+            }[];
+        };
+        IdentityDevice: {
+            uuid?: string;
+            name?: string;
+            /** @enum {string} */
+            algorithm?: "Ed25519" | "P-256";
+            public_key?: string;
+            /** Format: date-time */
+            created?: string;
+            /** Format: date-time */
+            revoked_at?: string | null;
+        };
+        IdentityCapture: {
+            uuid?: string;
+            /** @enum {string} */
+            scope?: "id_document" | "selfie";
+            /** @enum {string} */
+            status?: "pending" | "verified" | "rejected";
+            /** @description hex SHA-256(salt ‖ image), the commitment */
+            image_sha256?: string;
+            format?: string;
+            /** Format: date-time */
+            captured_at?: string;
+            envelope_sha256?: string;
+            size?: number;
+            sealed_to?: {
+                validator?: string;
+                key_id?: string;
+                key_version?: number;
+            }[];
             /** Format: date-time */
             created?: string;
         };
@@ -3472,6 +4235,55 @@ export interface operations {
             };
             /** @description Not found or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_get_api_chain_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bridge_configured?: boolean;
+                        indexer_configured?: boolean;
+                        outbox?: {
+                            [key: string]: number;
+                        };
+                        off_chain?: {
+                            [key: string]: number;
+                        };
+                        indexer?: {
+                            chain_id?: string;
+                            height?: number;
+                            updated?: string;
+                        }[];
+                        latest_failures?: Record<string, never>[];
+                    };
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3892,6 +4704,193 @@ export interface operations {
             };
         };
     };
+    ve_customers_content_keys_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description keys, current_version, rotation_required, recipients, readers_without_key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not a reader */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_customers_content_keys_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    public_key: string;
+                    key_version: number;
+                    envelope: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new version (key_version, public_key, key_id) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (field named), including an envelope not sealed to exactly the readers */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not a reader */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No reader has a key, or a concurrent rotation */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_customers_content_keys_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The envelope bytes (context in the X-Envelope-* headers) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Not a key version */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not a recipient */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_customers_content_keys_rewrap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Stored */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a header for this record, or a reader is missing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not a recipient */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not sent as application/octet-stream */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     customers_delete_user: {
         parameters: {
             query?: never;
@@ -3963,6 +4962,143 @@ export interface operations {
                 content?: never;
             };
             /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_customers_sealed_content_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description uuid, key_version, created and the sealed reference of each item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not a reader */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_customers_sealed_content_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description uuid, key_version and the sealed reference */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an envelope of this kind, record or recipient */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not a reader */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No content key yet, or the current one must be rotated */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Larger than 4 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not sent as application/octet-stream */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_customers_sealed_content_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+                content: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The envelope bytes (context in the X-Envelope-* headers) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not a reader */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4210,6 +5346,369 @@ export interface operations {
             };
         };
     };
+    ve_identity_capture_upload: {
+        parameters: {
+            query?: never;
+            header: {
+                "X-Capture-Metadata": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The capture, pending validator scoring */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityCapture"];
+                };
+            };
+            /** @description Missing, foreign, used, expired or wrong-scope nonce (nonce), bad device (device), capture time outside the nonce's life (captured_at), hash mismatch (image_sha256), bad signature (signature), truncated, empty, too small or too large image (image), malformed metadata (metadata or the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The image is larger than 10 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a JPEG or PNG, or bytes that do not match the declared type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The identity validators' keys are not configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_capture_nonce: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    scope: "id_document" | "selfie";
+                };
+            };
+        };
+        responses: {
+            /** @description The nonce */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        nonce?: string;
+                        scope?: string;
+                        /** Format: date-time */
+                        expires_at?: string;
+                    };
+                };
+            };
+            /** @description Invalid scope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many nonces requested */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_captures_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Captures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityCapture"][];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_devices_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Devices */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityDevice"][];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_devices_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    algorithm: "Ed25519" | "P-256";
+                    public_key: string;
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityDevice"];
+                };
+            };
+            /** @description Invalid key or algorithm (field named), or too many devices */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The key is already registered */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_devices_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an active device of the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_domain_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    domain: string;
+                    /**
+                     * Format: uri
+                     * @description Customer URL
+                     */
+                    customer: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The token and where to publish it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        domain?: string;
+                        customer_uuid?: string;
+                        token?: string;
+                        /** Format: date-time */
+                        expires_at?: string;
+                        dns_record?: {
+                            name?: string;
+                            type?: string;
+                            value?: string;
+                        };
+                        well_known_url?: string;
+                    };
+                };
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Customer not found or not owned/managed by the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_domain_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    domain: string;
+                    /** Format: uri */
+                    customer: string;
+                    /** @enum {string} */
+                    method?: "dns" | "http";
+                };
+            };
+        };
+        responses: {
+            /** @description The verified domain scope */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityScope"];
+                };
+            };
+            /** @description Token not found, expired or used (field domain named), or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Customer not found or not owned/managed by the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     ve_identity_email_start: {
         parameters: {
             query?: never;
@@ -4312,6 +5811,187 @@ export interface operations {
             };
         };
     };
+    ve_identity_scoring_attest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    document: string;
+                    selfie: string;
+                    /** @enum {string} */
+                    outcome: "match" | "no_match" | "rejected";
+                    /** @description Required for match and no_match */
+                    distance?: number;
+                    /** @enum {string} */
+                    rejected_image?: "document" | "selfie";
+                    /** @description Required for rejected (no_face, several_faces, face_too_small, too_blurred, truncated, …) */
+                    reason?: string;
+                    pipeline_version: string;
+                    pipeline_hash: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        uuid?: string;
+                        document?: string;
+                        selfie?: string;
+                        validator?: string;
+                        outcome?: string;
+                        distance?: number | null;
+                        rejected_image?: string | null;
+                        reason?: string | null;
+                        pipeline_version?: string;
+                        pipeline_hash?: string;
+                        /** Format: date-time */
+                        created?: string;
+                    };
+                };
+            };
+            /** @description Invalid input, wrong scopes, or captures of different accounts (field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not an identity validator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A capture that is not sealed to the caller's key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already scored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The identity network is not configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_scoring_envelope: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The envelope bytes (application/vnd.virtengine.envelope; X-Envelope-Sha256 header) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not an identity validator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not sealed to the caller's key, or the evidence was erased */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The identity network is not configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_scoring_pending: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pending captures (uuid, scope, account, object_key, envelope_sha256, size, image_sha256, key_id, key_version, created) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>[];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not an identity validator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The identity network is not configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     ve_identity_scopes_list: {
         parameters: {
             query?: never;
@@ -4332,6 +6012,259 @@ export interface operations {
             };
             /** @description Authentication required or token invalid */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_sms_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description E.164 (spaces, dashes, dots and parentheses are ignored), e.g. +442079460958 */
+                    phone_number: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Code sent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail?: string;
+                        /** @description The number masked */
+                        phone_number?: string;
+                        /** Format: date-time */
+                        expires_at?: string;
+                    };
+                };
+            };
+            /** @description Validation error naming phone_number (not E.164, or a number the provider says cannot take text messages) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many codes requested for this account or number */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SMS is not configured or the provider refused or failed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_sms_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    phone_number: string;
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The verified scope */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityScope"];
+                };
+            };
+            /** @description Wrong, expired, used or dead code (field code named), or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_sso_callback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    state: string;
+                    code: string;
+                    /** @description The issuer from the authorization response (RFC 9207), when the provider sends one */
+                    iss?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Link flows answer the verified scope; login flows answer a token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityScope"] | {
+                        token?: string;
+                        user_uuid?: string;
+                        provider?: string;
+                    };
+                };
+            };
+            /** @description Unknown, used or expired state, a code the provider refused, an ID token that failed validation, or invalid input (field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Login flow for an identity no account has linked, or a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A link flow completed by another account than the one that started it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The identity is linked to another account */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SSO is not configured or the provider is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_sso_providers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Providers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id?: string;
+                        name?: string;
+                        issuer?: string;
+                    }[];
+                };
+            };
+        };
+    };
+    ve_identity_sso_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    provider: string;
+                    /**
+                     * @default link
+                     * @enum {string}
+                     */
+                    purpose?: "link" | "login";
+                };
+            };
+        };
+        responses: {
+            /** @description Where to send the browser */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        provider?: string;
+                        purpose?: string;
+                        authorization_url?: string;
+                        state?: string;
+                        /** Format: date-time */
+                        expires_at?: string;
+                    };
+                };
+            };
+            /** @description Unknown provider or invalid input (field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A link needs a signed-in account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description SSO is not configured or the provider's discovery document is unreachable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4483,116 +6416,8 @@ export interface operations {
                 };
                 content?: never;
             };
-        };
-    };
-    ve_identity_domain_start: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    domain: string;
-                    /**
-                     * Format: uri
-                     * @description Customer URL
-                     */
-                    customer: string;
-                };
-            };
-        };
-        responses: {
-            /** @description The token and where to publish it */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        domain?: string;
-                        customer_uuid?: string;
-                        token?: string;
-                        /** Format: date-time */
-                        expires_at?: string;
-                        dns_record?: {
-                            name?: string;
-                            type?: string;
-                            value?: string;
-                        };
-                        well_known_url?: string;
-                    };
-                };
-            };
-            /** @description Validation error (DRF shape, field named) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Customer not found or not owned/managed by the caller */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_identity_domain_verify: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    domain: string;
-                    /** Format: uri */
-                    customer: string;
-                    /** @enum {string} */
-                    method?: "dns" | "http";
-                };
-            };
-        };
-        responses: {
-            /** @description The verified domain scope */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["IdentityScope"];
-                };
-            };
-            /** @description Token not found, expired or used (field domain named), or invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Customer not found or not owned/managed by the caller */
-            404: {
+            /** @description Locked after repeated wrong codes (Retry-After; the field is named) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6033,7 +7858,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    /** @description Waldur's plaintext attributes (still accepted: the API seals everything but name and end_date on arrival to the readers listed by sealing_recipients and stores no plaintext). Recommended instead: send only name/end_date here and the rest in attributes_envelope. */
+                    attributes?: Record<string, never>;
+                    /** @description VirtEngine: the attributes sealed on the client as a VEENV envelope (base64url) to the keys GET /api/marketplace-orders/sealing_recipients/ lists, with kind order-attributes, record id the new order's uuid (chosen by the client) and version 1 (openapi/sealed-flows.md). */
+                    attributes_envelope?: string;
+                };
             };
         };
         responses: {
@@ -6401,6 +8231,47 @@ export interface operations {
             };
         };
     };
+    ve_marketplace_orders_sealed_attributes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The envelope bytes */
+            200: {
+                headers: {
+                    "X-Envelope-Kind"?: "order-attributes";
+                    /** @description The order uuid */
+                    "X-Envelope-Record-Id"?: string;
+                    "X-Envelope-Version"?: number;
+                    "X-Envelope-Sha256"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found, not a recipient, or no sealed attributes */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     marketplace_orders_set_backend_id: {
         parameters: {
             query?: never;
@@ -6709,6 +8580,57 @@ export interface operations {
             };
             /** @description Not found or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_marketplace_orders_sealing_recipients: {
+        parameters: {
+            query: {
+                offering_uuid: string;
+                project_uuid: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The envelope kind and version, the attribute keys kept public, and the recipients */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind?: "order-attributes";
+                        version?: number;
+                        public_attributes?: string[];
+                        recipients?: components["schemas"]["SealingRecipient"][];
+                        readers_without_key?: string[];
+                    };
+                };
+            };
+            /** @description offering_uuid or project_uuid missing, malformed or not visible (field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller may not order in this project */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12863,6 +14785,386 @@ export interface operations {
             };
         };
     };
+    support_comments_list: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+                issue_uuid?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed filter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    support_comments_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_support_comments_sealed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The envelope bytes (context in the X-Envelope-* headers) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not a recipient */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    support_issues_list: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    support_issues_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "INFORMATIONAL" | "SERVICE_REQUEST" | "CHANGE_REQUEST" | "INCIDENT";
+                    summary?: string;
+                    description?: string;
+                    priority?: string;
+                    /**
+                     * Format: uri
+                     * @description The addressed provider organization (customer URL); omitted means the moderators
+                     */
+                    customer?: string;
+                    /** @description The texts sealed on the client (base64url VEENV envelope) */
+                    envelope?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created (texts empty; `sealed` is the reference) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named), including a refused envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_support_issues_sealing_recipients: {
+        parameters: {
+            query?: {
+                /** @description The addressed provider organization; omitted means the moderators */
+                customer_uuid?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description kind, version and the recipients (the caller and the addressees with keys) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kind?: string;
+                        version?: number;
+                        recipients?: components["schemas"]["SealingRecipient"][];
+                        readers_without_key?: string[];
+                    };
+                };
+            };
+            /** @description customer_uuid malformed or unknown */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    support_issues_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    support_issues_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    is_public?: boolean;
+                    envelope?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_support_issues_sealed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The envelope bytes (context in the X-Envelope-* headers) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not a recipient */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_support_issues_comment_recipients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description kind support-comment, version 1 and the recipients */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     users_list: {
         parameters: {
             query?: {
@@ -13199,6 +15501,183 @@ export interface operations {
             };
         };
     };
+    ve_users_sealed_settings_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The envelope bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not the caller's account, or no settings stored */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_users_sealed_settings_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description The stored reference (kind, record_id, version, sha256, size) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an envelope, wrong kind, record id or version, or not sealed to exactly the caller's current key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not the caller's account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller has no encryption key registered */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The envelope is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not sent as application/octet-stream */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_users_sealed_settings_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not the caller's account, or no settings stored */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_users_sealed_settings_recipients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description kind, record_id, the version to seal as, and the caller's current key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kind?: string;
+                        record_id?: string;
+                        version?: number;
+                        recipients?: components["schemas"]["SealingRecipient"][];
+                    };
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not the caller's account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     users_token_retrieve: {
         parameters: {
             query?: never;
@@ -13283,6 +15762,331 @@ export interface operations {
             200: {
                 headers: {
                     "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_get_api_waldur_connections: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+                field?: components["parameters"]["field"];
+                o?: components["parameters"]["o"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_post_api_waldur_connections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_get_api_waldur_connections_uuid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_delete_api_waldur_connections_uuid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_post_api_waldur_connections_uuid_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_post_api_waldur_connections_uuid_import_offerings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_get_api_waldur_connections_uuid_remote_offerings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_post_api_waldur_connections_uuid_sync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content?: never;

@@ -23,20 +23,8 @@ export function Events() {
             listing.setFilter("created_to", to ? new Date(`${to}T23:59:59`).toISOString() : "");
           }}
         >
-          <TextField
-            label={s.events.from}
-            name="events-from"
-            type="date"
-            value={from}
-            onValue={setFrom}
-          />
-          <TextField
-            label={s.events.to}
-            name="events-to"
-            type="date"
-            value={to}
-            onValue={setTo}
-          />
+          <TextField label={s.events.from} name="events-from" type="date" value={from} onValue={setFrom} />
+          <TextField label={s.events.to} name="events-to" type="date" value={to} onValue={setTo} />
           <button type="submit">{s.list.filter}</button>
         </form>
       </div>
