@@ -7,11 +7,11 @@ import { eq } from "drizzle-orm";
 import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { requireUser } from "../auth/session.ts";
-import { getEnvelope } from "../crypto/blob-store.ts";
 import { projects, resources } from "../db/schema/index.ts";
 import { notFound } from "../http/errors.ts";
 import { pathUuid } from "../http/ids.ts";
-import { ACCESS_KIND, currentAccessBlob } from "../marketplace/execution/outcome.ts";
+import { currentAccessBlob } from "../marketplace/execution/outcome.ts";
+import { envelopeResponse } from "../secrets/sealed-records.ts";
 import { projectReaderIds } from "./encryption-keys.ts";
 
 export function mountAccessDetails(app: Hono<AppEnv>) {
@@ -23,28 +23,8 @@ export function mountAccessDetails(app: Hono<AppEnv>) {
     const project = await db.select().from(projects).where(eq(projects.id, r.projectId)).get();
     if (!project || !(await projectReaderIds(db, project)).includes(me.id)) throw notFound();
     const ref = await currentAccessBlob(db, r.uuid);
-    if (!ref) throw notFound();
-    const context = { kind: ACCESS_KIND, recordId: r.uuid, version: ref.version };
-    const s = await getEnvelope(c.env.BLOBS as unknown as Parameters<typeof getEnvelope>[0], {
-      key: ref.objectKey,
-      sha256: ref.sha256,
-      size: ref.size,
-      recipients: ref.recipients,
-      context,
-    });
-    if (!s.ok) throw notFound();
-    return new Response(s.value as unknown as BodyInit, {
-      status: 200,
-      headers: {
-        "Content-Type": "application/octet-stream",
-        "Content-Length": String(ref.size),
-        "Cache-Control": "no-store",
-        ETag: `"${ref.sha256}"`,
-        "X-Envelope-Kind": context.kind,
-        "X-Envelope-Record-Id": context.recordId,
-        "X-Envelope-Version": String(context.version),
-        "X-Envelope-Sha256": ref.sha256,
-      },
-    });
+    const res = ref ? await envelopeResponse(c.env, ref) : null;
+    if (!res) throw notFound();
+    return res;
   });
 }
