@@ -20,7 +20,7 @@ import { ApiError, fieldError, notFound, permissionDenied } from "../http/errors
 import { newUuid, nowIso, parseUuid, pathUuid } from "../http/ids.ts";
 import { ordering, pageOf, paginated, sparse } from "../http/list.ts";
 import { hyperlink, type Links, linksFor } from "../http/links.ts";
-import { body, bool, optStr, requiredStr, v } from "../http/validate.ts";
+import { body, bool, choice, optStr, requiredStr, v } from "../http/validate.ts";
 import {
   checkRemote,
   clientFor,
@@ -32,7 +32,7 @@ import {
   type WaldurConnection,
 } from "../bridge/waldur/connection.ts";
 import { applyRemoteOfferings, fetchRemoteOfferings } from "../bridge/waldur/offerings.ts";
-import { syncConnection } from "../bridge/waldur/sync.ts";
+import { SYNC_SCOPES, syncConnection } from "../bridge/waldur/sync.ts";
 
 const BASE = "/api/waldur-connections";
 
@@ -76,7 +76,7 @@ const importSchema = v.object({
   auto_approve_remote_orders: v.optional(bool(), false),
 });
 
-const syncSchema = v.object({ full: v.optional(bool(), false) });
+const syncSchema = v.object({ full: v.optional(bool(), false), scope: v.optional(choice(SYNC_SCOPES), "all") });
 
 async function serialize(c: Context<AppEnv>, links: Links, rows: WaldurConnection[]) {
   const db = c.var.db;
@@ -331,7 +331,7 @@ export function mountWaldurConnections(app: Hono<AppEnv>) {
   app.post(`${BASE}/:uuid/sync/`, async (c) => {
     const { conn } = await managed(c);
     const b = await body(c, syncSchema);
-    const run = await syncConnection(c.var.db, c.env, conn, { full: b.full });
+    const run = await syncConnection(c.var.db, c.env, conn, { full: b.full, scope: b.scope });
     return c.json({
       ok: run.ok,
       offerings_updated: run.offeringsUpdated,

@@ -211,6 +211,9 @@ test("bad input on the import, listing and sync endpoints names the field", asyn
   const sync = await l.provider.post(`/api/waldur-connections/${conn.uuid}/sync/`, { full: "sometimes" });
   assert.equal(sync.status, 400);
   assert.ok(sync.body.full);
+  const scope = await l.provider.post(`/api/waldur-connections/${conn.uuid}/sync/`, { scope: "everything" });
+  assert.equal(scope.status, 400);
+  assert.ok(scope.body.scope);
   await l.provider.expect(404, l.provider.get(`/api/waldur-connections/${conn.uuid}/remote_offerings/?page=99`));
   // Without a category on the connection nor in the request.
   const l2 = await createProvider(local.host);

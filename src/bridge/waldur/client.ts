@@ -22,16 +22,34 @@ export interface WaldurClientOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** 100 per page: a list longer than a million items is not something to mirror. */
+const MAX_PAGES = 10_000;
+
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** The URL of rel="next" in an RFC 5988 Link header, or null. */
-export function nextLink(link: string | null): string | null {
+/** The URL of a relation (next, last, …) in an RFC 5988 Link header, or null. */
+export function relLink(link: string | null, rel: string): string | null {
   if (!link) return null;
   for (const part of link.split(",")) {
-    const m = part.match(/<([^>]+)>\s*;\s*rel="?next"?/);
-    if (m) return m[1]!;
+    const m = part.match(/<([^>]+)>\s*;\s*rel="?([a-z]+)"?/);
+    if (m && m[2] === rel) return m[1]!;
   }
   return null;
+}
+
+/** The URL of rel="next" in an RFC 5988 Link header, or null. */
+export const nextLink = (link: string | null) => relLink(link, "next");
+
+/** The page number a link points at (1 when it names none), or null for no link or a bad one. */
+function pageNumber(url: string | null): number | null {
+  if (!url) return null;
+  try {
+    const p = new URL(url).searchParams.get("page");
+    if (p === null) return 1;
+    return /^\d{1,6}$/.test(p) ? Number(p) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Only the page number is taken from a next link: the host stays the configured one. */
@@ -75,9 +93,11 @@ export class WaldurClient {
   private async send(req: Request): Promise<Response> {
     let attempt = 0;
     for (;;) {
-      const wait = this.last + this.opts.minIntervalMs - Date.now();
+      // Each request reserves the next free slot first, so concurrent page fetches keep the cap too.
+      const slot = Math.max(Date.now(), this.last + this.opts.minIntervalMs);
+      this.last = slot;
+      const wait = slot - Date.now();
       if (wait > 0) await this.opts.sleep(wait);
-      this.last = Date.now();
       const r = req.clone();
       r.headers.set("Authorization", `Token ${this.opts.token}`);
       let res: Response | null = null;
@@ -112,27 +132,64 @@ export class WaldurClient {
     }
   }
 
-  /** Follows rel="next" links to the end (page_size 100 as Waldur's own SDK does). */
-  async listAll<T>(path: string, query: Record<string, string | string[]> = {}): Promise<WaldurResult<T[]>> {
-    const out: T[] = [];
+  /**
+   * Every page of a list (page_size 100 as Waldur's own SDK uses). The first page's Link header
+   * names the last page; the rest are then fetched `concurrency` at a time (each still under the
+   * rate cap and retries) and joined in page order. Without rel="last", rel="next" is followed.
+   */
+  async listAll<T>(path: string, query: Record<string, string | string[]> = {}, concurrency = 4): Promise<WaldurResult<T[]>> {
     const first = new URL(`${this.opts.baseUrl}${path}`);
     for (const [k, v] of Object.entries(query)) for (const x of [v].flat()) first.searchParams.append(k, x);
     first.searchParams.set("page_size", "100");
-    let url: string | null = first.toString();
+    const head = await this.page<T>(first.toString());
+    if (!head.ok) return head;
+    const last = pageNumber(relLink(head.value.link, "last"));
+    if (last !== null && last > MAX_PAGES) {
+      return { ok: false, status: 0, message: `the remote lists ${last} pages, more than the ${MAX_PAGES} the bridge reads`, transient: false };
+    }
+    if (last !== null && last > 1) {
+      const pages: T[][] = new Array(last);
+      pages[0] = head.value.items;
+      let nextPage = 2;
+      let failure: WaldurResult<T[]> | null = null;
+      const worker = async () => {
+        while (!failure && nextPage <= last) {
+          const n = nextPage++;
+          const u = new URL(first);
+          u.searchParams.set("page", String(n));
+          const r = await this.page<T>(u.toString());
+          if (!r.ok) failure = r;
+          else pages[n - 1] = r.value.items;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, last - 1)) }, worker));
+      if (failure) return failure;
+      return { ok: true, value: pages.flat() };
+    }
+    const out: T[] = [...head.value.items];
+    let url = followPage(first.toString(), relLink(head.value.link, "next"));
     while (url) {
-      let res: Response;
-      try {
-        res = await this.send(new Request(url));
-      } catch (e) {
-        return { ok: false, status: 0, message: `cannot reach Waldur: ${(e as Error).message}`, transient: true };
-      }
-      const body = (await res.json().catch(() => null)) as unknown;
-      if (!res.ok || !Array.isArray(body)) {
-        return { ok: false, status: res.status, message: describe(res.status, body), transient: res.status === 429 || res.status >= 500 };
-      }
-      out.push(...(body as T[]));
-      url = followPage(url, nextLink(res.headers.get("link")));
+      const r = await this.page<T>(url);
+      if (!r.ok) return r;
+      out.push(...r.value.items);
+      url = followPage(url, relLink(r.value.link, "next"));
     }
     return { ok: true, value: out };
+  }
+
+  /** One page of a list: its items and Link header, or the remote's error. */
+  private async page<T>(url: string): Promise<WaldurResult<{ items: T[]; link: string | null }>> {
+    let res: Response;
+    try {
+      res = await this.send(new Request(url));
+    } catch (e) {
+      return { ok: false, status: 0, message: `cannot reach Waldur: ${(e as Error).message}`, transient: true };
+    }
+    const body = (await res.json().catch(() => null)) as unknown;
+    if (!res.ok || !Array.isArray(body)) {
+      const message = res.ok ? "the remote sent a list page that is not a JSON array" : describe(res.status, body);
+      return { ok: false, status: res.status, message, transient: res.status === 429 || res.status >= 500 };
+    }
+    return { ok: true, value: { items: body as T[], link: res.headers.get("link") } };
   }
 }

@@ -48,8 +48,13 @@ export interface SyncRun {
 export interface SyncOptions {
   /** Ignore the cursors: fetch everything (and archive imported offerings the remote no longer lists). */
   full?: boolean;
+  /** What to sync: both (the cron), only the imported offerings, or only the mirrored resources. */
+  scope?: SyncScope;
   tuning?: ClientTuning;
 }
+
+export const SYNC_SCOPES = ["all", "offerings", "resources"] as const;
+export type SyncScope = (typeof SYNC_SCOPES)[number];
 
 export async function syncConnection(db: Db, env: SecretEnv, conn: WaldurConnection, opts: SyncOptions = {}): Promise<SyncRun> {
   const run: SyncRun = { ok: true, offeringsUpdated: 0, offeringsUnchanged: 0, offeringsArchived: 0, resourcesMirrored: 0, errors: [] };
@@ -64,30 +69,33 @@ export async function syncConnection(db: Db, env: SecretEnv, conn: WaldurConnect
   const client = clientFor(conn.apiUrl, token, opts.tuning);
   const passStart = Date.now();
 
-  // Offerings
-  const since = opts.full ? undefined : await readCursor(db, conn.id, "offerings");
-  const fetched = await fetchRemoteOfferings(client, conn.remoteCustomerUuid, since);
-  if (!fetched.ok) {
-    const message = `listing offerings: ${fetched.status ? `HTTP ${fetched.status}: ` : ""}${fetched.message}`;
-    await recordRemoteError(db, conn.id, message);
-    return { ...run, ok: false, errors: [message] };
+  const scope = opts.scope ?? "all";
+  if (scope !== "resources") {
+    const since = opts.full ? undefined : await readCursor(db, conn.id, "offerings");
+    const fetched = await fetchRemoteOfferings(client, conn.remoteCustomerUuid, since);
+    if (!fetched.ok) {
+      const message = `listing offerings: ${fetched.status ? `HTTP ${fetched.status}: ` : ""}${fetched.message}`;
+      await recordRemoteError(db, conn.id, message);
+      return { ...run, ok: false, errors: [message] };
+    }
+    for (const bad of fetched.invalid) run.errors.push(`offering ${bad.uuid}: ${bad.message}`);
+    const applied = await applyRemoteOfferings(db, env, conn, token, fetched.offerings, null);
+    run.offeringsUpdated = applied.updated.length;
+    run.offeringsUnchanged = applied.unchanged;
+    if (since === undefined) run.offeringsArchived = await archiveVanished(db, conn, fetched.offerings.map((o) => o.uuid).concat(fetched.invalid.map((b) => b.uuid)));
+    await writeCursor(db, conn.id, "offerings", passStart);
   }
-  for (const bad of fetched.invalid) run.errors.push(`offering ${bad.uuid}: ${bad.message}`);
-  const applied = await applyRemoteOfferings(db, env, conn, token, fetched.offerings, null);
-  run.offeringsUpdated = applied.updated.length;
-  run.offeringsUnchanged = applied.unchanged;
-  if (since === undefined) run.offeringsArchived = await archiveVanished(db, conn, fetched.offerings.map((o) => o.uuid).concat(fetched.invalid.map((b) => b.uuid)));
-  await writeCursor(db, conn.id, "offerings", passStart);
 
-  // Resources
-  const mirrored = await mirrorResources(db, conn, client, opts.full ? undefined : await readCursor(db, conn.id, "resources"));
-  if (!mirrored.ok) {
-    const message = `listing resources: ${mirrored.message}`;
-    await recordRemoteError(db, conn.id, message);
-    return { ...run, ok: false, errors: [...run.errors, message] };
+  if (scope !== "offerings") {
+    const mirrored = await mirrorResources(db, conn, client, opts.full ? undefined : await readCursor(db, conn.id, "resources"));
+    if (!mirrored.ok) {
+      const message = `listing resources: ${mirrored.message}`;
+      await recordRemoteError(db, conn.id, message);
+      return { ...run, ok: false, errors: [...run.errors, message] };
+    }
+    run.resourcesMirrored = mirrored.count;
+    await writeCursor(db, conn.id, "resources", passStart);
   }
-  run.resourcesMirrored = mirrored.count;
-  await writeCursor(db, conn.id, "resources", passStart);
 
   if (run.errors.length) await recordRemoteError(db, conn.id, run.errors.join("; "));
   else await recordRemoteOk(db, conn.id, { lastSync: nowIso() });
