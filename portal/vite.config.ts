@@ -29,6 +29,19 @@ export default defineConfig({
   root: import.meta.dirname,
   base: "/",
   esbuild: { jsx: "automatic", jsxImportSource: "preact" },
-  build: { outDir: OUT, emptyOutDir: true, target: "es2022", sourcemap: false, reportCompressedSize: false },
+  build: {
+    outDir: OUT,
+    emptyOutDir: true,
+    target: "es2022",
+    sourcemap: false,
+    reportCompressedSize: false,
+    rollupOptions: {
+      // @scure/base marks pure calls in a place Rollup cannot use; harmless, and not ours to change.
+      onwarn(warning, warn) {
+        if (warning.code === "INVALID_ANNOTATION" && warning.id?.includes("node_modules")) return;
+        warn(warning);
+      },
+    },
+  },
   plugins: [firstLoadReport()],
 });
