@@ -88,7 +88,15 @@ async function listView(c: Context<AppEnv>, view: "provider" | "public", visible
     .all();
   const total = page[0]?.total ?? (p.offset > 0 ? ((await db.select({ n: count() }).from(offerings).where(where).get())?.n ?? 0) : 0);
   const links = linksFor(c);
-  return paginated(c, p, total, (await loadBundles(db, page.map((r) => r.row))).map((b) => serializeOffering(links, b, view)));
+  const rows = page.map((r) => r.row);
+  // The provider's list (not cached) shows where each offering is on chain; the cached public list does not.
+  const [bundles, chain] = await Promise.all([loadBundles(db, rows), view === "provider" ? chainViews(db, "offering", rows.map((o) => o.uuid)) : null]);
+  return paginated(
+    c,
+    p,
+    total,
+    bundles.map((b) => ({ ...serializeOffering(links, b, view), ...(chain ? chainViewOf(chain, b.offering.uuid) : {}) })),
+  );
 }
 
 async function one(c: Context<AppEnv>, o: Offering, view: "provider" | "public") {

@@ -153,6 +153,8 @@ describe("marketplace → chain", () => {
     );
     const offeringView = await s.f.provider.expect(200, s.f.provider.get(`/api/marketplace-provider-offerings/${s.offering.uuid}/`));
     assert.equal(offeringView.chain_state, "active");
+    const providerList = await s.f.provider.expect(200, s.f.provider.get(`/api/marketplace-provider-offerings/?customer_uuid=${s.f.customer.uuid}`));
+    assert.equal(providerList.find((x: Json) => x.uuid === s.offering.uuid)?.chain_id, offeringView.chain_id);
     assert.equal(chainOrder.offeringId, BigInt(offeringView.chain_id));
     const chainOffering = await ctx.chain.query.market.offering(BigInt(offeringView.chain_id));
     assert.equal(chainOffering.provider, ctx.chain.accounts.provider!.address);
