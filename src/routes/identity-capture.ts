@@ -40,15 +40,15 @@ export function mountIdentityCapture(app: Hono<AppEnv>) {
   });
 
   app.post("/api/identity/capture/", async (c) => {
+    const declared = Number(c.req.header("content-length") ?? "0");
+    // The body is read (up to the limit) before anything is refused: a refusal with the body unread
+    // resets the connection, and the client would see that instead of the answer.
+    const image = await readCapped(c.req.raw.body as ReadableStream<Uint8Array> | null, Number.isFinite(declared) ? declared : 0);
     const me = requireUser(c.var.user);
     const contentType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-    const declared = Number(c.req.header("content-length") ?? "0");
     if (!IMAGE_TYPES.has(contentType)) {
-      await c.req.raw.body?.cancel().catch(() => {});
       throw new ApiError(415, { detail: `Unsupported media type "${contentType}" in request; send image/jpeg or image/png.` });
     }
-    // The body is read (up to the limit) before anything is refused, so a client always sees the answer.
-    const image = await readCapped(c.req.raw.body as ReadableStream<Uint8Array> | null, Number.isFinite(declared) ? declared : 0);
     const metadata = parseCaptureMetadata(c.req.header(CAPTURE_HEADER));
     const row = await acceptCapture(c.var.db, c.env.BLOBS as unknown as CaptureBucket, identityEnv(c.env), me, { metadata, contentType, image });
     return c.json(serializeCapture(row), 201);
