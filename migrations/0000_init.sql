@@ -776,6 +776,7 @@ CREATE INDEX `identity_scopes_user` ON `identity_scopes` (`user_id`,`kind`,`subj
 CREATE TABLE `identity_sso_states` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`state_hash` text NOT NULL,
+	`binding_hash` text NOT NULL,
 	`provider` text NOT NULL,
 	`purpose` text NOT NULL,
 	`user_id` integer,

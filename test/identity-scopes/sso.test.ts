@@ -51,7 +51,9 @@ async function signIn(api: Api, idp: OidcTestProvider, provider: string, sub: st
   const back = await idp.authorize(s.authorization_url);
   assert.equal(`${back.origin}${back.pathname}`, REDIRECT);
   assert.equal(back.searchParams.get("state"), s.state);
-  return { start: s, state: back.searchParams.get("state")!, code: back.searchParams.get("code")!, iss: back.searchParams.get("iss") ?? undefined };
+  assert.match(s.binding, /^[A-Za-z0-9_-]{43}$/);
+  assert.ok(!s.authorization_url.includes(s.binding), "the binding never goes to the provider");
+  return { start: s, state: back.searchParams.get("state")!, binding: s.binding as string, code: back.searchParams.get("code")!, iss: back.searchParams.get("iss") ?? undefined };
 }
 
 test("sso providers: public list without secrets", async () => {
@@ -131,9 +133,13 @@ test("sso: bad paths — foreign completer, swapped code (PKCE), expired or unkn
   // A code issued for one sign-in does not complete another: the PKCE verifier does not match.
   const f2 = await signIn(a, corp, "corp", "carol-sub");
   const f3 = await signIn(a, corp, "corp", "carol-sub");
-  const swapped = await a.post("/api/identity/sso/callback/", { state: f3.state, code: f2.code });
+  const swapped = await a.post("/api/identity/sso/callback/", { state: f3.state, binding: f3.binding, code: f2.code });
   assert.equal(swapped.status, 400);
   assert.match(swapped.body.code[0], /did not accept the code \(invalid_grant\)/);
+  // Login CSRF: someone else's state and code, without the binding their client holds.
+  const victim = await signIn(anon(), corp, "corp", "carol-sub", "login");
+  const csrf = await anon().post("/api/identity/sso/callback/", { ...victim, binding: f3.binding });
+  assert.deepEqual(csrf.body, { binding: ["This sign-in was started by another client; start again."] });
   // Expired state.
   const f4 = await signIn(a, corp, "corp", "carol-sub");
   await dbOf(host).update(identitySsoStates).set({ expiresAt: new Date(Date.now() - 1000).toISOString() });
@@ -148,10 +154,12 @@ test("sso: bad paths — foreign completer, swapped code (PKCE), expired or unkn
   assert.deepEqual((await a.post("/api/identity/sso/start/", { provider: "nope" })).body, { provider: ['"nope" is not a valid choice.'] });
   assert.deepEqual((await a.post("/api/identity/sso/start/", {})).body, { provider: ["This field is required."] });
   assert.deepEqual((await a.post("/api/identity/sso/start/", { provider: "corp", purpose: "admin" })).body, { purpose: ['"admin" is not a valid choice.'] });
-  assert.deepEqual((await a.post("/api/identity/sso/callback/", { state: "x", code: "y" })).body, { state: ["Not a state this server issued."] });
-  assert.deepEqual((await a.post("/api/identity/sso/callback/", { state: "A".repeat(43), code: "y" })).body, { state: ["Unknown, used or expired sign-in; start again."] });
-  assert.deepEqual((await a.post("/api/identity/sso/callback/", { state: "A".repeat(43) })).body, { code: ["This field is required."] });
-  assert.equal((await a.post("/api/identity/sso/callback/", { state: "A".repeat(43), code: "c".repeat(3000) })).status, 400);
+  const B = "B".repeat(43);
+  assert.deepEqual((await a.post("/api/identity/sso/callback/", { state: "x", binding: B, code: "y" })).body, { state: ["Not a state this server issued."] });
+  assert.deepEqual((await a.post("/api/identity/sso/callback/", { state: "A".repeat(43), binding: B, code: "y" })).body, { state: ["Unknown, used or expired sign-in; start again."] });
+  assert.deepEqual((await a.post("/api/identity/sso/callback/", { state: "A".repeat(43), binding: B })).body, { code: ["This field is required."] });
+  assert.deepEqual((await a.post("/api/identity/sso/callback/", { state: "A".repeat(43), code: "y" })).body, { binding: ["This field is required."] });
+  assert.equal((await a.post("/api/identity/sso/callback/", { state: "A".repeat(43), binding: B, code: "c".repeat(3000) })).status, 400);
   assert.equal((await a.post("/api/identity/sso/callback/", [1])).status, 400);
   // A provider that cannot be reached is a 503, not a 500.
   assert.equal((await a.post("/api/identity/sso/start/", { provider: "down" })).status, 503);

@@ -105,6 +105,11 @@ export const identitySsoStates = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     stateHash: text("state_hash").notNull().unique(),
+    /**
+     * Keyed hash of the binding secret handed only to the client that started the flow (never to
+     * the provider): a state and code captured from someone else's flow complete nothing without it.
+     */
+    bindingHash: text("binding_hash").notNull(),
     provider: text("provider").notNull(),
     /** "link": attach the identity to `userId`; "login": sign in to the account it is linked to. */
     purpose: text("purpose").$type<"link" | "login">().notNull(),

@@ -1,6 +1,6 @@
 // SSO scope and password-less sign-in over OpenID Connect (authorization code + PKCE S256).
-// start: a random state goes to the client; D1 keeps its keyed hash, the purpose and (for linking)
-// the account. The PKCE verifier and the nonce are keyed derivations of the state, so whoever
+// start: a random state and a binding secret go to the client (only the state goes on to the
+// provider); D1 keeps their keyed hashes, the purpose and (for linking) the account. The PKCE verifier and the nonce are keyed derivations of the state, so whoever
 // completes the flow must hold the state the provider returned, and a copy of D1 completes nothing.
 // callback: the state is claimed once, the code exchanged at the provider's token endpoint with the
 // verifier, the ID token verified (id-token.ts), and the identity (a keyed hash of issuer and
@@ -12,7 +12,7 @@ import { identityScopes, identitySsoStates, users } from "../../db/schema/index.
 import { ApiError, conflict, fieldError, invalidToken } from "../../http/errors.ts";
 import { nowIso } from "../../http/ids.ts";
 import { v } from "../../http/validate.ts";
-import { addSeconds, type IdentityEnv, secretHash, upsertScope } from "../scopes/common.ts";
+import { addSeconds, constantTimeEqualHex, type IdentityEnv, secretHash, upsertScope } from "../scopes/common.ts";
 import { type SsoConfig, SsoConfigError, type SsoProvider, ssoConfig } from "./config.ts";
 import { type Discovery, DiscoveryError, discover, signingKeys, TENANT_PLACEHOLDER } from "./discovery.ts";
 import { b64urlEncode, type IdTokenClaims, type IdTokenResult, verifyIdToken } from "./id-token.ts";
@@ -25,6 +25,8 @@ export const ssoStartSchema = v.object({
 });
 export const ssoCallbackSchema = v.object({
   state: v.pipe(v.string("Not a valid string."), v.regex(/^[A-Za-z0-9_-]{43}$/, "Not a state this server issued.")),
+  /** The binding secret start returned to this client (kept beside the state, never sent to the provider). */
+  binding: v.pipe(v.string("Not a valid string."), v.regex(/^[A-Za-z0-9_-]{43}$/, "Not a binding this server issued.")),
   code: v.pipe(v.string("Not a valid string."), v.nonEmpty("This field may not be blank."), v.maxLength(2048, "Ensure this field has no more than 2048 characters.")),
   /** RFC 9207 authorization response issuer, when the provider sends one. */
   iss: v.optional(v.pipe(v.string("Not a valid string."), v.maxLength(512, "Ensure this field has no more than 512 characters."))),
@@ -78,10 +80,12 @@ export async function startSso(db: Db, env: IdentityEnv, me: User | null, provid
   const d = await discoverOrUnavailable(env, p);
   await db.delete(identitySsoStates).where(lt(identitySsoStates.expiresAt, addSeconds(nowIso(), -3600)));
   const state = b64urlEncode(crypto.getRandomValues(new Uint8Array(32)));
+  const binding = b64urlEncode(crypto.getRandomValues(new Uint8Array(32)));
   const now = nowIso();
   const expiresAt = addSeconds(now, SSO_STATE_TTL_SECONDS);
   await db.insert(identitySsoStates).values({
     stateHash: await derived(env, "state", state),
+    bindingHash: await derived(env, "binding", binding),
     provider: p.id,
     purpose,
     userId: purpose === "link" ? me!.id : null,
@@ -97,7 +101,7 @@ export async function startSso(db: Db, env: IdentityEnv, me: User | null, provid
   url.searchParams.set("nonce", await derived(env, "nonce", state));
   url.searchParams.set("code_challenge", await codeChallenge(await derived(env, "pkce", state)));
   url.searchParams.set("code_challenge_method", "S256");
-  return { provider: p.id, purpose, authorization_url: url.toString(), state, expires_at: expiresAt };
+  return { provider: p.id, purpose, authorization_url: url.toString(), state, binding, expires_at: expiresAt };
 }
 
 /** Exchanges the code for an ID token (RFC 6749 §4.1.3 with the RFC 7636 verifier). */
@@ -172,7 +176,7 @@ async function validIdToken(env: IdentityEnv, p: SsoProvider, d: Discovery, idTo
 
 const stateRejected = () => fieldError("state", "Unknown, used or expired sign-in; start again.");
 
-export async function completeSso(db: Db, env: IdentityEnv, me: User | null, b: { state: string; code: string; iss?: string }) {
+export async function completeSso(db: Db, env: IdentityEnv, me: User | null, b: { state: string; binding: string; code: string; iss?: string }) {
   const cfg = configOrUnavailable(env);
   const now = nowIso();
   // Claimed before anything else: a state completes at most one exchange.
@@ -183,6 +187,10 @@ export async function completeSso(db: Db, env: IdentityEnv, me: User | null, b: 
     .returning()
     .get();
   if (!row || row.expiresAt <= now) throw stateRejected();
+  // Login CSRF: a state and code from a flow someone else started do not come with its binding.
+  if (!constantTimeEqualHex(await derived(env, "binding", b.binding), row.bindingHash)) {
+    throw fieldError("binding", "This sign-in was started by another client; start again.");
+  }
   const p = cfg.providers.find((x) => x.id === row.provider);
   if (!p) throw stateRejected();
   if (row.purpose === "link" && (!me || me.id !== row.userId)) {
