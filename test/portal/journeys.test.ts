@@ -55,6 +55,12 @@ async function logIn(page: Page, username: string, password: string) {
   await page.getByRole("button", { name: "Log out" }).waitFor();
 }
 
+const SSH_KEY =
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl carol@laptop";
+const staffApi = async () => {
+  const r = await new Api(host).post<{ token: string }>("/api-auth/password/", STAFF);
+  return new Api(host, r.body.token);
+};
 const suffix = Math.random().toString(36).slice(2, 7);
 const OFFERING = `Team namespaces ${suffix}`;
 const CUSTOMER = `carol${suffix}`;
@@ -143,6 +149,34 @@ test("portal journeys: browse, sign up, provider wizard, checkout, access detail
       .getByRole("button", { name: "Create" })
       .click();
     await c.getByRole("cell", { name: "Analytics", exact: true }).waitFor();
+  });
+
+  await step(c, "customer adds a member to the project's team", async () => {
+    const bob = (await (await staffApi()).get(`/api/users/?username=bob`)).body[0];
+    await c.getByRole("button", { name: "Team: Analytics" }).click();
+    await c.getByLabel("User id").fill("not-an-id");
+    await c.getByRole("button", { name: "Add member" }).click();
+    await c.locator(".field.invalid").getByRole("alert").waitFor();
+    await c.getByLabel("User id").fill(bob.uuid);
+    await c.getByLabel("Role").selectOption("PROJECT.MEMBER");
+    await c.getByRole("button", { name: "Add member" }).click();
+    await c.getByText("Member added.").waitFor();
+    await c.getByRole("cell", { name: "bob", exact: true }).waitFor();
+  });
+  await step(c, "customer adds an SSH key; a broken one is refused beside the field", async () => {
+    await c.getByRole("link", { name: "Keys" }).click();
+    await c.getByLabel("Name", { exact: true }).fill("laptop");
+    await c.getByLabel("Public key").fill("ssh-ed25519 bm90LWEta2V5");
+    await c.getByRole("button", { name: "Add SSH key" }).click();
+    await c.locator(".field.invalid").getByRole("alert").waitFor();
+    await c.getByLabel("Public key").fill(SSH_KEY);
+    await c.getByRole("button", { name: "Add SSH key" }).click();
+    await c.getByRole("cell", { name: "laptop", exact: true }).waitFor();
+    await c
+      .getByText(/SHA256:|[0-9a-f]{2}(:[0-9a-f]{2}){15}/)
+      .first()
+      .waitFor();
+    await assertAccessible(c, "keys");
   });
 
   // ---- the provider logs in and adds an offering through the wizard

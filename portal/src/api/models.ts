@@ -211,3 +211,6 @@ export const termsOf = (o: Offering): string => {
   const t = o.attributes["terms_of_service"];
   return typeof t === "string" ? t : "";
 };
+
+/** Waldur's project roles (the API's src/auth/access.ts PROJECT_ROLES; that module is server-only). */
+export const PROJECT_ROLES = ["PROJECT.ADMIN", "PROJECT.MANAGER", "PROJECT.MEMBER"] as const;

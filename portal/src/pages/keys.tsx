@@ -19,6 +19,17 @@ export function Keys() {
   return (
     <section>
       <h1>{s.keys.title}</h1>
+      <section aria-labelledby="acct-h">
+        <h2 id="acct-h">{s.keys.account}</h2>
+        <dl class="facts">
+          <dt>{s.admin.username}</dt>
+          <dd>{session.user.username}</dd>
+          <dt>{s.keys.userId}</dt>
+          <dd>
+            <code data-testid="user-id">{session.user.uuid}</code>
+          </dd>
+        </dl>
+      </section>
       <SshKeys />
       <EncryptionKey user={session.user} />
       <ApiToken user={session.user} />

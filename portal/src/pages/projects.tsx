@@ -2,7 +2,7 @@
 // a project's team.
 import { useState } from "preact/hooks";
 import { list, post } from "../api/client.ts";
-import type { Customer, Project } from "../api/models.ts";
+import { type Customer, PROJECT_ROLES, type Project } from "../api/models.ts";
 import { s } from "../i18n/en.ts";
 import { useAsync } from "../lib/async.ts";
 import { money } from "../lib/money.ts";
@@ -11,7 +11,7 @@ import { FormErrors, SelectField, TextField } from "../ui/field.tsx";
 import { useForm } from "../ui/form.ts";
 import { when } from "../ui/format.tsx";
 import { DataTable, SearchBox, useListing } from "../ui/listing.tsx";
-import { AsyncView, Empty } from "../ui/states.tsx";
+import { AsyncView, Empty, Notice } from "../ui/states.tsx";
 
 export function Projects() {
   const orgs = useAsync(() => list<Customer>("/api/customers/", { page_size: 100, o: "name" }), []);
@@ -152,6 +152,10 @@ function Team({ project }: { project: Project }) {
   const members = useListing<Member>("/api/projects/{uuid}/list_users/", {
     pathParams: { uuid: project.uuid },
   });
+  const [user, setUser] = useState("");
+  const [role, setRole] = useState<string>("PROJECT.MEMBER");
+  const [added, setAdded] = useState(false);
+  const form = useForm();
   return (
     <section aria-labelledby="team-h">
       <h2 id="team-h">
@@ -166,6 +170,52 @@ function Team({ project }: { project: Project }) {
           { label: s.projects.role, render: (m) => m.role_name },
         ]}
       />
+      <form
+        class="panel"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          const errs = check({
+            user: [[/^[0-9a-f]{32}$/.test(user.trim().replace(/-/g, "")), s.projects.userHint]],
+          });
+          if (Object.keys(errs).length) return form.setFields(errs);
+          void form.run(async () => {
+            setAdded(false);
+            await post(
+              "/api/projects/{uuid}/add_user/",
+              { uuid: project.uuid },
+              { user: user.trim().replace(/-/g, ""), role },
+            );
+            setUser("");
+            setAdded(true);
+            members.result.reload();
+          }, ["user", "role"]);
+        }}
+      >
+        <h3>{s.projects.addMember}</h3>
+        <TextField
+          label={s.projects.user}
+          name="member-user"
+          value={user}
+          onValue={setUser}
+          hint={s.projects.userHint}
+          errors={form.fields.user}
+          required
+        />
+        <SelectField
+          label={s.projects.role}
+          name="member-role"
+          value={role}
+          onValue={setRole}
+          options={PROJECT_ROLES.map((r) => ({ value: r, label: r }))}
+          errors={form.fields.role}
+        />
+        <FormErrors messages={form.general} />
+        {added && <Notice kind="ok">{s.projects.memberAdded}</Notice>}
+        <button type="submit" disabled={form.busy}>
+          {s.projects.addMember}
+        </button>
+      </form>
     </section>
   );
 }
