@@ -132,6 +132,7 @@ test("import → order → remote approval → OK → usage → update → termi
   // Remote changes to the resource come back with the cron: end date and backend id.
   const rres = remoteCreate.marketplace_resource_uuid;
   await w.r.provider.expect(200, w.r.provider.post(`/api/marketplace-provider-resources/${rres}/set_backend_id/`, { backend_id: "remote-vm-42" }));
+  await w.r.provider.expect(200, w.r.provider.post(`/api/marketplace-provider-resources/${rres}/set_end_date_by_provider/`, { end_date: "2027-01-31" }));
   // Usage reported on the remote side.
   await w.r.provider.expect(201, w.r.provider.post("/api/marketplace-component-usages/set_usage/", { resource: rres, usages: [{ type: "cpu", amount: "12.50" }] }));
   await cron();
@@ -140,6 +141,8 @@ test("import → order → remote approval → OK → usage → update → termi
     return x.backend_metadata.remote_backend_id === "remote-vm-42" ? x : null;
   });
   assert.equal(mirrored.state, "OK");
+  assert.equal(mirrored.end_date, "2027-01-31");
+  assert.equal(mirrored.limits.storage, 10);
   const usages = await waitFor("usage mirrored", async () => {
     const u = await w.customer.expect(200, w.customer.get(`/api/marketplace-component-usages/?resource_uuid=${order.marketplace_resource_uuid}`));
     return u.length ? u : null;

@@ -227,3 +227,34 @@ test("bad input on the import, listing and sync endpoints names the field", asyn
     assert.equal((await stranger.call(m, p, m === "POST" ? { offerings: [r.offerings[0].uuid] } : undefined)).status, 404, `${m} ${p}`);
   }
 });
+
+test("remote answers are validated: invalid offerings are shown as not importable and refused by name, nothing written", async () => {
+  const r = await remoteProvider(remote.host);
+  const l = await createProvider(local.host);
+  const proxy = await faultyProxy(remote.host.url);
+  try {
+    const conn = await l.provider.expect(201, l.provider.post("/api/waldur-connections/", connectBody(remote.host, r, l, { api_url: proxy.url })));
+    const good = r.offerings[0];
+    const dupComponents = { ...good, uuid: "a".repeat(32), components: [good.components[0], good.components[0]] };
+    const negativePrice = { ...good, uuid: "b".repeat(32), plans: [{ ...good.plans[0], prices: { cpu: -1 } }] };
+    const badState = { ...good, uuid: "c".repeat(32), state: "Exploded" };
+    proxy.intercept = (path) =>
+      path.startsWith("/api/marketplace-provider-offerings/") ? { status: 200, body: [good, dupComponents, negativePrice, badState] } : null;
+    const listed = await l.provider.expect(200, l.provider.get(`/api/waldur-connections/${conn.uuid}/remote_offerings/`));
+    const byUuid = new Map(listed.map((x: Json) => [x.uuid, x]));
+    assert.equal((byUuid.get(good.uuid) as Json).importable, true);
+    assert.match((byUuid.get("a".repeat(32)) as Json).problem, /component type is given twice/);
+    assert.match((byUuid.get("b".repeat(32)) as Json).problem, /plans\.0\.prices\.cpu/);
+    assert.match((byUuid.get("c".repeat(32)) as Json).problem, /state/);
+    const refused = await l.provider.expect(400, l.provider.post(`/api/waldur-connections/${conn.uuid}/import_offerings/`, { offerings: [good.uuid, "a".repeat(32)] }));
+    assert.match(JSON.stringify(refused.offerings["1"]), /given twice/);
+    assert.equal(await localCount("SELECT count(*) AS n FROM offerings WHERE customer_id = (SELECT id FROM customers WHERE uuid = ?)", l.customer.uuid), 0);
+    // A remote answering a list with something else is an error, not a crash.
+    proxy.intercept = (path) => (path.startsWith("/api/marketplace-provider-offerings/") ? { status: 200, body: { not: "a list" } } : null);
+    const odd = await l.provider.get(`/api/waldur-connections/${conn.uuid}/remote_offerings/`);
+    assert.equal(odd.status, 400);
+    assert.match(odd.body.detail, /not a JSON array/);
+  } finally {
+    await proxy.close();
+  }
+});

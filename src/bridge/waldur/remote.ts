@@ -75,7 +75,8 @@ export const planSchema = v.object({
 
 export const OFFERING_STATES = ["Draft", "Active", "Paused", "Archived", "Unavailable"] as const;
 
-export const offeringSchema = v.object({
+export const offeringSchema = v.pipe(
+  v.object({
   uuid,
   name: v.pipe(v.string(), v.minLength(1), v.maxLength(150)),
   type: v.pipe(v.string(), v.maxLength(100)),
@@ -97,7 +98,11 @@ export const offeringSchema = v.object({
   thumbnail: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(500))), null),
   components: v.optional(v.pipe(v.array(componentSchema), v.maxLength(50)), []),
   plans: v.optional(v.pipe(v.array(planSchema), v.maxLength(50)), []),
-});
+  }),
+  // Local rows are unique by (offering, component type) and by plan uuid: a remote repeating one is refused here, not by D1.
+  v.check((o) => new Set(o.components.map((c) => c.type)).size === o.components.length, "components: a component type is given twice"),
+  v.check((o) => new Set(o.plans.map((p) => p.uuid)).size === o.plans.length, "plans: a plan uuid is given twice"),
+);
 export type RemoteOffering = v.InferOutput<typeof offeringSchema>;
 
 export const ORDER_STATES = ["pending-consumer", "pending-provider", "pending-project", "pending-start-date", "executing", "done", "erred", "canceled", "rejected"] as const;
