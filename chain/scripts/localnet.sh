@@ -17,6 +17,7 @@
 #   VE_CHAIN_GRPC_PORT  gRPC (default 9090)
 #   VE_CHAIN_API_PORT   REST / gRPC-gateway (default 1317)
 #   VE_CHAIN_P2P_PORT   P2P (default 26656)
+#   VE_CHAIN_PPROF_LADDR  Go pprof listen address (default: off)
 #
 # Accounts (keyring-backend test, in the chain home): validator, genesis-admin
 # (role GenesisAccount), provider (ServiceProvider), customer1, customer2
@@ -159,7 +160,8 @@ set_toml "$cfg" consensus timeout_commit '"1s"'
 set_toml "$cfg" consensus timeout_propose '"1s"'
 set_toml "$cfg" rpc laddr "\"tcp://127.0.0.1:$RPC_PORT\""
 set_toml "$cfg" p2p laddr "\"tcp://127.0.0.1:$P2P_PORT\""
-set_toml "$cfg" rpc pprof_laddr '""'
+# Go pprof for profiling the node (e.g. VE_CHAIN_PPROF_LADDR=127.0.0.1:19250); off by default.
+set_toml "$cfg" rpc pprof_laddr "\"${VE_CHAIN_PPROF_LADDR:-}\""
 set_toml "$cfg" p2p pex 'false'
 set_toml "$cfg" p2p addr_book_strict 'false'
 set_toml "$app" "" minimum-gas-prices '"0uve"'
