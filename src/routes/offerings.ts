@@ -27,7 +27,7 @@ import { componentSchema, offeringCreateSchema } from "../marketplace/catalog/sc
 import { loadBundles, type Offering, serializeComponent, serializeOffering, serializePlan } from "../marketplace/catalog/serialize.ts";
 import { checkPlanKeys, componentRow, componentsFor, insertOffering, refuseImportedEdit } from "../marketplace/catalog/write.ts";
 import { sealJson } from "../secrets/sealed-json.ts";
-import { batchThen, offeringActivatedItems } from "../bridge/chain/marketplace.ts";
+import { batchThen, offeringMovedItems } from "../bridge/chain/marketplace.ts";
 import { chainViewOf, chainViews } from "../bridge/chain/view.ts";
 import { mountRoleActions } from "../structure/roles.ts";
 
@@ -250,8 +250,8 @@ export function mountOfferings(app: Hono<AppEnv>) {
         .set({ state: t.to, modified: nowIso(), ...extra })
         .where(stillIn)
         .returning();
-      // Going Active puts the offering on chain (x/market), in the same batch and under the same condition.
-      const onChain = t.to === "Active" ? await offeringActivatedItems(c.var.db, o, exists(c.var.db.select({ one: sql`1` }).from(offerings).where(stillIn))) : [];
+      // Going Active puts the offering on chain (x/market), later moves update it there: same batch, same condition.
+      const onChain = await offeringMovedItems(c.var.db, o, t.to, exists(c.var.db.select({ one: sql`1` }).from(offerings).where(stillIn)));
       const [updated] = await batchThen(c.var.db, onChain, update);
       if (!updated) throw viewError("Offering state is invalid.");
       return c.json({ detail: "Offering state updated.", state: updated.state });

@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { Secp256k1HdWallet, type StdSignDoc } from "@cosmjs/amino";
 import { and, eq, lte } from "drizzle-orm";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
-import { cometBlockSource, cometClient, indexChain, OrderState } from "../../src/bridge/chain/index.ts";
+import { cometBlockSource, cometClient, indexChain, OfferingState, OrderState } from "../../src/bridge/chain/index.ts";
 import { chainEscrowEvents, chainIndexCursor, chainOffchain, chainOfferings, chainOrders, chainOutbox, chainUsage, sealedBlobs } from "../../src/db/schema/index.ts";
 import { type Api, dbOf, type Json, userApi } from "../helpers/api.ts";
 import { createOffering, createProvider, type ProviderFixture } from "../helpers/catalog.ts";
@@ -364,5 +364,33 @@ describe("marketplace → chain", () => {
     assert.equal(lease.closeReason, 1, "closed by the customer, who asked for the termination");
     const [row] = await db().select().from(chainOrders).where(eq(chainOrders.orderId, Number(view.chain_id)));
     assert.equal(row?.leaseCloseReason, "customer");
+  });
+
+  test("pausing, resuming and archiving an offering move it on chain too", async () => {
+    const p = mainShop.f.provider;
+    const off = await createOffering(mainShop.f);
+    const chainState = async (want: string) => {
+      const v = await waitFor(`offering ${want} on chain and indexed`, async () => {
+        const got = await p.expect(200, p.get(`/api/marketplace-provider-offerings/${off.uuid}/`));
+        return got.chain_state === want ? got : undefined;
+      });
+      return (await ctx.chain.query.market.offering(BigInt(v.chain_id))).state;
+    };
+    assert.equal(await chainState("active"), OfferingState.ACTIVE);
+    await p.expect(200, p.post(`/api/marketplace-provider-offerings/${off.uuid}/pause/`, { paused_reason: "maintenance" }));
+    assert.equal(await chainState("paused"), OfferingState.PAUSED);
+    await p.expect(200, p.post(`/api/marketplace-provider-offerings/${off.uuid}/unpause/`));
+    assert.equal(await chainState("active"), OfferingState.ACTIVE);
+    await p.expect(200, p.post(`/api/marketplace-provider-offerings/${off.uuid}/archive/`));
+    assert.equal(await chainState("archived"), OfferingState.ARCHIVED);
+    assert.deepEqual(
+      (await rowsFor(off.uuid)).map((r) => [r.kind, r.state]),
+      [
+        ["offering.created", "committed"],
+        ["offering.state", "committed"],
+        ["offering.state", "committed"],
+        ["offering.state", "committed"],
+      ],
+    );
   });
 });

@@ -148,6 +148,21 @@ export async function offeringActivatedItems(db: Db, offering: Offering, guard: 
   return items(db, [planned], once);
 }
 
+/** API offering states as x/market's (Draft and Unavailable take no orders: paused there). */
+const CHAIN_OFFERING_STATE: Record<string, "active" | "paused" | "archived"> = { Active: "active", Paused: "paused", Unavailable: "paused", Draft: "paused", Archived: "archived" };
+
+/**
+ * An offering moves to `to` (guarded by the caller's UPDATE condition): its first activation
+ * creates it on chain; later moves of an offering that is on chain update its state there.
+ */
+export async function offeringMovedItems(db: Db, offering: Offering, to: string, guard: SQL): Promise<Item[]> {
+  const provider = await creationSigner(db, "offering.created", offering.uuid);
+  if (!provider) return to === "Active" ? offeringActivatedItems(db, offering, guard) : [];
+  const state = CHAIN_OFFERING_STATE[to];
+  if (!state || CHAIN_OFFERING_STATE[offering.state] === state) return [];
+  return items(db, [build("offering.state", offering.uuid, () => chainRecords.offeringStateChanged({ offeringUuid: offering.uuid, provider, state }))], guard);
+}
+
 // ------------------------------------------------------------------ orders
 
 /** The Create order that made the resource (the order the chain knows). */

@@ -352,6 +352,19 @@ export const MsgCreateOffering = message<MsgCreateOffering>(
   ],
   `${M}MsgCreateOffering`,
 );
+export interface MsgUpdateOffering {
+  provider: string;
+  id: bigint;
+  state: number;
+  plans: Plan[];
+  descriptionHash: Uint8Array;
+  descriptionKey: string;
+}
+export const MsgUpdateOffering = message<MsgUpdateOffering>(
+  [s(1, "provider"), u64(2, "id"), en(3, "state"), { no: 4, name: "plans", msg: Plan, repeated: true }, b(5, "descriptionHash"), s(6, "descriptionKey")],
+  `${M}MsgUpdateOffering`,
+);
+
 export interface MsgCreateOfferingResponse {
   id: bigint;
 }
@@ -469,6 +482,7 @@ export const QueryUsageResponse = message<{ records: UsageRecord[] }>([{ no: 1, 
 /** Every Msg the bridge may send, by type URL (for the Registry and the outbox). */
 export const bridgeMsgTypes = [
   MsgCreateOffering,
+  MsgUpdateOffering,
   MsgCreateOrder,
   MsgCancelOrder,
   MsgApproveOrder,

@@ -3,7 +3,7 @@
 // uve amounts) and returns the Msg in JSON form for the outbox row.
 import { fromBech32, toBase64, fromBase64 } from "@cosmjs/encoding";
 import { BECH32_PREFIX, DENOM } from "./client.ts";
-import { OrderState } from "./proto.ts";
+import { OfferingState, OrderState } from "./proto.ts";
 
 export interface OutboxRecord {
   kind: string;
@@ -149,6 +149,20 @@ export const chainRecords = {
         descriptionHash: hash(e.descriptionHash, "descriptionHash"),
         descriptionKey: objectKey(e.descriptionKey, "descriptionKey"),
       },
+    };
+  },
+
+  /** The offering's state changed in the API (x/market MsgUpdateOffering; archived is final there). */
+  offeringStateChanged(e: { offeringUuid: string; provider: string; state: "active" | "paused" | "archived" }): OutboxRecord {
+    const ref = uuid(e.offeringUuid, "offeringUuid");
+    const state = { active: OfferingState.ACTIVE, paused: OfferingState.PAUSED, archived: OfferingState.ARCHIVED }[e.state];
+    if (state === undefined) throw new ChainRecordError("state must be active, paused or archived");
+    return {
+      kind: "offering.state",
+      ref,
+      signer: address(e.provider, "provider"),
+      typeUrl: `${MARKET}MsgUpdateOffering`,
+      payload: { provider: e.provider, id: { $chainId: ref }, state },
     };
   },
 
