@@ -1,7 +1,7 @@
 // What each public change of the marketplace API writes to the chain outbox: offerings going
 // Active (then paused/archived), Create orders and their moves, a resource's termination (its
-// lease closed) and usage increases. Every function here
-// returns batch items (guarded inserts) for the caller's own db.batch, next to the state change.
+// lease closed) and usage increases. Every function here returns batch items (guarded inserts)
+// for the caller's own db.batch, next to the state change.
 //
 // Who signs. The edge API never holds users' keys; it sends Msgs for an address through that
 // address's x/authz grant to the bridge account:
