@@ -65,6 +65,12 @@ const createSchema = v.object({
   category: v.optional(v.nullable(hyperlink("marketplace-categories")), null),
 });
 
+const updateSchema = v.object({
+  name: v.optional(requiredStr(150)),
+  token: v.optional(tokenField),
+  category: v.optional(v.nullable(hyperlink("marketplace-categories"))),
+});
+
 const importSchema = v.object({
   offerings: v.pipe(
     v.array(uuidField("a remote offering"), "Expected a list of remote offering uuids."),
@@ -228,6 +234,32 @@ export function mountWaldurConnections(app: Hono<AppEnv>) {
   app.get(`${BASE}/:uuid/`, async (c) => {
     const { conn } = await managed(c);
     return c.json(await one(c, conn));
+  });
+
+  // A new token (rotated on the remote) is checked like a new connection, then sealed; the imported
+  // offerings carry the token in their sealed settings, so they are all re-sealed at once.
+  app.patch(`${BASE}/:uuid/`, async (c) => {
+    const { conn } = await managed(c);
+    const db = c.var.db;
+    const b = await body(c, updateSchema);
+    const set: Partial<typeof waldurConnections.$inferInsert> = { modified: nowIso() };
+    if (b.name !== undefined) set.name = b.name;
+    if (b.category !== undefined) set.categoryId = await categoryId(c, b.category);
+    if (b.token !== undefined) {
+      const checked = await checkRemote(clientFor(conn.apiUrl, b.token, { retries: 1, backoffMs: 200 }), conn.remoteCustomerUuid);
+      if (!checked.ok) throw fieldError(checked.field === "api_url" ? "token" : checked.field, `The new token cannot work: ${checked.message}`);
+      set.tokenSealed = await sealToken(c.env, conn.uuid, b.token);
+      set.status = "OK";
+      set.lastError = "";
+      set.lastCheck = nowIso();
+      set.remoteUsername = checked.value.username;
+    }
+    await db.update(waldurConnections).set(set).where(eq(waldurConnections.id, conn.id));
+    if (b.token !== undefined) {
+      await db.update(waldurImportedOfferings).set({ remoteDigest: "" }).where(eq(waldurImportedOfferings.connectionId, conn.id));
+      await syncConnection(db, c.env, await reload(c, conn.id), { full: true, scope: "offerings" });
+    }
+    return c.json(await one(c, await reload(c, conn.id)));
   });
 
   app.delete(`${BASE}/:uuid/`, async (c) => {

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
-import { dbOf, userApi } from "../helpers/api.ts";
+import { dbOf, login, userApi } from "../helpers/api.ts";
+import { openJson } from "../../src/secrets/sealed-json.ts";
 import { createProvider } from "../helpers/catalog.ts";
 import { useWorker } from "../helpers/worker.ts";
 import { connect, connectBody, remoteProvider } from "./helpers.ts";
@@ -148,4 +149,33 @@ test("delete removes the connection and archives what it imported", async () => 
   const conn = await connect(l, remote.host, r);
   await l.provider.expect(204, l.provider.delete(`/api/waldur-connections/${conn.uuid}/`));
   await l.provider.expect(404, l.provider.get(`/api/waldur-connections/${conn.uuid}/`));
+});
+
+test("a rotated token is checked, sealed, and re-sealed into every imported offering", async () => {
+  const l = await createProvider(local.host);
+  const r = await remoteProvider(remote.host);
+  const conn = await connect(l, remote.host, r);
+  const imp = await l.provider.expect(201, l.provider.post(`/api/waldur-connections/${conn.uuid}/import_offerings/`, { offerings: [r.offerings[0].uuid] }));
+  const sealedOf = async () =>
+    (await local.host.db.prepare("SELECT secret_options_sealed AS s FROM offerings WHERE uuid = ?").bind(imp.created[0]).first<{ s: string }>())!.s;
+  const before = await sealedOf();
+  // The remote user's token is replaced on the remote.
+  await remote.host.db.prepare("DELETE FROM auth_tokens WHERE user_id = (SELECT id FROM users WHERE uuid = ?)").bind(r.provider.uuid).run();
+  const fresh = await login(remote.host, r.provider.username, "user-password-1");
+  assert.notEqual(fresh.token, r.provider.token);
+  const bad = await l.provider.expect(400, l.provider.patch(`/api/waldur-connections/${conn.uuid}/`, { token: "0".repeat(40) }));
+  assert.match(bad.token[0], /token was refused/);
+  for (const [b, field] of [[{ name: "" }, "name"], [{ name: "n".repeat(151) }, "name"], [{ token: "a b" }, "token"], [{ category: "nope" }, "category"]] as const) {
+    const res = await l.provider.patch(`/api/waldur-connections/${conn.uuid}/`, b);
+    assert.equal(res.status, 400);
+    assert.ok(res.body[field], JSON.stringify(res.body));
+  }
+  const rotated = await l.provider.expect(200, l.provider.patch(`/api/waldur-connections/${conn.uuid}/`, { token: fresh.token, name: "Rotated" }));
+  assert.equal(rotated.status, "OK");
+  assert.equal(rotated.name, "Rotated");
+  const after = await sealedOf();
+  assert.notEqual(after, before);
+  const opened = await openJson({ VE_MODE: "local" }, imp.created[0], after);
+  assert.equal(opened.waldur_token, fresh.token);
+  assert.ok(!after.includes(fresh.token!));
 });
