@@ -26,6 +26,7 @@ import {
   chunkNonce,
   contentKeys,
   headerMac,
+  hkdf,
   unwrapCek,
   verifyHeaderMac,
   wrapAad,
@@ -324,4 +325,25 @@ export async function rewrap(
   out.set(header);
   out.set(rest, header.length);
   return ok({ header, envelope: out });
+}
+
+const LABEL_PROOF = new TextEncoder().encode("virtengine/envelope/v1/opening-proof");
+
+/**
+ * A proof that the caller could open this envelope: HMAC-SHA256 over `audience` (e.g. "<record>:<the
+ * caller's user uuid>") under a key derived from the content key and the context. Only the header is
+ * needed. A server that is itself a recipient (the executor key) computes the same value and so
+ * can tell a real recipient from someone who only holds the ciphertext, without learning any
+ * private key; the audience keeps one caller's proof useless to another.
+ */
+export async function openingProof(header: Uint8Array, opts: OpenOptions, audience: string): Promise<Result<Bytes>> {
+  const parsed = parseHeader(header);
+  if (!parsed.ok) return parsed;
+  const u = await unlockHeader(parsed.value, opts);
+  if (!u.ok) return u;
+  const raw = await hkdf(u.value.cek, u.value.ctxHash, LABEL_PROOF, 32);
+  u.value.cek.fill(0);
+  const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  raw.fill(0);
+  return ok(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(audience))));
 }

@@ -11,6 +11,7 @@ export {
   type OpenOptions,
   type Opened,
   open,
+  openingProof,
   type Recipient,
   type RewrapOptions,
   rewrap,

@@ -5,14 +5,14 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { canOrderIn } from "../auth/access.ts";
 import { requireUser } from "../auth/session.ts";
-import { fieldError, notFound, permissionDenied } from "../http/errors.ts";
+import { ApiError, fieldError, notFound, permissionDenied } from "../http/errors.ts";
 import { pathUuid } from "../http/ids.ts";
 import { qUuid } from "../http/list.ts";
 import { findPublicOffering } from "../marketplace/catalog/queries.ts";
 import { findOrder } from "../marketplace/orders/queries.ts";
-import { ORDER_ATTRIBUTES_KIND, orderAttributesRef, orderReaders, PUBLIC_ATTRIBUTES } from "../secrets/order-attributes.ts";
+import { ORDER_ATTRIBUTES_KIND, openOrderAttributes, orderAttributesRef, orderReaders, PUBLIC_ATTRIBUTES } from "../secrets/order-attributes.ts";
 import { renderReaders } from "../secrets/recipients.ts";
-import { envelopeResponse, isRecipient } from "../secrets/sealed-records.ts";
+import { envelopeResponse, isRecipient, verifyOpeningProof } from "../secrets/sealed-records.ts";
 import { findProject } from "../structure/customers.ts";
 
 export function mountSealedOrders(app: Hono<AppEnv>) {
@@ -36,6 +36,23 @@ export function mountSealedOrders(app: Hono<AppEnv>) {
       public_attributes: PUBLIC_ATTRIBUTES,
       ...renderReaders(await orderReaders(db, c.env, offering, project, me)),
     });
+  });
+
+  /**
+   * The full attributes in plaintext, for a Waldur-style client that presents a valid decryption:
+   * X-Envelope-Proof is openingProof(header, its key, "<order uuid>:<caller uuid>") in hex. The
+   * Worker checks it against its own executor-key opening and only then serves the attributes.
+   */
+  app.get("/api/marketplace-orders/:uuid/attributes/", async (c) => {
+    const me = requireUser(c.var.user);
+    const order = await findOrder(c.var.db, me, pathUuid(c.req.param("uuid")));
+    const ref = await orderAttributesRef(c.var.db, order.uuid);
+    if (!ref) return c.json({ uuid: order.uuid, attributes: order.attributes });
+    const proof = c.req.header("x-envelope-proof") ?? "";
+    if (!(await verifyOpeningProof(c.env, ref, `${order.uuid}:${me.uuid}`, proof))) {
+      throw new ApiError(403, { detail: "Present X-Envelope-Proof: the opening proof of this order's attributes envelope for \"<order uuid>:<your user uuid>\" (hex)." });
+    }
+    return c.json({ uuid: order.uuid, attributes: await openOrderAttributes(c.env, ref, order.attributes) });
   });
 
   app.get("/api/marketplace-orders/:uuid/sealed_attributes/", async (c) => {

@@ -120,12 +120,16 @@ export async function resourceAttributesForPlugin(
     .where(and(eq(orders.resourceId, resource.id), eq(orders.type, "Create")))
     .get();
   const ref = create ? await orderAttributesRef(db, create.uuid) : undefined;
-  if (!ref) return resource.attributes;
+  return ref ? openOrderAttributes(env, ref, resource.attributes) : resource.attributes;
+}
+
+/** Opens sealed order attributes with the executor key, over the public part D1 keeps. */
+export async function openOrderAttributes(env: Bindings, ref: SealedBlob, publicAttributes: Record<string, unknown>): Promise<Record<string, unknown>> {
   const plaintext = await openWithExecutor(env, ref);
   const opened = parseObject(plaintext);
   plaintext.fill(0);
   if (!opened) throw new Error("sealed order attributes are not a JSON object");
-  return { ...opened, ...resource.attributes };
+  return { ...opened, ...publicAttributes };
 }
 
 function parseObject(bytes: Uint8Array): Record<string, unknown> | false {

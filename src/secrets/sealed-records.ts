@@ -4,8 +4,8 @@
 // settings, organization content) stores, serves and opens its envelopes through here.
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../app-env.ts";
-import { type BlobRef, getEnvelope, putEnvelope, replaceHeader } from "../crypto/blob-store.ts";
-import { type EnvelopeContext, open, parseHeader, seal } from "../crypto/index.ts";
+import { type BlobRef, getEnvelope, getHeader, putEnvelope, replaceHeader } from "../crypto/blob-store.ts";
+import { constantTimeEqual, type EnvelopeContext, open, openingProof, parseHeader, seal, unhex } from "../crypto/index.ts";
 import { inArray } from "../db/in-list.ts";
 import { encryptionKeys, type SealedRecipient, sealedBlobs, users } from "../db/schema/index.ts";
 import type { Bindings } from "../env.ts";
@@ -277,4 +277,16 @@ export async function storeNewRecordEnvelope(
     throw fieldError(opts.field, "The envelope's record id is already used: seal with a fresh uuid.");
   }
   return storeEnvelopeBytes(db, env, header.context, bytes, opts);
+}
+
+/**
+ * Whether `proofHex` is the opening proof (openingProof()) of this record's envelope for `audience`:
+ * the caller showed it can unwrap the content key. Needs the executor key to be a recipient.
+ */
+export async function verifyOpeningProof(env: Bindings, ref: SealedBlob, audience: string, proofHex: string): Promise<boolean> {
+  if (!/^[0-9a-f]{64}$/i.test(proofHex)) return false;
+  const header = await getHeader(bucketOf(env), { key: ref.objectKey, sha256: ref.sha256, size: ref.size, recipients: ref.recipients, context: contextOf(ref) });
+  if (!header.ok) return false;
+  const expected = await openingProof(header.value, { key: await executorKeyPair(env), context: contextOf(ref) }, audience);
+  return expected.ok && constantTimeEqual(expected.value, unhex(proofHex));
 }

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
-import { generateKeyPair, hex, open, parseHeader } from "../../src/crypto/index.ts";
+import { generateKeyPair, hex, open, openingProof, parseHeader } from "../../src/crypto/index.ts";
 import { newUuid } from "../../src/http/ids.ts";
 import { type Json, staffApi, userApi } from "../helpers/api.ts";
 import { type OrderFixture, orderBody, orderFixture } from "../helpers/orders.ts";
@@ -86,6 +86,25 @@ test("client-sealed order attributes: provider and customer open them, the plugi
   assert.deepEqual(e.context, { kind: "order-attributes", recordId: orderUuid, version: 1 });
   const wrong = await open(e.bytes, { key: outsiderKey, context: e.context });
   assert.ok(!wrong.ok && wrong.error.code === "not_a_recipient");
+  // Plaintext attributes for a caller who presents a valid decryption (the opening proof, bound to the caller).
+  const attrsUrl = `/api/marketplace-orders/${orderUuid}/attributes/`;
+  const proofOf = async (key: typeof providerKey, who: string) => {
+    const p = await openingProof(e.bytes, { key, context: e.context }, `${orderUuid}:${who}`);
+    assert.ok(p.ok);
+    return hex(p.value);
+  };
+  const withProof = (api: typeof f.provider, proof: string) => api.call("GET", attrsUrl, undefined, { "X-Envelope-Proof": proof });
+  const providerProof = await proofOf(providerKey, f.provider.uuid);
+  assert.deepEqual((await f.provider.expect(200, withProof(f.provider, providerProof))).attributes, { ...attributes, name: "sealed-app" });
+  assert.deepEqual((await f.customerApi.expect(200, withProof(f.customerApi, await proofOf(customerKey, f.customerApi.uuid)))).attributes, { ...attributes, name: "sealed-app" });
+  assert.equal((await f.provider.get(attrsUrl)).status, 403, "no proof");
+  assert.equal((await withProof(f.provider, "0".repeat(64))).status, 403, "a made-up proof");
+  assert.equal((await withProof(f.provider, "not-hex")).status, 403);
+  assert.equal((await withProof(f.customerApi, providerProof)).status, 403, "a proof is bound to its caller");
+  const notRecipient = await openingProof(e.bytes, { key: outsiderKey, context: e.context }, `${orderUuid}:${outsider.uuid}`);
+  assert.ok(!notRecipient.ok && notRecipient.error.code === "not_a_recipient", "a non-recipient cannot make one");
+  assert.equal((await withProof(outsider, providerProof)).status, 404);
+
   // Not recipients: 404, staff included.
   assert.equal((await fetchEnvelope(host, outsider, sealedUrl(orderUuid))).status, 404);
   assert.equal((await fetchEnvelope(host, await staffApi(host), sealedUrl(orderUuid))).status, 404);
@@ -122,6 +141,7 @@ test("plaintext attributes from a Waldur client are sealed on arrival: only the 
   // Only public attributes: nothing to seal, no envelope.
   const bare = await f.customerApi.expect(201, f.customerApi.post("/api/marketplace-orders/", orderBody(f, { attributes: { name: "bare" }, limits: LIMITS })));
   assert.equal((await fetchEnvelope(host, f.provider, sealedUrl(bare.uuid))).status, 404);
+  assert.deepEqual((await f.provider.expect(200, f.provider.get(`/api/marketplace-orders/${bare.uuid}/attributes/`))).attributes, { name: "bare" });
 });
 
 test("refused envelopes: 400 naming the field, nothing stored", async () => {

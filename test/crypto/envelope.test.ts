@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { generateKeyPair, open, parseHeader, rewrap, seal } from "../../src/crypto/index.ts";
+import { generateKeyPair, open, openingProof, parseHeader, rewrap, seal } from "../../src/crypto/index.ts";
 import { FIXED_PREFIX, RECIPIENT_ENTRY_LENGTH, encodeContext } from "../../src/crypto/format.ts";
 import { asRecipient, ctxA, ctxB, errorCode, pattern, text } from "./helpers.ts";
 
@@ -262,4 +262,25 @@ test("a Node Buffer (a pooled view whose slice() shares memory) parses and opens
   const o = await open(pooled, { key: alice, context: ctxA });
   assert.ok(o.ok);
   assert.equal(new TextDecoder().decode(o.value.plaintext), "buffered");
+});
+
+test("opening proof: the same for every recipient and the header alone, bound to the audience, impossible for others", async () => {
+  const [alice, bob, eve] = await Promise.all([generateKeyPair(), generateKeyPair(), generateKeyPair()]);
+  const sealed = await seal(text("proof"), { context: ctxA, recipients: [asRecipient(alice), asRecipient(bob)] });
+  const h = parseHeader(sealed);
+  assert.ok(h.ok);
+  const a = await openingProof(sealed, { key: alice, context: ctxA }, "order:alice");
+  const b = await openingProof(h.value.bytes, { key: bob, context: ctxA }, "order:alice");
+  assert.ok(a.ok && b.ok);
+  assert.deepEqual(a.value, b.value);
+  const other = await openingProof(sealed, { key: alice, context: ctxA }, "order:bob");
+  assert.ok(other.ok);
+  assert.notDeepEqual(other.value, a.value);
+  assert.equal(errorCode(await openingProof(sealed, { key: eve, context: ctxA }, "order:alice")), "not_a_recipient");
+  assert.equal(errorCode(await openingProof(sealed, { key: alice, context: ctxB }, "order:alice")), "context_mismatch");
+  // A different envelope for the same record and recipients gives a different proof (fresh content key).
+  const again = await seal(text("proof"), { context: ctxA, recipients: [asRecipient(alice), asRecipient(bob)] });
+  const c = await openingProof(again, { key: alice, context: ctxA }, "order:alice");
+  assert.ok(c.ok);
+  assert.notDeepEqual(c.value, a.value);
 });
