@@ -93,13 +93,13 @@ test("portal journeys: browse, sign up, provider wizard, checkout, access detail
     await a.getByRole("link", { name: "Kubernetes namespace" }).first().click();
     await a.getByRole("heading", { level: 1, name: "Kubernetes namespace" }).waitFor();
     await a.getByRole("tab", { name: "Pricing" }).click();
-    // Demo plan: cpu 8.00 per month (30 days) → 0.01 / hour, 0.27 / day, 8.00 / 30 days, 97.33 / 365 days.
+    // Demo plan: cpu 8.00 per month (30 days) → 0.0111 / hour, 0.2667 / day, 8.00 / 30 days, 97.3333 / 365 days.
     const cpuRow = a.getByRole("row", { name: /^CPU/ });
     assert.deepEqual((await cpuRow.getByRole("cell").allTextContents()).slice(1), [
-      "0.01 VE",
-      "0.27 VE",
+      "0.0111 VE",
+      "0.2667 VE",
       "8.00 VE",
-      "97.33 VE",
+      "97.3333 VE",
     ]);
     await assertAccessible(a, "offering page");
   });

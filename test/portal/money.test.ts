@@ -2,7 +2,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Component, Plan } from "../../portal/src/api/models.ts";
-import { pricePerPeriods, pricePerUnit, scaleDecimal } from "../../portal/src/lib/money.ts";
+import {
+  pricePerPeriods,
+  pricePerUnit,
+  scaleDecimal,
+  trimPlaces,
+  unitMoney,
+} from "../../portal/src/lib/money.ts";
 
 const comp = (type: string, billing_type: Component["billing_type"]): Component => ({
   type,
@@ -63,4 +69,18 @@ test("pricePerPeriods converts from the plan's unit; quantity plans have no peri
     year: "17520.00",
   });
   assert.equal(pricePerPeriods("5", "quantity"), null);
+});
+
+test("unit prices keep up to four places, trimmed to two when the rest are zeros", () => {
+  assert.equal(trimPlaces("0.0100"), "0.01");
+  assert.equal(trimPlaces("0.0139"), "0.0139");
+  assert.equal(trimPlaces("8.0000"), "8.00");
+  assert.equal(trimPlaces("12"), "12");
+  assert.equal(unitMoney("0.01"), "0.01 VE");
+  assert.deepEqual(pricePerPeriods("0.01", "month", 4), {
+    hour: "0.0000",
+    day: "0.0003",
+    month: "0.0100",
+    year: "0.1217",
+  });
 });

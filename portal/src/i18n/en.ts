@@ -205,7 +205,7 @@ export const en = {
     accessUrl: "Access URL",
     type: "Plugin type",
     pluginOptions: "Plugin options (JSON)",
-    secretOptions: "Secret options (JSON, sealed on the server)",
+    secretOptions: "Secret options (sealed on the server)",
     secretName: "Secret name",
     secretValue: "Secret value",
     addSecret: "Add secret",

@@ -58,12 +58,25 @@ export function pricePerUnit(plan: Plan, components: Component[], limits: Record
 }
 
 /** The same price over each display period; null when the plan is billed per quantity, not time. */
-export function pricePerPeriods(unitPrice: string, unit: string): Record<PeriodKey, string> | null {
+export function pricePerPeriods(
+  unitPrice: string,
+  unit: string,
+  places = 2,
+): Record<PeriodKey, string> | null {
   const unitHours = UNIT_HOURS[unit];
   if (!unitHours) return null;
   return Object.fromEntries(
-    PERIODS.map((p) => [p.key, scaleDecimal(unitPrice, p.hours, unitHours)]),
+    PERIODS.map((p) => [p.key, scaleDecimal(unitPrice, p.hours, unitHours, places)]),
   ) as Record<PeriodKey, string>;
+}
+
+/** Drops trailing zeros beyond `min` places: unit prices keep their small digits, totals read as money. */
+export function trimPlaces(s: string, min = 2): string {
+  const dot = s.indexOf(".");
+  if (dot < 0) return s;
+  let end = s.length;
+  while (end > dot + 1 + min && s[end - 1] === "0") end--;
+  return s.slice(0, end);
 }
 
 export const hasUsageComponents = (components: Component[]) =>
@@ -71,3 +84,5 @@ export const hasUsageComponents = (components: Component[]) =>
 
 /** Plain rendering for display: thousands kept as typed, two places. */
 export const money = (s: string) => `${formatDecimal(s, 2)} VE`;
+/** A unit price: two places, or up to four when the small digits matter. */
+export const unitMoney = (s: string) => `${trimPlaces(formatDecimal(s, 4))} VE`;

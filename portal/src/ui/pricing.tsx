@@ -2,7 +2,7 @@
 // configuration (the live price in checkout).
 import type { Component, Plan } from "../api/models.ts";
 import { s } from "../i18n/en.ts";
-import { money, PERIODS, type PeriodKey, pricePerPeriods } from "../lib/money.ts";
+import { money, PERIODS, type PeriodKey, pricePerPeriods, unitMoney } from "../lib/money.ts";
 
 const PERIOD_LABEL: Record<PeriodKey, string> = {
   hour: s.offering.perHour,
@@ -36,7 +36,8 @@ export function PlanPricing({ plan, components }: { plan: Plan; components: Comp
       <tbody>
         {plan.components.map((pc) => {
           const c = components.find((x) => x.type === pc.type);
-          const per = pricePerPeriods(pc.price, plan.unit);
+          // One unit of a component can cost fractions of a cent per hour: four places, trimmed.
+          const per = pricePerPeriods(pc.price, plan.unit, 4);
           return (
             <tr key={pc.type}>
               <th scope="row">
@@ -44,9 +45,9 @@ export function PlanPricing({ plan, components }: { plan: Plan; components: Comp
               </th>
               <td>{s.offering.billingTypes[c?.billing_type ?? ""] ?? c?.billing_type}</td>
               {per ? (
-                PERIODS.map((p) => <td key={p.key}>{money(per[p.key])}</td>)
+                PERIODS.map((p) => <td key={p.key}>{unitMoney(per[p.key])}</td>)
               ) : (
-                <td>{money(pc.price)}</td>
+                <td>{unitMoney(pc.price)}</td>
               )}
             </tr>
           );
