@@ -151,6 +151,21 @@ test("import → order → remote approval → OK → usage → update → termi
   assert.equal(usages[0].type, "cpu");
   assert.equal(Number(usages[0].usage), 12.5);
 
+  // The remote resource breaks and recovers: both mirrored by the cron, with the remote's message.
+  await w.r.provider.expect(200, w.r.provider.post(`/api/marketplace-provider-resources/${rres}/set_as_erred/`, { error_message: "disk failure on node 7" }));
+  await cron();
+  const broken = await waitFor("the remote error mirrored", async () => {
+    const x = await localResource(w, order.marketplace_resource_uuid);
+    return x.state === "Erred" ? x : null;
+  });
+  assert.match(broken.error_message, /disk failure on node 7/);
+  await w.r.provider.expect(200, w.r.provider.post(`/api/marketplace-provider-resources/${rres}/set_as_ok/`, {}));
+  await cron();
+  await waitFor("the recovery mirrored", async () => {
+    const x = await localResource(w, order.marketplace_resource_uuid);
+    return x.state === "OK" && x.error_message === "" ? x : null;
+  });
+
   // Update: new limits go across as a remote update order.
   const upd = await w.customer.expect(200, w.customer.post(`/api/marketplace-resources/${order.marketplace_resource_uuid}/update_limits/`, { limits: { storage: 20 } }));
   const remoteUpdate = await remoteFulfils(w, "Update");
