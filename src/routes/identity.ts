@@ -7,7 +7,7 @@ import { requireUser } from "../auth/session.ts";
 import { customers, identityScopes } from "../db/schema/index.ts";
 import { body, v } from "../http/validate.ts";
 import { identityEnv } from "../identity/scopes/common.ts";
-import { confirmTotp, setupTotp, totpConfirmSchema, totpVerifySchema, verifyTotp } from "../identity/scopes/totp.ts";
+import { confirmTotp, regenerateRecoveryCodes, setupTotp, totpConfirmSchema, totpVerifySchema, verifyTotp } from "../identity/scopes/totp.ts";
 import { domainStartSchema, domainVerifySchema, insecureChecks, startDomain, verifyDomain } from "../identity/scopes/domain.ts";
 import { emailStartSchema, emailVerifySchema, startEmail, verifyEmail } from "../identity/scopes/email.ts";
 import { mountIdentityCapture } from "./identity-capture.ts";
@@ -86,6 +86,12 @@ export function mountIdentity(app: Hono<AppEnv>) {
     const b = await body(c, totpConfirmSchema);
     const r = await confirmTotp(c.var.db, identityEnv(c.env), me, b.code);
     return c.json({ ...serializeScope(r.scope, null), recovery_codes: r.recovery_codes });
+  });
+
+  app.post("/api/identity/totp/recovery_codes/", async (c) => {
+    const me = requireUser(c.var.user);
+    const b = await body(c, totpConfirmSchema);
+    return c.json(await regenerateRecoveryCodes(c.var.db, identityEnv(c.env), me, b.code));
   });
 
   app.post("/api/identity/totp/verify/", async (c) => {

@@ -214,3 +214,20 @@ test("TOTP lockout: parallel guesses cannot exceed the limit; another account is
   assert.equal((await a.post("/api/identity/totp/verify/", { code: await codeAt(secret, 1) })).status, checked === 5 ? 429 : 200);
   await b.expect(200, b.post("/api/identity/totp/verify/", { code: await codeAt(secretB, 1) }));
 });
+
+test("TOTP recovery codes: a current code replaces the whole set (shown once); old codes stop working; guesses count", async () => {
+  const { a, secret, recovery } = await enabledTotp("totprc1");
+  assert.equal((await a.post("/api/identity/totp/recovery_codes/", {})).status, 400);
+  const wrong = await a.post("/api/identity/totp/recovery_codes/", { code: await wrongCode(secret) });
+  assert.deepEqual(wrong.body, { code: ["The code is not valid."] });
+  assert.equal((await totpRowOf(a)).failures, 1, "a wrong code here counts toward the lockout");
+  const fresh = await a.expect(200, a.post("/api/identity/totp/recovery_codes/", { code: await codeAt(secret, 1) }));
+  assert.equal(fresh.recovery_codes.length, 10);
+  assert.equal(new Set([...fresh.recovery_codes, ...recovery]).size, 20);
+  assert.equal((await a.post("/api/identity/totp/verify/", { recovery_code: recovery[0] })).status, 400, "old codes are void");
+  assert.deepEqual(await a.expect(200, a.post("/api/identity/totp/verify/", { recovery_code: fresh.recovery_codes[0] })), { verified: true, method: "recovery_code", recovery_codes_left: 9 });
+  const dump = JSON.stringify(await dbOf(w.host).select().from(identityRecoveryCodes).all());
+  for (const rc of fresh.recovery_codes) assert.ok(!dump.includes(rc.replace("-", "")));
+  const b = await userApi(w.host, "totprc2");
+  assert.equal((await b.post("/api/identity/totp/recovery_codes/", { code: "123456" })).status, 409);
+});

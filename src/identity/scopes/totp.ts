@@ -182,6 +182,27 @@ function newRecoveryCode(): string {
   return `${s.slice(0, 5)}-${s.slice(5)}`;
 }
 
+/** A fresh set of recovery codes (shown once); every earlier code stops working. */
+async function replaceRecoveryCodes(db: Db, env: IdentityEnv, me: User): Promise<string[]> {
+  const now = nowIso();
+  const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+  await db.batch([
+    db.delete(identityRecoveryCodes).where(eq(identityRecoveryCodes.userId, me.id)),
+    db.insert(identityRecoveryCodes).values(
+      await Promise.all(codes.map(async (c) => ({ userId: me.id, codeHash: await secretHash(env, recordId(me), c.replace("-", "")), created: now }))),
+    ),
+  ]);
+  return codes;
+}
+
+/** New recovery codes for an enabled factor, proven by a current TOTP code (counted like any guess). */
+export async function regenerateRecoveryCodes(db: Db, env: IdentityEnv, me: User, code: string) {
+  const row = await db.select().from(identityTotp).where(eq(identityTotp.userId, me.id)).get();
+  if (!row?.enabledAt) throw conflict("TOTP is not enabled.");
+  await acceptCode(db, env, me, row, code);
+  return { recovery_codes: await replaceRecoveryCodes(db, env, me) };
+}
+
 export async function confirmTotp(db: Db, env: IdentityEnv, me: User, code: string) {
   const row = await db.select().from(identityTotp).where(eq(identityTotp.userId, me.id)).get();
   if (!row) throw conflict("Set up TOTP first.");
@@ -195,11 +216,7 @@ export async function confirmTotp(db: Db, env: IdentityEnv, me: User, code: stri
     .returning({ id: identityTotp.id })
     .get();
   if (!enabled) throw conflict("TOTP is already enabled.");
-  const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
-  await db.delete(identityRecoveryCodes).where(eq(identityRecoveryCodes.userId, me.id));
-  await db.insert(identityRecoveryCodes).values(
-    await Promise.all(codes.map(async (c) => ({ userId: me.id, codeHash: await secretHash(env, recordId(me), c.replace("-", "")), created: now }))),
-  );
+  const codes = await replaceRecoveryCodes(db, env, me);
   const scope = await upsertScope(db, me.id, "totp", "totp", null, { status: "verified", method: "totp", verifiedAt: now });
   return { scope, recovery_codes: codes };
 }
