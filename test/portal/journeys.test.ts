@@ -253,6 +253,22 @@ test("portal journeys: browse, sign up, provider wizard, checkout, access detail
     await st.getByText("Active", { exact: true }).waitFor();
   });
 
+  await step(p, "provider edits the offering overview", async () => {
+    await p.reload();
+    await p.locator("summary", { hasText: "Edit overview" }).click();
+    await p.getByLabel("Name", { exact: true }).fill("");
+    await p.getByRole("button", { name: "Save" }).click();
+    await p.locator(".field.invalid").getByRole("alert").waitFor();
+    await p.getByLabel("Name", { exact: true }).fill(OFFERING);
+    await p.getByLabel("Short description").fill("Namespaces with CPU and memory quotas, on Nimbus hardware");
+    await p.getByRole("button", { name: "Save" }).click();
+    await p.getByText("Saved.").waitFor();
+    await p
+      .getByText("Namespaces with CPU and memory quotas, on Nimbus hardware", { exact: true })
+      .first()
+      .waitFor();
+  });
+
   // ---- the customer orders it
   let orderUrl = "";
   await step(c, "checkout 1 configure with live price", async () => {

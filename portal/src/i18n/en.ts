@@ -239,6 +239,8 @@ export const en = {
     draft: "Back to draft",
     activated: "Offering is active.",
     manage: "Manage offering",
+    edit: "Edit overview",
+    saved: "Saved.",
     noProvider: "You are not a member of a service provider organization.",
     resources: "Resources of customers",
     customer: "Customer",

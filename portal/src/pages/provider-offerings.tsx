@@ -6,7 +6,8 @@ import { OFFERING_STATES, type Offering } from "../api/models.ts";
 import { s } from "../i18n/en.ts";
 import { useAsync } from "../lib/async.ts";
 import { useLocation } from "../lib/router.ts";
-import { FormErrors } from "../ui/field.tsx";
+import { check, filled, REQUIRED } from "../lib/validate.ts";
+import { FormErrors, TextArea, TextField } from "../ui/field.tsx";
 import { useForm } from "../ui/form.ts";
 import { StateBadge, when } from "../ui/format.tsx";
 import { ChoiceFilter, DataTable, SearchBox, useListing } from "../ui/listing.tsx";
@@ -101,6 +102,7 @@ export function ProviderOfferingDetail({ uuid }: { uuid: string }) {
               <a href={`/offerings/${o.uuid}`}>{s.offering.overview}</a>
             </p>
           )}
+          <EditOverview offering={o} onSaved={a.reload} />
           <h2>{s.offering.pricing}</h2>
           {o.plans.map((p) => (
             <PlanPricing key={p.uuid} plan={p} components={o.components} />
@@ -108,5 +110,58 @@ export function ProviderOfferingDetail({ uuid }: { uuid: string }) {
         </article>
       )}
     </AsyncView>
+  );
+}
+
+/** The offering's overview texts, saved with update_overview (API errors beside their fields). */
+function EditOverview({ offering, onSaved }: { offering: Offering; onSaved: () => void }) {
+  const [f, setF] = useState({
+    name: offering.name,
+    description: offering.description,
+    full_description: offering.full_description,
+    getting_started: offering.getting_started,
+    access_url: offering.access_url,
+  });
+  const [saved, setSaved] = useState(false);
+  const form = useForm();
+  const field = (k: keyof typeof f) => ({
+    name: `edit-${k}`,
+    value: f[k],
+    onValue: (v: string) => setF({ ...f, [k]: v }),
+    errors: form.fields[k],
+  });
+  return (
+    <details class="panel">
+      <summary>{s.provider.edit}</summary>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          const errs = check({ name: [[filled(f.name), REQUIRED]] });
+          if (Object.keys(errs).length) return form.setFields(errs);
+          void form.run(async () => {
+            setSaved(false);
+            await post(
+              "/api/marketplace-provider-offerings/{uuid}/update_overview/",
+              { uuid: offering.uuid },
+              { ...f, name: f.name.trim() },
+            );
+            setSaved(true);
+            onSaved();
+          }, Object.keys(f));
+        }}
+      >
+        <TextField label={s.wizard.name} required {...field("name")} />
+        <TextArea label={s.wizard.summary} rows={2} {...field("description")} />
+        <TextArea label={s.wizard.fullDescription} {...field("full_description")} />
+        <TextArea label={s.wizard.gettingStarted} {...field("getting_started")} />
+        <TextField label={s.wizard.accessUrl} type="url" {...field("access_url")} />
+        <FormErrors messages={form.general} />
+        {saved && <Notice kind="ok">{s.provider.saved}</Notice>}
+        <button type="submit" disabled={form.busy}>
+          {s.common.save}
+        </button>
+      </form>
+    </details>
   );
 }
