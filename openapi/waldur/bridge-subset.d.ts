@@ -123,7 +123,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        get: operations["marketplace_orders_list"];
         put?: never;
         post: operations["marketplace_orders_create"];
         delete?: never;
@@ -371,6 +371,9 @@ export interface components {
             error_message?: string;
             provider_rejection_comment?: string | null;
             consumer_rejection_comment?: string | null;
+            attributes?: {
+                [key: string]: unknown;
+            };
         };
         Resource: {
             /** Format: uuid */
@@ -609,6 +612,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BasePublicPlan"][];
+                };
+            };
+        };
+    };
+    marketplace_orders_list: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+                resource_uuid?: string;
+                type?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDetails"][];
                 };
             };
         };

@@ -214,3 +214,30 @@ test("a remote order rejected by the remote provider errs the local order with t
   assert.match(erred.error_message, /rejected by the remote provider/);
   assert.match(erred.error_message, /No capacity this month/);
 });
+
+test("a termination the remote refuses ends the local Terminate order with the remote's reason, asked once", async () => {
+  const w = await world();
+  const order = await w.customer.expect(
+    201,
+    w.customer.post("/api/marketplace-orders/", { offering: w.offering.url, project: w.project.url, plan: w.offering.plans[0].url, attributes: { name: "kept" } }),
+  );
+  await remoteFulfils(w, "Create");
+  await waitFor("the local order done", async () => {
+    const o = await w.customer.expect(200, w.customer.get(`/api/marketplace-orders/${order.uuid}/`));
+    return o.state === "done" ? o : null;
+  });
+  const term = await w.customer.expect(200, w.customer.post(`/api/marketplace-resources/${order.marketplace_resource_uuid}/terminate/`, {}));
+  const [remoteTerm] = await waitFor("the remote Terminate order", async () => {
+    const list = (await remoteOrders(w)).filter((x: Json) => x.type === "Terminate");
+    return list.length ? list : null;
+  });
+  assert.equal(remoteTerm.attributes.virtengine_order_uuid, term.order_uuid);
+  await w.r.provider.expect(200, w.r.provider.post(`/api/marketplace-orders/${remoteTerm.uuid}/set_state_erred/`, { error_message: "resource is under legal hold" }));
+  const erred = await waitFor("the local Terminate order erred", async () => {
+    const o = await w.customer.expect(200, w.customer.get(`/api/marketplace-orders/${term.order_uuid}/`));
+    return o.state === "erred" ? o : null;
+  }, 60_000);
+  assert.match(erred.error_message, /legal hold/);
+  // Exactly one remote Terminate order: retries followed it instead of asking again.
+  assert.equal((await remoteOrders(w)).filter((x: Json) => x.type === "Terminate").length, 1);
+});

@@ -115,6 +115,7 @@ export const orderSchema = v.object({
   error_message: text(2000),
   provider_rejection_comment: text(2000),
   consumer_rejection_comment: text(2000),
+  attributes: v.optional(v.nullable(v.record(v.string(), v.unknown())), {}),
 });
 export type RemoteOrder = v.InferOutput<typeof orderSchema>;
 

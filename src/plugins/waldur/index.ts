@@ -87,6 +87,20 @@ async function getResource(c: Ctx, uuid: string): Promise<PluginResult<RemoteRes
   return p.ok ? ok(p.value) : fail(p.message);
 }
 
+/** Attribute naming our order on the remote one (how a retry finds what an earlier attempt placed). */
+const ORDER_MARK = "virtengine_order_uuid";
+
+/** The remote order of `type` on the resource that carries our order uuid, or null. */
+async function remoteOrderFor(c: Ctx, resourceUuid: string, type: string, localOrderUuid: string): Promise<PluginResult<RemoteOrder | null>> {
+  const r = await c.client.listAll<unknown>("/api/marketplace-orders/", { resource_uuid: resourceUuid, type });
+  if (!r.ok) return remoteFail(`listing the resource's ${type} orders`, r);
+  for (const raw of r.value) {
+    const o = parseRemote(orderSchema, raw, "order");
+    if (o.ok && o.value.attributes?.[ORDER_MARK] === localOrderUuid) return ok(o.value);
+  }
+  return ok(null);
+}
+
 const PENDING = ["pending-consumer", "pending-provider", "pending-project", "pending-start-date", "executing"];
 
 /** Why a finished remote order did not succeed, in the remote's words. */
@@ -194,17 +208,28 @@ export const waldurPlugin: ProviderPlugin<Loose> = {
     if (!c.ok) return c;
     const ref = order.resource;
     if (!ref.backendId || typeof ref.backendMetadata.remote_resource_uuid !== "string") return ok(undefined);
+    // Idempotent by order uuid: the remote Terminate order carries ours in its attributes, so a
+    // retry follows it instead of asking again, and a refusal there ends ours with its reason.
+    const placed = await remoteOrderFor(c.value, ref.backendId, "Terminate", order.orderUuid);
+    if (!placed.ok) return placed;
+    if (placed.value) {
+      if (PENDING.includes(placed.value.state)) return fail(`waiting for the remote provider (remote order ${placed.value.uuid} is ${placed.value.state})`, true);
+      if (placed.value.state === "done") return ok(undefined);
+      return fail(refusal(placed.value));
+    }
     const res = await getResource(c.value, ref.backendId);
     if (!res.ok) return res;
     if (!res.value || res.value.state === "Terminated") return ok(undefined);
-    if (res.value.state === "Terminating") return fail("waiting for the remote provider to finish the termination", true);
     const r = await c.value.client.call(
-      c.value.client.api.POST("/api/marketplace-resources/{uuid}/terminate/", { params: { path: { uuid: ref.backendId } }, body: {} }),
+      c.value.client.api.POST("/api/marketplace-resources/{uuid}/terminate/", {
+        params: { path: { uuid: ref.backendId } },
+        body: { attributes: { [ORDER_MARK]: order.orderUuid } },
+      }),
     );
     // 409: another remote order holds the resource; wait for it like any transient state.
     if (!r.ok && r.status === 409) return fail(`remote Waldur: ${r.message}`, true);
     if (!r.ok) return remoteFail("terminating", r);
-    // Terminate is one step for the queue: the remote order is followed by retrying until the resource is Terminated.
+    // Terminate is one step for the queue: the remote order is followed by retrying until it finishes.
     return fail("termination requested on the remote Waldur; waiting for the remote provider", true);
   },
 
