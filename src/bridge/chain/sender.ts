@@ -59,8 +59,10 @@ export interface ChainSenderConfig {
   hooks?: {
     afterSign?(rows: OutboxRow[]): void | Promise<void>;
     afterBroadcast?(rows: OutboxRow[]): void | Promise<void>;
-    /** Per-tx timing (benchmarks): accepted into the mempool / seen in a block. */
-    onTx?(event: "broadcast" | "confirmed", hash: string, atMs: number): void;
+    /** Per-tx timing (benchmarks): accepted into the mempool / seen in a block (with its height). */
+    onTx?(event: "broadcast" | "confirmed", hash: string, atMs: number, height?: number): void;
+    /** Every block the confirmation feed delivers (benchmarks: which height was latest when). */
+    onBlock?(height: number, atMs: number): void;
   };
 }
 
@@ -705,11 +707,12 @@ export class ChainSender {
     const committed: CommittedRow[] = [];
     const others = [];
     const report = flight.report;
+    this.cfg.hooks?.onBlock?.(block.height, Date.now());
     for (const tx of block.txs) {
       const p = flight.txs.get(tx.hash);
       if (!p) continue;
       flight.txs.delete(tx.hash);
-      this.cfg.hooks?.onTx?.("confirmed", tx.hash, Date.now());
+      this.cfg.hooks?.onTx?.("confirmed", tx.hash, Date.now(), block.height);
       if (!p.row) continue;
       if (tx.code === 0) {
         committed.push({ i: p.row.id, h: block.height, r: this.decodeResult(p.row.typeUrl, tx.data) });
