@@ -1,5 +1,6 @@
 // /api/identity/devices/ (capture device keys), /api/identity/capture/nonce/ and
-// /api/identity/capture/ (attested ID document and selfie uploads), /api/identity/captures/.
+// /api/identity/capture/ (attested ID document and selfie uploads), /api/identity/captures/ (list,
+// erase).
 import { desc, eq } from "drizzle-orm";
 import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
@@ -10,7 +11,7 @@ import { pathUuid } from "../http/ids.ts";
 import { body } from "../http/validate.ts";
 import { deviceRegisterSchema, listDevices, registerDevice, revokeDevice, serializeDevice } from "../identity/capture/device-keys.ts";
 import { issueNonce, nonceRequestSchema } from "../identity/capture/nonces.ts";
-import { acceptCapture, CAPTURE_HEADER, type CaptureBucket, parseCaptureMetadata, readCapped, serializeCapture } from "../identity/capture/upload.ts";
+import { acceptCapture, CAPTURE_HEADER, type CaptureBucket, eraseCapture, parseCaptureMetadata, readCapped, serializeCapture } from "../identity/capture/upload.ts";
 import { identityEnv } from "../identity/scopes/common.ts";
 
 const IMAGE_TYPES = new Set(["image/jpeg", "image/png"]);
@@ -52,6 +53,12 @@ export function mountIdentityCapture(app: Hono<AppEnv>) {
     const metadata = parseCaptureMetadata(c.req.header(CAPTURE_HEADER));
     const row = await acceptCapture(c.var.db, c.env.BLOBS as unknown as CaptureBucket, identityEnv(c.env), me, { metadata, contentType, image });
     return c.json(serializeCapture(row), 201);
+  });
+
+  app.delete("/api/identity/captures/:uuid/", async (c) => {
+    const me = requireUser(c.var.user);
+    await eraseCapture(c.var.db, c.env.BLOBS as unknown as CaptureBucket, me, pathUuid(c.req.param("uuid")));
+    return c.body(null, 204);
   });
 
   app.get("/api/identity/captures/", async (c) => {

@@ -176,6 +176,25 @@ test("capture: metadata problems name the field; anonymous is 401; no identity k
   assert.equal(r.status, 503);
 });
 
+test("capture erasure: the owner deletes the sealed image from R2; the commitment hashes stay; others get 404", async () => {
+  const a = await userApi(host, "capuser11");
+  const b = await userApi(host, "capuser12");
+  const phone = await registerDevice(a);
+  const c = (await upload(a, phone)).body;
+  const row = (await dbOf(host).select().from(identityCaptures).all()).find((x) => x.uuid === c.uuid)!;
+  assert.ok(await host.blobs.head(row.objectKey));
+  assert.equal((await b.delete(`/api/identity/captures/${c.uuid}/`)).status, 404);
+  assert.ok(await host.blobs.head(row.objectKey), "another account cannot erase it");
+  assert.equal((await a.delete(`/api/identity/captures/${c.uuid}/`)).status, 204);
+  assert.equal(await host.blobs.head(row.objectKey), null);
+  const [listed] = await a.expect(200, a.get("/api/identity/captures/"));
+  assert.equal(listed.status, "erased");
+  assert.equal(listed.image_sha256, c.image_sha256);
+  assert.equal(listed.envelope_sha256, c.envelope_sha256);
+  assert.equal((await a.delete(`/api/identity/captures/${c.uuid}/`)).status, 204, "erasing twice is harmless");
+  assert.equal((await a.delete("/api/identity/captures/not-a-uuid/")).status, 404);
+});
+
 test("device keys: invalid keys named, duplicates 409, revocation is per account", async () => {
   const a = await userApi(host, "capuser9");
   const b = await userApi(host, "capuser10");

@@ -184,7 +184,8 @@ export const identityCaptures = sqliteTable(
     size: integer("size").notNull(),
     /** The validators it is sealed to: [{validator, keyId, keyVersion}]. */
     sealedTo: text("sealed_to", { mode: "json" }).$type<{ validator: string; keyId: string; keyVersion: number }[]>().notNull(),
-    status: text("status").$type<"pending" | "verified" | "rejected">().notNull().default("pending"),
+    /** "erased": the owner had the sealed image deleted; the hashes stay as the commitment. */
+    status: text("status").$type<"pending" | "verified" | "rejected" | "erased">().notNull().default("pending"),
     created: text("created").notNull(),
   },
   (t) => [index("identity_captures_user").on(t.userId, t.scope)],

@@ -13,7 +13,7 @@ import type { User } from "../../auth/session.ts";
 import { concat, constantTimeEqual, hex, sha256, unhex } from "../../crypto/bytes.ts";
 import { sealToBucket } from "../../crypto/blob-store.ts";
 import { identityCaptures, identityDeviceKeys } from "../../db/schema/index.ts";
-import { ApiError, fieldError } from "../../http/errors.ts";
+import { ApiError, fieldError, notFound } from "../../http/errors.ts";
 import { newUuid, nowIso } from "../../http/ids.ts";
 import { isoDateTime, parseWith, v } from "../../http/validate.ts";
 import { type IdentityEnv, upsertScope } from "../scopes/common.ts";
@@ -201,4 +201,17 @@ export function serializeCapture(c: typeof identityCaptures.$inferSelect) {
     sealed_to: c.sealedTo.map((s) => ({ validator: s.validator, key_id: s.keyId, key_version: s.keyVersion })),
     created: c.created,
   };
+}
+
+/**
+ * Erasure on request: the sealed image is deleted from R2; the row keeps only the hashes the chain
+ * already holds, so the commitment stays verifiable and nothing readable remains.
+ */
+export async function eraseCapture(db: Db, bucket: CaptureBucket, me: User, uuid: string) {
+  const row = await db.select().from(identityCaptures).where(and(eq(identityCaptures.uuid, uuid), eq(identityCaptures.userId, me.id))).get();
+  if (!row) throw notFound();
+  if (row.status !== "erased") {
+    await bucket.delete(row.objectKey);
+    await db.update(identityCaptures).set({ status: "erased" }).where(eq(identityCaptures.id, row.id));
+  }
 }
