@@ -60,12 +60,12 @@ export async function sealNewOrderAttributes(
   input: { attributes: Record<string, unknown>; envelope: string | null },
 ): Promise<SealedOrderAttributes> {
   const publicAttributes = publicPart(input.attributes);
-  const readers = await orderReaders(db, env, offering, project, me);
   if (input.envelope === null) {
     const orderUuid = newUuid();
     if (Object.keys(publicAttributes).length === Object.keys(input.attributes).length) {
       return { orderUuid, publicAttributes, undo: async () => {} };
     }
+    const readers = await orderReaders(db, env, offering, project, me);
     const plaintext = new TextEncoder().encode(JSON.stringify(input.attributes));
     try {
       await sealAndStore(db, env, { kind: ORDER_ATTRIBUTES_KIND, recordId: orderUuid, version: 1 }, plaintext, readers, "attributes");
@@ -78,6 +78,7 @@ export async function sealNewOrderAttributes(
   if (secretKeys.length) {
     throw fieldError("attributes", `With ${ENVELOPE_FIELD}, only ${PUBLIC_ATTRIBUTES.join(" and ")} may be sent in plaintext (got ${secretKeys.join(", ")}).`);
   }
+  const readers = await orderReaders(db, env, offering, project, me);
   const ref = await storeNewRecordEnvelope(db, env, ORDER_ATTRIBUTES_KIND, envelopeFromBase64(ENVELOPE_FIELD, input.envelope), {
     field: ENVELOPE_FIELD,
     required: listed(readers),
