@@ -277,6 +277,10 @@ describe("marketplace → chain", () => {
     const offeringView = await plain.f.provider.expect(200, plain.f.provider.get(`/api/marketplace-provider-offerings/${plain.offering.uuid}/`));
     assert.equal(offeringView.chain_state, "off-chain");
     assert.equal(offeringView.chain_offchain_reason, "no_provider_wallet");
+    // Activated again (still without a wallet): the same case, counted once.
+    await plain.f.provider.expect(200, plain.f.provider.post(`/api/marketplace-provider-offerings/${plain.offering.uuid}/pause/`, {}));
+    await plain.f.provider.expect(200, plain.f.provider.post(`/api/marketplace-provider-offerings/${plain.offering.uuid}/unpause/`));
+    assert.equal((await db().select().from(chainOffchain).where(eq(chainOffchain.ref, plain.offering.uuid))).length, 1);
     const o2 = await order(plain, await customer("customer1"));
     assert.equal(o2.chain_offchain_reason, "offering_off_chain");
 

@@ -67,7 +67,10 @@ export interface OffchainNote {
 }
 
 export function offchainInsertWhen(db: AnyDb, note: OffchainNote, guard: SQL, now = new Date()) {
-  return insertWhen(db, chainOffchain, { kind: note.kind, ref: note.ref, reason: note.reason, detail: (note.detail ?? "").slice(0, 500), created: now.toISOString() }, guard);
+  // Counted once per object, event and reason (an offering activated again without a wallet is one case).
+  const o = chainOffchain;
+  const fresh = sql`not exists (select 1 from ${o} where ${o.ref} = ${note.ref} and ${o.kind} = ${note.kind} and ${o.reason} = ${note.reason})`;
+  return insertWhen(db, o, { kind: note.kind, ref: note.ref, reason: note.reason, detail: (note.detail ?? "").slice(0, 500), created: now.toISOString() }, and(guard, fresh) as SQL);
 }
 
 export type OutboxRow = typeof chainOutbox.$inferSelect;
