@@ -165,6 +165,16 @@ test("sso: bad paths — foreign completer, swapped code (PKCE), expired or unkn
   assert.equal((await a.post("/api/identity/sso/start/", { provider: "down" })).status, 503);
 });
 
+test("sso: starting flows is rate-limited per account (unfinished flows leave rows)", async () => {
+  const a = await userApi(host, "ssouser6");
+  for (let i = 0; i < 20; i++) await a.expect(200, a.post("/api/identity/sso/start/", { provider: "corp" }));
+  const limited = await a.post("/api/identity/sso/start/", { provider: "corp" });
+  assert.equal(limited.status, 429);
+  assert.equal(limited.headers.get("retry-after"), "600");
+  const b = await userApi(host, "ssouser7");
+  await b.expect(200, b.post("/api/identity/sso/start/", { provider: "corp" }));
+});
+
 // ID token validation, with tokens signed here by WebCrypto.
 async function keyPair(alg: "RS256" | "ES256", kid: string) {
   const { privateKey, publicKey } =

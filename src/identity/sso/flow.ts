@@ -5,7 +5,7 @@
 // callback: the state is claimed once, the code exchanged at the provider's token endpoint with the
 // verifier, the ID token verified (id-token.ts), and the identity (a keyed hash of issuer and
 // subject) linked to the account or used to sign in to the account it is linked to.
-import { and, eq, isNull, lt } from "drizzle-orm";
+import { and, count, eq, gt, isNull, lt } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
 import type { User } from "../../auth/session.ts";
 import { identityScopes, identitySsoStates, users } from "../../db/schema/index.ts";
@@ -18,6 +18,9 @@ import { type Discovery, DiscoveryError, discover, signingKeys, TENANT_PLACEHOLD
 import { b64urlEncode, type IdTokenClaims, type IdTokenResult, verifyIdToken } from "./id-token.ts";
 
 export const SSO_STATE_TTL_SECONDS = 600;
+/** Starts allowed per 10 minutes: per account for linking, for everyone together for anonymous sign-in. */
+export const SSO_LINK_STARTS = 20;
+export const SSO_LOGIN_STARTS = 600;
 
 export const ssoStartSchema = v.object({
   provider: v.pipe(v.string("Not a valid string."), v.trim(), v.nonEmpty("This field may not be blank."), v.maxLength(32, "Ensure this field has no more than 32 characters.")),
@@ -79,6 +82,16 @@ export async function startSso(db: Db, env: IdentityEnv, me: User | null, provid
   if (purpose === "link" && !me) throw new ApiError(401, { detail: "Authentication credentials were not provided." }, { "WWW-Authenticate": "Token" });
   const d = await discoverOrUnavailable(env, p);
   await db.delete(identitySsoStates).where(lt(identitySsoStates.expiresAt, addSeconds(nowIso(), -3600)));
+  // Unfinished flows leave rows: cap how fast they can be made (anonymous starts share one budget).
+  const since = addSeconds(nowIso(), -600);
+  const recent = await db
+    .select({ n: count() })
+    .from(identitySsoStates)
+    .where(and(gt(identitySsoStates.created, since), purpose === "link" ? eq(identitySsoStates.userId, me!.id) : eq(identitySsoStates.purpose, "login")))
+    .get();
+  if ((recent?.n ?? 0) >= (purpose === "link" ? SSO_LINK_STARTS : SSO_LOGIN_STARTS)) {
+    throw new ApiError(429, { detail: "Too many sign-ins started; try again in a few minutes." }, { "Retry-After": "600" });
+  }
   const state = b64urlEncode(crypto.getRandomValues(new Uint8Array(32)));
   const binding = b64urlEncode(crypto.getRandomValues(new Uint8Array(32)));
   const now = nowIso();
