@@ -360,6 +360,7 @@ export interface components {
                 [key: string]: number;
             };
             accepting_terms_of_service?: boolean;
+            request_comment?: string;
         };
         OrderDetails: {
             /** Format: uuid */
@@ -374,6 +375,7 @@ export interface components {
             attributes?: {
                 [key: string]: unknown;
             };
+            request_comment?: string | null;
         };
         Resource: {
             /** Format: uuid */
@@ -622,6 +624,8 @@ export interface operations {
                 page?: components["parameters"]["page"];
                 page_size?: components["parameters"]["page_size"];
                 resource_uuid?: string;
+                project_uuid?: string;
+                offering_uuid?: string;
                 type?: string[];
             };
             header?: never;

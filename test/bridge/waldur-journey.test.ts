@@ -241,3 +241,31 @@ test("a termination the remote refuses ends the local Terminate order with the r
   // Exactly one remote Terminate order: retries followed it instead of asking again.
   assert.equal((await remoteOrders(w)).filter((x: Json) => x.type === "Terminate").length, 1);
 });
+
+test("a consumer that lost its write after placing the remote order finds that order again instead of ordering twice", async () => {
+  const w = await world();
+  const order = await w.customer.expect(
+    201,
+    w.customer.post("/api/marketplace-orders/", { offering: w.offering.url, project: w.project.url, plan: w.offering.plans[0].url, attributes: { name: "once" } }),
+  );
+  const first = await waitFor("the remote order on the local resource", async () => {
+    const res = await localResource(w, order.marketplace_resource_uuid);
+    return typeof res.backend_metadata?.remote_order_uuid === "string" ? res.backend_metadata.remote_order_uuid : null;
+  });
+  // As if the consumer died between the remote call and the D1 write: the link is gone and the
+  // order looks stuck, so the cron's sweep sends it again.
+  await local.host.db.prepare("UPDATE resources SET backend_id = '', backend_metadata = '{}' WHERE uuid = ?").bind(order.marketplace_resource_uuid).run();
+  await local.host.db.prepare("UPDATE orders SET modified = '2000-01-01T00:00:00.000Z' WHERE uuid = ?").bind(order.uuid).run();
+  await cron();
+  const again = await waitFor("the remote order found again", async () => {
+    const res = await localResource(w, order.marketplace_resource_uuid);
+    return typeof res.backend_metadata?.remote_order_uuid === "string" ? res.backend_metadata.remote_order_uuid : null;
+  });
+  assert.equal(again, first);
+  assert.equal((await remoteOrders(w)).filter((x: Json) => x.type === "Create").length, 1);
+  await remoteFulfils(w, "Create");
+  await waitFor("the local order done", async () => {
+    const o = await w.customer.expect(200, w.customer.get(`/api/marketplace-orders/${order.uuid}/`));
+    return o.state === "done" ? o : null;
+  });
+});

@@ -116,6 +116,7 @@ export const orderSchema = v.object({
   provider_rejection_comment: text(2000),
   consumer_rejection_comment: text(2000),
   attributes: v.optional(v.nullable(v.record(v.string(), v.unknown())), {}),
+  request_comment: text(2000),
 });
 export type RemoteOrder = v.InferOutput<typeof orderSchema>;
 

@@ -90,15 +90,35 @@ async function getResource(c: Ctx, uuid: string): Promise<PluginResult<RemoteRes
 /** Attribute naming our order on the remote one (how a retry finds what an earlier attempt placed). */
 const ORDER_MARK = "virtengine_order_uuid";
 
-/** The remote order of `type` on the resource that carries our order uuid, or null. */
-async function remoteOrderFor(c: Ctx, resourceUuid: string, type: string, localOrderUuid: string): Promise<PluginResult<RemoteOrder | null>> {
-  const r = await c.client.listAll<unknown>("/api/marketplace-orders/", { resource_uuid: resourceUuid, type });
+/** Create orders carry our order uuid in request_comment too: a remote may keep only the attributes its offering declares. */
+const markComment = (localOrderUuid: string) => `VirtEngine order ${localOrderUuid}`;
+
+/** The remote order matching the filters that carries our order uuid, or null. */
+async function remoteOrderFor(c: Ctx, filters: Record<string, string>, localOrderUuid: string): Promise<PluginResult<RemoteOrder | null>> {
+  const type = filters.type ?? "";
+  const r = await c.client.listAll<unknown>("/api/marketplace-orders/", filters);
   if (!r.ok) return remoteFail(`listing the resource's ${type} orders`, r);
   for (const raw of r.value) {
     const o = parseRemote(orderSchema, raw, "order");
-    if (o.ok && o.value.attributes?.[ORDER_MARK] === localOrderUuid) return ok(o.value);
+    if (o.ok && (o.value.attributes?.[ORDER_MARK] === localOrderUuid || o.value.request_comment === markComment(localOrderUuid))) return ok(o.value);
   }
   return ok(null);
+}
+
+/** What a placed remote Create order leaves on the local resource (followed by poll). */
+function createdFrom(order: OrderRequest, o: RemoteOrder, remoteProjectUuid: string): Provisioned {
+  return {
+    // The remote resource is the backend object; until the remote names it, its order stands in.
+    backendId: o.marketplace_resource_uuid ?? o.uuid,
+    state: "Creating",
+    metadata: metaOf(order.resource, {
+      local_order_uuid: order.orderUuid,
+      remote_order_uuid: o.uuid,
+      remote_order_state: o.state,
+      remote_project_uuid: remoteProjectUuid,
+      remote_resource_uuid: o.marketplace_resource_uuid,
+    }),
+  };
 }
 
 const PENDING = ["pending-consumer", "pending-provider", "pending-project", "pending-start-date", "executing"];
@@ -149,30 +169,25 @@ export const waldurPlugin: ProviderPlugin<Loose> = {
     const s = c.value.s;
     const remotePlan = order.planUuid ? s.plans[order.planUuid] : undefined;
     if (order.planUuid && !remotePlan) return fail(`plan ${order.planUuid} has no remote counterpart: re-sync the offering's connection`);
+    const placed = await remoteOrderFor(c.value, { project_uuid: project.value.uuid, offering_uuid: s.offering_uuid, type: "Create" }, order.orderUuid);
+    if (!placed.ok) return placed;
+    // A run that crashed after placing the order finds it here instead of ordering twice.
+    const existing = placed.value;
+    if (existing) return ok(createdFrom(order, existing, project.value.uuid));
     const body: Record<string, unknown> = {
       offering: link(s, `/api/marketplace-public-offerings/${s.offering_uuid}/`),
       project: project.value.url,
-      attributes: { ...order.attributes, name: order.resource.name },
+      attributes: { ...order.attributes, name: order.resource.name, [ORDER_MARK]: order.orderUuid },
       limits: order.limits,
       accepting_terms_of_service: true,
+      request_comment: markComment(order.orderUuid),
     };
     if (remotePlan) body.plan = link(s, `/api/marketplace-plans/${remotePlan}/`);
     const r = await c.value.client.call(c.value.client.api.POST("/api/marketplace-orders/", { body: body as never }));
     if (!r.ok) return remoteFail("placing the order", r);
     const o = parseRemote(orderSchema, r.value, "order");
     if (!o.ok) return fail(o.message);
-    return ok({
-      // The remote resource is the backend object; until the remote names it, its order stands in.
-      backendId: o.value.marketplace_resource_uuid ?? o.value.uuid,
-      state: "Creating",
-      metadata: metaOf(order.resource, {
-        local_order_uuid: order.orderUuid,
-        remote_order_uuid: o.value.uuid,
-        remote_order_state: o.value.state,
-        remote_project_uuid: project.value.uuid,
-        remote_resource_uuid: o.value.marketplace_resource_uuid,
-      }),
-    });
+    return ok(createdFrom(order, o.value, project.value.uuid));
   },
 
   async updateLimits(pc, raw, order): Promise<PluginResult<Provisioned>> {
@@ -210,7 +225,7 @@ export const waldurPlugin: ProviderPlugin<Loose> = {
     if (!ref.backendId || typeof ref.backendMetadata.remote_resource_uuid !== "string") return ok(undefined);
     // Idempotent by order uuid: the remote Terminate order carries ours in its attributes, so a
     // retry follows it instead of asking again, and a refusal there ends ours with its reason.
-    const placed = await remoteOrderFor(c.value, ref.backendId, "Terminate", order.orderUuid);
+    const placed = await remoteOrderFor(c.value, { resource_uuid: ref.backendId, type: "Terminate" }, order.orderUuid);
     if (!placed.ok) return placed;
     if (placed.value) {
       if (PENDING.includes(placed.value.state)) return fail(`waiting for the remote provider (remote order ${placed.value.uuid} is ${placed.value.state})`, true);
