@@ -6,7 +6,7 @@
 // read them re-wraps them on the client (rewrap()) and PUTs the new header; a removed member
 // stops new content from reaching them because the current key must then be rotated (a new
 // version sealed to the remaining members) before any new content is accepted.
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, count, desc, eq } from "drizzle-orm";
 import type { Context, Hono } from "hono";
 import type { AppEnv, Db } from "../app-env.ts";
 import { PROVIDER_ROLES } from "../auth/access.ts";
@@ -15,6 +15,7 @@ import { customers, orgContent, orgContentKeys, type SealedRecipient } from "../
 import { ApiError, fieldError, notFound } from "../http/errors.ts";
 import { nowIso, pathUuid } from "../http/ids.ts";
 import { linksFor } from "../http/links.ts";
+import { pageOf, paginated } from "../http/list.ts";
 import { body, int, parseWith, v } from "../http/validate.ts";
 import { grantHolders, listed, type ReaderSet, readerSet, renderReaders } from "../secrets/recipients.ts";
 import {
@@ -26,6 +27,7 @@ import {
   readEnvelopeBody,
   renderSealed,
   SMALL_ENVELOPE,
+  sealedByRecord,
   storeEnvelopeBytes,
   storeNewRecordEnvelope,
   storeRewrappedHeader,
@@ -163,16 +165,22 @@ export function mountOrgContent(app: Hono<AppEnv>) {
   app.get(`${base}/sealed_content/`, async (c) => {
     const { customer } = await forReader(c);
     const db = c.var.db;
-    const rows = await db.select().from(orgContent).where(eq(orgContent.customerId, customer.id)).orderBy(asc(orgContent.created), asc(orgContent.id)).all();
+    const where = eq(orgContent.customerId, customer.id);
+    const p = pageOf(c);
+    const total = (await db.select({ n: count() }).from(orgContent).where(where).get())?.n ?? 0;
+    const rows = await db.select().from(orgContent).where(where).orderBy(asc(orgContent.created), asc(orgContent.id)).limit(p.size).offset(p.offset).all();
+    const refs = await sealedByRecord(db, ORG_CONTENT_KIND, rows.map((r) => r.uuid));
     const links = linksFor(c);
-    const out = await Promise.all(
-      rows.map(async (r) => {
-        const ref = await currentSealed(db, ORG_CONTENT_KIND, r.uuid);
+    return paginated(
+      c,
+      p,
+      total,
+      rows.map((r) => {
+        const ref = refs.get(r.uuid);
         const url = `${links.base}/api/customers/${customer.uuid}/sealed_content/${r.uuid}/`;
         return { uuid: r.uuid, key_version: r.keyVersion, created: r.created, sealed: ref ? renderSealed(ref, url) : null };
       }),
     );
-    return c.json(out);
   });
 
   /** New content, sealed on the client to the current content key (and only to it). */

@@ -4,17 +4,17 @@
 // organization's owners and managers or, without one, the moderators (staff and support users).
 // The client seals them itself (recommended) or sends plaintext that is sealed on arrival; D1 keeps
 // only the metadata, and the JSON carries empty texts plus the sealed reference.
-import { and, count, desc, eq, inArray as drizzleInArray, or, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, or, type SQL } from "drizzle-orm";
 import type { Context, Hono } from "hono";
 import type { AppEnv, Db } from "../app-env.ts";
 import { PROVIDER_ROLES, scopeIdsOf, seesEverything } from "../auth/access.ts";
 import { requireUser, type User } from "../auth/session.ts";
+import { inArray } from "../db/in-list.ts";
 import { customers, supportComments, supportIssues, users } from "../db/schema/index.ts";
 import { fieldError, notFound } from "../http/errors.ts";
 import { newUuid, nowIso, pathUuid } from "../http/ids.ts";
-import { linksFor } from "../http/links.ts";
+import { hyperlink, linksFor } from "../http/links.ts";
 import { pageOf, paginated, qUuid, sparse } from "../http/list.ts";
-import { hyperlink } from "../http/links.ts";
 import { body, bool, choice, str, v } from "../http/validate.ts";
 import { grantHolders, listed, moderatorIds, type ReaderSet, readerSet, renderReaders } from "../secrets/recipients.ts";
 import {
@@ -24,6 +24,7 @@ import {
   isRecipient,
   renderSealed,
   SMALL_ENVELOPE,
+  sealedByRecord,
   type SealedBlob,
   sealAndStore,
   storeNewRecordEnvelope,
@@ -60,7 +61,7 @@ async function issueReaders(db: Db, env: AppEnv["Bindings"], callerId: number, c
 /** Issues the user may see: their own, those addressed to an organization they run, all for moderators. */
 function visible(db: Db, me: User): SQL | undefined {
   if (seesEverything(me)) return undefined;
-  return or(eq(supportIssues.callerId, me.id), drizzleInArray(supportIssues.customerId, scopeIdsOf(db, me.id, "customer", PROVIDER_ROLES)));
+  return or(eq(supportIssues.callerId, me.id), inArray(supportIssues.customerId, scopeIdsOf(db, me.id, "customer", PROVIDER_ROLES)));
 }
 
 async function findIssue(db: Db, me: User, uuid: string): Promise<Issue> {
@@ -99,14 +100,14 @@ async function renderIssues(c: Context<AppEnv>, rows: Issue[]) {
   const userIds = [...new Set(rows.map((r) => r.callerId))];
   const custIds = [...new Set(rows.flatMap((r) => (r.customerId ? [r.customerId] : [])))];
   const [people, orgs, refs] = await Promise.all([
-    userIds.length ? db.select().from(users).where(drizzleInArray(users.id, userIds)).all() : [],
-    custIds.length ? db.select().from(customers).where(drizzleInArray(customers.id, custIds)).all() : [],
-    Promise.all(rows.map((r) => currentSealed(db, ISSUE_KIND, r.uuid))),
+    userIds.length ? db.select().from(users).where(inArray(users.id, userIds)).all() : [],
+    custIds.length ? db.select().from(customers).where(inArray(customers.id, custIds)).all() : [],
+    sealedByRecord(db, ISSUE_KIND, rows.map((r) => r.uuid)),
   ]);
-  return rows.map((r, i) => {
+  return rows.map((r) => {
     const caller = people.find((p) => p.id === r.callerId);
     const org = orgs.find((o) => o.id === r.customerId);
-    const ref = refs[i];
+    const ref = refs.get(r.uuid);
     const url = `${links.base}/api/support-issues/${r.uuid}/`;
     return {
       url,
@@ -137,14 +138,14 @@ async function renderComments(c: Context<AppEnv>, rows: Comment[]) {
   const db = c.var.db;
   const links = linksFor(c);
   const [people, issues, refs] = await Promise.all([
-    rows.length ? db.select().from(users).where(drizzleInArray(users.id, [...new Set(rows.map((r) => r.authorId))])).all() : [],
-    rows.length ? db.select().from(supportIssues).where(drizzleInArray(supportIssues.id, [...new Set(rows.map((r) => r.issueId))])).all() : [],
-    Promise.all(rows.map((r) => currentSealed(db, COMMENT_KIND, r.uuid))),
+    rows.length ? db.select().from(users).where(inArray(users.id, [...new Set(rows.map((r) => r.authorId))])).all() : [],
+    rows.length ? db.select().from(supportIssues).where(inArray(supportIssues.id, [...new Set(rows.map((r) => r.issueId))])).all() : [],
+    sealedByRecord(db, COMMENT_KIND, rows.map((r) => r.uuid)),
   ]);
-  return rows.map((r, i) => {
+  return rows.map((r) => {
     const author = people.find((p) => p.id === r.authorId);
     const issue = issues.find((x) => x.id === r.issueId);
-    const ref = refs[i];
+    const ref = refs.get(r.uuid);
     const url = `${links.base}/api/support-comments/${r.uuid}/`;
     return {
       url,
@@ -249,14 +250,14 @@ export function mountSupport(app: Hono<AppEnv>) {
   });
 
   /** Comments on issues the user may see. */
-  const commentsVisible = (db: Db, me: User) => drizzleInArray(supportComments.issueId, db.select({ id: supportIssues.id }).from(supportIssues).where(visible(db, me)));
+  const commentsVisible = (db: Db, me: User) => inArray(supportComments.issueId, db.select({ id: supportIssues.id }).from(supportIssues).where(visible(db, me)));
 
   app.get(`${COMMENTS}/`, async (c) => {
     const me = requireUser(c.var.user);
     const db = c.var.db;
     const conds: (SQL | undefined)[] = [commentsVisible(db, me)];
     const issueUuid = qUuid(c, "issue_uuid");
-    if (issueUuid) conds.push(drizzleInArray(supportComments.issueId, db.select({ id: supportIssues.id }).from(supportIssues).where(eq(supportIssues.uuid, issueUuid))));
+    if (issueUuid) conds.push(inArray(supportComments.issueId, db.select({ id: supportIssues.id }).from(supportIssues).where(eq(supportIssues.uuid, issueUuid))));
     const where = and(...conds);
     const p = pageOf(c);
     const total = (await db.select({ n: count() }).from(supportComments).where(where).get())?.n ?? 0;

@@ -290,3 +290,10 @@ export async function verifyOpeningProof(env: Bindings, ref: SealedBlob, audienc
   const expected = await openingProof(header.value, { key: await executorKeyPair(env), context: contextOf(ref) }, audience);
   return expected.ok && constantTimeEqual(expected.value, unhex(proofHex));
 }
+
+/** The current references of many records of one kind, by record id (one query for a page). */
+export async function sealedByRecord(db: Db, kind: string, recordIds: string[]): Promise<Map<string, SealedBlob>> {
+  if (!recordIds.length) return new Map();
+  const rows = await db.select().from(sealedBlobs).where(and(eq(sealedBlobs.kind, kind), inArray(sealedBlobs.recordId, recordIds))).all();
+  return new Map(rows.map((r) => [r.recordId, r]));
+}
