@@ -425,5 +425,12 @@ test("portal journeys: browse, sign up, provider wizard, checkout, access detail
     );
     assert.equal(overflow, false, "no horizontal scrolling at phone width");
     await assertAccessible(phone.page, "landing (phone)");
+    await phone.page.getByRole("link", { name: "Kubernetes namespace" }).first().click();
+    await phone.page.getByRole("tab", { name: "Pricing" }).click();
+    await phone.page.getByRole("row", { name: /^CPU/ }).waitFor();
+    const offeringOverflow = await phone.page.evaluate(
+      () => document.documentElement.scrollWidth > window.innerWidth + 1,
+    );
+    assert.equal(offeringOverflow, false, "the pricing table scrolls inside its box, not the page");
   });
 });

@@ -14,46 +14,48 @@ const PERIOD_LABEL: Record<PeriodKey, string> = {
 export function PlanPricing({ plan, components }: { plan: Plan; components: Component[] }) {
   const timed = pricePerPeriods("0", plan.unit) !== null;
   return (
-    <table class="pricing">
-      <caption>
-        {s.offering.plan}: {plan.name}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">{s.offering.component}</th>
-          <th scope="col">{s.offering.billing}</th>
-          {timed ? (
-            PERIODS.map((p) => (
-              <th scope="col" key={p.key}>
-                {PERIOD_LABEL[p.key]}
-              </th>
-            ))
-          ) : (
-            <th scope="col">{s.offering.perUnit(plan.unit)}</th>
-          )}
-        </tr>
-      </thead>
-      <tbody>
-        {plan.components.map((pc) => {
-          const c = components.find((x) => x.type === pc.type);
-          // One unit of a component can cost fractions of a cent per hour: four places, trimmed.
-          const per = pricePerPeriods(pc.price, plan.unit, 4);
-          return (
-            <tr key={pc.type}>
-              <th scope="row">
-                {pc.name} <span class="muted">({pc.measured_unit})</span>
-              </th>
-              <td>{s.offering.billingTypes[c?.billing_type ?? ""] ?? c?.billing_type}</td>
-              {per ? (
-                PERIODS.map((p) => <td key={p.key}>{unitMoney(per[p.key])}</td>)
-              ) : (
-                <td>{unitMoney(pc.price)}</td>
-              )}
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <div class="table-wrap">
+      <table class="pricing">
+        <caption>
+          {s.offering.plan}: {plan.name}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">{s.offering.component}</th>
+            <th scope="col">{s.offering.billing}</th>
+            {timed ? (
+              PERIODS.map((p) => (
+                <th scope="col" key={p.key}>
+                  {PERIOD_LABEL[p.key]}
+                </th>
+              ))
+            ) : (
+              <th scope="col">{s.offering.perUnit(plan.unit)}</th>
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          {plan.components.map((pc) => {
+            const c = components.find((x) => x.type === pc.type);
+            // One unit of a component can cost fractions of a cent per hour: four places, trimmed.
+            const per = pricePerPeriods(pc.price, plan.unit, 4);
+            return (
+              <tr key={pc.type}>
+                <th scope="row">
+                  {pc.name} <span class="muted">({pc.measured_unit})</span>
+                </th>
+                <td>{s.offering.billingTypes[c?.billing_type ?? ""] ?? c?.billing_type}</td>
+                {per ? (
+                  PERIODS.map((p) => <td key={p.key}>{unitMoney(per[p.key])}</td>)
+                ) : (
+                  <td>{unitMoney(pc.price)}</td>
+                )}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
