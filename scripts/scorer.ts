@@ -34,7 +34,8 @@ do {
     const r = await scoreOnce(cfg);
     console.log(`scorer: posted=${r.posted.length} skipped=${r.skipped.length} waiting=${r.waiting}`);
   } catch (e) {
-    console.error(`scorer: round failed: ${(e as Error).message}`);
+    const cause = (e as Error & { cause?: Error }).cause;
+    console.error(`scorer: round failed: ${(e as Error).message}${cause ? ` (${cause.message})` : ""}`);
     if (process.argv.includes("--once")) process.exit(1);
   }
   if (process.argv.includes("--once")) break;

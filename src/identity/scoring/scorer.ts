@@ -38,12 +38,24 @@ export interface ScoreReport {
 
 type Opened = { ok: true; head: BundleHead; image: Uint8Array } | { ok: false; reason: string };
 
-async function api(cfg: ScorerConfig, path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(cfg.apiUrl.replace(/\/$/, "") + path, {
-    ...init,
-    headers: { Authorization: `Token ${cfg.token}`, ...(init.headers as Record<string, string> | undefined) },
-    signal: AbortSignal.timeout(60_000),
-  });
+/** The server dropped an idle keep-alive connection just as it was reused (long face runs idle it). */
+const connectionDropped = (e: unknown) =>
+  e instanceof TypeError && /other side closed|ECONNRESET|socket/i.test(String((e as Error & { cause?: Error }).cause?.message ?? ""));
+
+/** One API call; retried once on a dropped connection (the request never reached the server). */
+async function api(cfg: ScorerConfig, path: string, init: RequestInit = {}): Promise<Response & { retried?: boolean }> {
+  const call = () =>
+    fetch(cfg.apiUrl.replace(/\/$/, "") + path, {
+      ...init,
+      headers: { Authorization: `Token ${cfg.token}`, ...(init.headers as Record<string, string> | undefined) },
+      signal: AbortSignal.timeout(60_000),
+    });
+  try {
+    return await call();
+  } catch (e) {
+    if (!connectionDropped(e)) throw e;
+    return Object.assign(await call(), { retried: true });
+  }
 }
 
 /** Downloads, opens and re-checks one capture. */
@@ -111,7 +123,8 @@ export async function scoreOnce(cfg: ScorerConfig): Promise<ScoreReport> {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ document: pair.id_document.uuid, selfie: pair.selfie.uuid, ...verdict, pipeline_version: PIPELINE_VERSION, pipeline_hash: manifest.hash }),
     });
-    if (post.status !== 201) {
+    // A retried post may find its first attempt recorded after all.
+    if (post.status !== 201 && !(post.status === 409 && post.retried)) {
       report.skipped.push({ capture: pair.selfie.uuid, reason: `attestation answered ${post.status}` });
       log(`scorer: attestation for ${account} answered ${post.status}: ${(await post.text()).slice(0, 200)}`);
       continue;
