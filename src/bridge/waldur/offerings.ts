@@ -107,7 +107,7 @@ function offeringValues(o: RemoteOffering) {
 }
 
 async function sealedSettings(env: SecretEnv, conn: WaldurConnection, token: string, localUuid: string, o: RemoteOffering, planMap: Record<string, string>) {
-  return sealJson(env, localUuid, {
+  return sealJson(env, { kind: "offering-secret-options", recordId: localUuid }, {
     waldur_api_url: conn.apiUrl,
     waldur_token: token,
     waldur_customer_uuid: conn.remoteCustomerUuid,
@@ -154,8 +154,11 @@ export async function applyRemoteOfferings(
     const stmts: BatchItem<"sqlite">[] = [];
     const fresh: FreshRows = { offerings: [], components: [], plans: [], prices: [], links: [] };
     const now = nowIso();
-    for (const o of chunk) {
-      const digest = await digestOf(o);
+    // Digests and seals are independent per offering: started together, not one after another.
+    const digests = await Promise.all(chunk.map(digestOf));
+    const seals: Promise<void>[] = [];
+    for (const [k, o] of chunk.entries()) {
+      const digest = digests[k]!;
       const link = linkOf.get(o.uuid);
       if (link && link.link.remoteDigest === digest) {
         run.unchanged++;
@@ -174,7 +177,6 @@ export async function applyRemoteOfferings(
           type: REMOTE_OFFERING_TYPE,
           slug: uniqueSlug(o.name),
           pluginOptions,
-          secretOptionsSealed: await sealedSettings(env, conn, token, uuid, o, planMap),
           secretOptionsKeys: [...SECRET_NAMES],
           backendMetadata: { remote_type: o.type, remote_category: o.category_title ?? "", waldur_connection_uuid: conn.uuid },
           created: now,
@@ -201,6 +203,8 @@ export async function applyRemoteOfferings(
             fresh.prices.push({ plan: p.uuid, type: t, price: p.prices[t] ?? "0", amount: p.quotas[t] ?? 0 });
           }
         }
+        const row = fresh.offerings[fresh.offerings.length - 1]!;
+        seals.push(sealedSettings(env, conn, token, uuid, o, planMap).then((sealed) => void (row.secretOptionsSealed = sealed)));
         fresh.links.push({ offering: uuid, connectionId: conn.id, remoteUuid: o.uuid, remoteDigest: digest, lastSync: now });
         run.created.push(uuid);
         continue;
@@ -262,6 +266,7 @@ export async function applyRemoteOfferings(
       run.updated.push(link.offeringUuid);
     }
     if (stmts.length) await db.batch(stmts as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    await Promise.all(seals);
     if (fresh.offerings.length) await runBatch(db, freshStatements(fresh));
   }
   return run;
