@@ -204,7 +204,11 @@ export async function applyRemoteOfferings(
           }
         }
         const row = fresh.offerings[fresh.offerings.length - 1]!;
-        seals.push(sealedSettings(env, conn, token, uuid, o, planMap).then((sealed) => void (row.secretOptionsSealed = sealed)));
+        seals.push(
+          sealedSettings(env, conn, token, uuid, o, planMap).then((sealed) => {
+            row.secretOptionsSealed = sealed;
+          }),
+        );
         fresh.links.push({ offering: uuid, connectionId: conn.id, remoteUuid: o.uuid, remoteDigest: digest, lastSync: now });
         run.created.push(uuid);
         continue;
