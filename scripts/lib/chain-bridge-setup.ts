@@ -7,7 +7,7 @@ import path from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { SigningStargateClient } from "@cosmjs/stargate";
 import { GenericAuthorization } from "cosmjs-types/cosmos/authz/v1beta1/authz";
-import { bridgeMsgTypes, makeRegistry } from "../../src/bridge/chain/index.ts";
+import { bridgeMsgTypes, makeRegistry, MsgNominateRole, ROLE_SERVICE_PROVIDER } from "../../src/bridge/chain/index.ts";
 
 export interface LocalAccount {
   name: string;
@@ -74,20 +74,54 @@ export async function fundAndGrant(rpcUrl: string, accounts: Record<string, Loca
   for (const name of granters) {
     const acct = accounts[name];
     if (!acct) throw new Error(`no localnet account ${name}`);
-    const c = await clientFor(rpcUrl, acct.mnemonic, prefix);
-    try {
-      const msgs = bridgeMsgTypes.map((t) => ({
-        typeUrl: "/cosmos.authz.v1beta1.MsgGrant",
-        value: {
-          granter: c.address,
-          grantee: bridge.address,
-          grant: { authorization: { typeUrl: "/cosmos.authz.v1beta1.GenericAuthorization", value: GenericAuthorization.encode({ msg: t.typeUrl as string }).finish() } },
-        },
-      }));
-      const r = await c.client.signAndBroadcast(c.address, msgs, FEE);
-      if (r.code !== 0) throw new Error(`authz grants from ${name} failed: ${r.rawLog ?? r.code}`);
-    } finally {
-      c.client.disconnect();
-    }
+    await grantBridge(rpcUrl, acct, bridge, prefix);
   }
+}
+
+/** `acct` grants the bridge every Msg it sends (GenericAuthorization per type URL). */
+async function grantBridge(rpcUrl: string, acct: LocalAccount, bridge: LocalAccount, prefix: string): Promise<void> {
+  const c = await clientFor(rpcUrl, acct.mnemonic, prefix);
+  try {
+    const msgs = bridgeMsgTypes.map((t) => ({
+      typeUrl: "/cosmos.authz.v1beta1.MsgGrant",
+      value: {
+        granter: c.address,
+        grantee: bridge.address,
+        grant: { authorization: { typeUrl: "/cosmos.authz.v1beta1.GenericAuthorization", value: GenericAuthorization.encode({ msg: t.typeUrl as string }).finish() } },
+      },
+    }));
+    const r = await c.client.signAndBroadcast(c.address, msgs, FEE);
+    if (r.code !== 0) throw new Error(`authz grants from ${acct.name} failed: ${r.rawLog ?? r.code}`);
+  } finally {
+    c.client.disconnect();
+  }
+}
+
+/**
+ * What a new provider wallet needs before the bridge can write its provider record and offerings:
+ * VE for its own transactions (10 VE from genesis-admin here), the ServiceProvider role (x/roles:
+ * only a GenesisAccount or Administrator nominates it; genesis-admin does on a localnet) and its
+ * x/authz grants to the bridge. Makes a fresh wallet when `acct` is not given.
+ */
+export async function enrollProvider(rpcUrl: string, accounts: Record<string, LocalAccount>, bridge: LocalAccount, prefix: string, acct?: LocalAccount): Promise<LocalAccount> {
+  let provider = acct;
+  if (!provider) {
+    const wallet = await DirectSecp256k1HdWallet.generate(24, { prefix });
+    const [a] = await wallet.getAccounts();
+    provider = { name: `provider-${a!.address.slice(-6)}`, address: a!.address, mnemonic: wallet.mnemonic };
+  }
+  const admin = await clientFor(rpcUrl, accounts["genesis-admin"]!.mnemonic, prefix);
+  try {
+    admin.client.registry.register(MsgNominateRole.typeUrl as string, MsgNominateRole as never);
+    const msgs = [
+      { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: admin.address, toAddress: provider.address, amount: [{ denom: "uve", amount: "10000000" }] } },
+      { typeUrl: MsgNominateRole.typeUrl as string, value: { authority: admin.address, address: provider.address, role: ROLE_SERVICE_PROVIDER } },
+    ];
+    const r = await admin.client.signAndBroadcast(admin.address, msgs, FEE);
+    if (r.code !== 0) throw new Error(`enrolling provider ${provider.address} failed: ${r.rawLog ?? r.code}`);
+  } finally {
+    admin.client.disconnect();
+  }
+  await grantBridge(rpcUrl, provider, bridge, prefix);
+  return provider;
 }

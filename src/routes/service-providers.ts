@@ -7,6 +7,7 @@ import type { AppEnv } from "../app-env.ts";
 import { CUSTOMER_ROLES, hasRole, PROVIDER_ROLES, seesEverything } from "../auth/access.ts";
 import { requireUser, type User } from "../auth/session.ts";
 import { sha256Hex } from "../auth/tokens.ts";
+import { batchThen, serviceProviderCreatedItems } from "../bridge/chain/marketplace.ts";
 import { customers, offerings, projects, resources, roleGrants, serviceProviders, sshKeys, users } from "../db/schema/index.ts";
 import { fieldError, notFound, permissionDenied, viewError } from "../http/errors.ts";
 import { newUuid, nowIso, pathUuid } from "../http/ids.ts";
@@ -120,11 +121,18 @@ export function mountServiceProviders(app: Hono<AppEnv>) {
       throw fieldError("customer", "Service provider with this customer already exists.");
     }
     const now = nowIso();
-    const sp = await db
-      .insert(serviceProviders)
-      .values({ uuid: newUuid(), customerId: cust.id, description: b.description, enableNotifications: b.enable_notifications, image: b.image, created: now, modified: now })
-      .returning()
-      .get();
+    const uuid = newUuid();
+    // The wallet's x/market provider record goes to the outbox in the same batch.
+    const onChain = await serviceProviderCreatedItems(db, cust.id, uuid);
+    const [sp] = await batchThen(
+      db,
+      onChain,
+      db
+        .insert(serviceProviders)
+        .values({ uuid, customerId: cust.id, description: b.description, enableNotifications: b.enable_notifications, image: b.image, created: now, modified: now })
+        .returning(),
+    );
+    if (!sp) throw new Error("service provider insert returned nothing");
     return c.json((await serializeMany(c, [{ sp, cust }]))[0], 201);
   });
 

@@ -109,7 +109,11 @@ describe("marketplace → chain", () => {
     const offeringRows = await rowsFor(s.offering.uuid);
     assert.deepEqual(
       offeringRows.map((r) => [r.kind, r.signer]),
-      [["offering.created", ctx.chain.accounts.provider!.address]],
+      // The provider record first (its owner linked a wallet after becoming a service provider).
+      [
+        ["provider.upserted", ctx.chain.accounts.provider!.address],
+        ["offering.created", ctx.chain.accounts.provider!.address],
+      ],
     );
     const c = await customer("customer1");
     // A private attribute: sealed by the API, so only the envelope's hash and key go on chain.

@@ -10,6 +10,7 @@ import path from "node:path";
 import { after, before } from "node:test";
 import { promisify } from "node:util";
 import type { D1Database } from "@cloudflare/workers-types";
+import { Secp256k1HdWallet, type StdSignDoc } from "@cosmjs/amino";
 import { fromBech32 } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { SigningStargateClient } from "@cosmjs/stargate";
@@ -20,6 +21,7 @@ import { applyMigrations } from "../../scripts/lib/migrations.ts";
 import { ROOT } from "../../scripts/lib/build-worker.ts";
 import { cometClient, makeRegistry, queryClient, type ChainQueryClient } from "../../src/bridge/chain/index.ts";
 import * as schema from "../../src/db/schema/index.ts";
+import type { Api } from "./api.ts";
 
 const run = promisify(execFile);
 const SCRIPT = path.join(ROOT, "chain/scripts/localnet.sh");
@@ -159,4 +161,27 @@ export async function startD1(): Promise<{ db: TestDb; d1: D1Database; mf: Minif
   const d1 = (await mf.getD1Database("DB")) as unknown as D1Database;
   await applyMigrations(d1);
   return { db: drizzle(d1, { schema }), d1, mf };
+}
+
+/** Links a chain account to an API user by signing the wallet-auth challenge (ADR-036). */
+export async function linkWallet(api: Api, acct: ChainAccount, prefix: string): Promise<string> {
+  const wal = await Secp256k1HdWallet.fromMnemonic(acct.mnemonic, { prefix });
+  const ch = await api.expect(201, api.post("/api/wallet-auth/challenge/", { address: acct.address }));
+  const signed = await wal.signAmino(acct.address, ch.sign_doc as StdSignDoc);
+  const proof = { nonce: ch.nonce, address: acct.address, pub_key: signed.signature.pub_key.value, signature: signed.signature.signature };
+  const linked = await api.expect(200, api.post("/api/wallet-auth/link/", proof));
+  if (linked.wallet_address !== acct.address) throw new Error(`wallet ${acct.address} not linked`);
+  return acct.address;
+}
+
+/** Polls `probe` (running `tick` between tries, e.g. the Worker's cron) until it returns something. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, tick: () => Promise<unknown>, timeoutMs = 90_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await tick();
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

@@ -19,7 +19,7 @@ import { and, asc, eq, exists, ne, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../app-env.ts";
 import type { User } from "../../auth/session.ts";
-import { categories, chainOutbox, offeringComponents, offerings, orders, planComponents, plans, roleGrants, sealedBlobs, users } from "../../db/schema/index.ts";
+import { categories, chainOutbox, customers, offeringComponents, offerings, orders, planComponents, plans, roleGrants, sealedBlobs, users } from "../../db/schema/index.ts";
 import { ORDER_ATTRIBUTES_KIND } from "../../secrets/order-attributes.ts";
 import { offchainInsertWhen, type OffchainNote, outboxInsertWhen } from "./outbox.ts";
 import { fixedRatePerBlock, orderDeposit, usagePricePerStep, usageSteps } from "./pricing.ts";
@@ -87,6 +87,39 @@ async function organizationAddress(db: Db, customerId: number): Promise<string |
   return row?.address ?? null;
 }
 
+// ------------------------------------------------------------------ providers
+
+/**
+ * The provider record of an organization's wallet, ordered by `ref`. x/market refuses offerings of
+ * a wallet without one, and the wallet needs the ServiceProvider role (x/roles; a GenesisAccount
+ * or Administrator nominates it) and an x/authz grant of MsgUpsertProvider to the bridge.
+ */
+async function providerRecord(db: Db, customerId: number, ref: string, owner: string): Promise<Planned> {
+  const org = await db.select({ uuid: customers.uuid }).from(customers).where(eq(customers.id, customerId)).get();
+  return build("provider.upserted", ref, () => chainRecords.providerUpserted({ ref, owner, organizationUuid: org?.uuid ?? "" }));
+}
+
+/** Whether the wallet's provider record is on chain already (committed through this outbox). */
+async function providerOnChain(db: Db, owner: string): Promise<boolean> {
+  const row = await db
+    .select({ id: chainOutbox.id })
+    .from(chainOutbox)
+    .where(and(eq(chainOutbox.kind, "provider.upserted"), eq(chainOutbox.signer, owner), eq(chainOutbox.state, "committed")))
+    .get();
+  return row !== undefined;
+}
+
+/**
+ * An organization became a service provider: its wallet's provider record (ref: the service
+ * provider's uuid), or a note that it has no owner with a wallet yet (the first activation of an
+ * offering writes the record then).
+ */
+export async function serviceProviderCreatedItems(db: Db, customerId: number, serviceProviderUuid: string): Promise<Item[]> {
+  const owner = await organizationAddress(db, customerId);
+  if (!owner) return items(db, [{ note: { kind: "provider.upserted", ref: serviceProviderUuid, reason: "no_provider_wallet" } }], ALWAYS);
+  return items(db, [await providerRecord(db, customerId, serviceProviderUuid, owner)], ALWAYS);
+}
+
 // ------------------------------------------------------------------ offerings
 
 interface ChainPlan {
@@ -147,7 +180,12 @@ export async function offeringActivatedItems(db: Db, offering: Offering, guard: 
       throw e;
     }
   })();
-  return items(db, [planned], once);
+  // Unless the wallet's provider record is committed, one goes first under the offering's ref:
+  // the sender sends a ref's rows in insertion order and holds the offering until it commits (or
+  // fails it with it). Upserting again is harmless if a record from elsewhere is still in flight.
+  const first = planned && "rec" in planned && !(await providerOnChain(db, provider)) ? await providerRecord(db, offering.customerId, ref, provider) : null;
+  if (first && !("rec" in first)) return items(db, [first], once);
+  return items(db, [first, planned], once);
 }
 
 /** API offering states as x/market's (Draft and Unavailable take no orders: paused there). */
@@ -282,6 +320,11 @@ const epochSeconds = (d: Date) => BigInt(Math.floor(d.getTime() / 1000));
  * charges each post. So the chain gets the increase over what this outbox already posted for the
  * resource, component and month, in hundredths of the unit. Decreases are not posted (the chain
  * cannot refund a charge). Only usage-billed components are billed by usage on chain.
+ *
+ * Reports can race (two set_usage calls at once read the same posted sum): so the increase is
+ * computed again inside the batch, from the rows posted by then, and the row is written only if
+ * it is still positive. D1 runs each batch as one transaction, so the second one posts only what
+ * the first did not.
  */
 export async function usageReportedItems(
   db: Db,
@@ -299,31 +342,37 @@ export async function usageReportedItems(
   if (!provider) return [];
   const start = epochSeconds(periodStart);
   const end = epochSeconds(new Date(Date.UTC(periodStart.getUTCFullYear(), periodStart.getUTCMonth() + 1, 1)));
-  const posted = await db
-    .select({ payload: chainOutbox.payload })
-    .from(chainOutbox)
-    .where(and(eq(chainOutbox.ref, ref), eq(chainOutbox.kind, "usage.reported"), ne(chainOutbox.state, "failed")));
-  const planned: Planned[] = [];
+  const out: Item[] = [];
   for (const u of entries) {
     if (comps.find((c) => c.type === u.type)?.billingType !== "usage") continue;
     let total: bigint;
     try {
       total = usageSteps(u.amount);
     } catch (e) {
-      planned.push({ note: { kind: "usage.reported", ref, reason: "not_representable", detail: (e as Error).message } });
+      out.push(...items(db, [{ note: { kind: "usage.reported", ref, reason: "not_representable", detail: (e as Error).message } }], ALWAYS));
       continue;
     }
-    let already = 0n;
-    for (const p of posted) {
-      if (p.payload.component === u.type && p.payload.periodStart === start.toString()) already += BigInt(String(p.payload.amount));
-    }
-    const delta = total - already;
-    if (delta <= 0n) continue;
-    planned.push(
-      build("usage.reported", ref, () =>
-        chainRecords.usageReported({ orderUuid: ref, provider, component: u.type, amount: delta, periodStart: start, periodEnd: end }),
-      ),
+    const posted = postedUsage(ref, u.type, start);
+    const already = BigInt((await db.get<{ n: number | string }>(sql`select ${posted} as n`)).n);
+    if (total <= already) continue;
+    // Built with today's increase (validated like any record); the row gets the batch-time one.
+    const planned = build("usage.reported", ref, () =>
+      chainRecords.usageReported({ orderUuid: ref, provider, component: u.type, amount: total - already, periodStart: start, periodEnd: end }),
     );
+    if (!planned || !("rec" in planned)) {
+      out.push(...items(db, [planned], ALWAYS));
+      continue;
+    }
+    const totalSql = sql`cast(${total.toString()} as integer)`;
+    const payload = sql`json_set(${JSON.stringify(planned.rec.payload)}, '$.amount', cast(${totalSql} - ${posted} as text))`;
+    out.push(outboxInsertWhen(db, planned.rec, sql`${totalSql} > ${posted}`, { payload }));
   }
-  return items(db, planned, ALWAYS);
+  return out;
+}
+
+/** What this outbox posted (or is posting) for the order, component and month, in hundredths. */
+function postedUsage(ref: string, component: string, start: bigint): SQL {
+  const o = chainOutbox;
+  const field = (path: string) => sql`json_extract(${o.payload}, ${path})`;
+  return sql`(select coalesce(sum(cast(${field("$.amount")} as integer)), 0) from ${o} where ${o.ref} = ${ref} and ${o.kind} = 'usage.reported' and ${o.state} != 'failed' and ${field("$.component")} = ${component} and ${field("$.periodStart")} = ${start.toString()})`;
 }

@@ -46,12 +46,14 @@ function insertWhen<T extends typeof chainOutbox | typeof chainOffchain>(db: Any
  * a conditional UPDATE with the same condition: both apply or neither (D1 runs a batch as one
  * transaction), so a lost race never leaves a record of a change that did not happen.
  */
-export function outboxInsertWhen(db: AnyDb, rec: OutboxRecord, guard: SQL, opts: { uuid?: string; now?: Date } = {}) {
+export function outboxInsertWhen(db: AnyDb, rec: OutboxRecord, guard: SQL, opts: { uuid?: string; now?: Date; payload?: SQL } = {}) {
   const now = (opts.now ?? new Date()).toISOString();
+  // `opts.payload`: JSON computed when the batch runs, from rows it sees (see usageReportedItems).
+  const payload = opts.payload ?? JSON.stringify(rec.payload);
   return insertWhen(
     db,
     chainOutbox,
-    { uuid: opts.uuid ?? crypto.randomUUID(), kind: rec.kind, ref: rec.ref, signer: rec.signer, typeUrl: rec.typeUrl, payload: JSON.stringify(rec.payload), state: "pending", created: now, modified: now },
+    { uuid: opts.uuid ?? crypto.randomUUID(), kind: rec.kind, ref: rec.ref, signer: rec.signer, typeUrl: rec.typeUrl, payload, state: "pending", created: now, modified: now },
     guard,
   );
 }

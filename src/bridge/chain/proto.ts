@@ -331,6 +331,19 @@ export const Offering = message<Offering>([
 
 const M = "/virtengine.market.v1.";
 
+export interface MsgUpsertProvider {
+  owner: string;
+  name: string;
+  hostUri: string;
+  attributes: Attribute[];
+  infoHash: Uint8Array;
+  infoKey: string;
+}
+export const MsgUpsertProvider = message<MsgUpsertProvider>(
+  [s(1, "owner"), s(2, "name"), s(3, "hostUri"), { no: 4, name: "attributes", msg: Attribute, repeated: true }, b(5, "infoHash"), s(6, "infoKey")],
+  `${M}MsgUpsertProvider`,
+);
+
 export interface MsgCreateOffering {
   provider: string;
   category: string;
@@ -462,6 +475,15 @@ export const MsgRegisterEncryptionKey = message<MsgRegisterEncryptionKey>(
   "/virtengine.roles.v1.MsgRegisterEncryptionKey",
 );
 
+/** Sent by a GenesisAccount or Administrator itself (setup, tests); not through the bridge. */
+export interface MsgNominateRole {
+  authority: string;
+  address: string;
+  role: number;
+}
+export const MsgNominateRole = message<MsgNominateRole>([s(1, "authority"), s(2, "address"), en(3, "role")], "/virtengine.roles.v1.MsgNominateRole");
+export const ROLE_SERVICE_PROVIDER = 4;
+
 export interface EncryptionKey {
   owner: string;
   publicKey: Uint8Array;
@@ -481,6 +503,7 @@ export const QueryUsageResponse = message<{ records: UsageRecord[] }>([{ no: 1, 
 
 /** Every Msg the bridge may send, by type URL (for the Registry and the outbox). */
 export const bridgeMsgTypes = [
+  MsgUpsertProvider,
   MsgCreateOffering,
   MsgUpdateOffering,
   MsgCreateOrder,

@@ -123,6 +123,21 @@ const orderMsg = (kind: string, typeUrl: string, orderUuid: string, partyField: 
 
 /** One builder per public event of the marketplace API. */
 export const chainRecords = {
+  /**
+   * The provider's x/market record (MsgUpsertProvider; the chain refuses offerings of a wallet
+   * without one). `ref` orders it: the offering's uuid when written with its activation, so the
+   * sender sends it first. Its name is the organization's uuid, nothing more about it.
+   */
+  providerUpserted(e: { ref: string; owner: string; organizationUuid: string }): OutboxRecord {
+    return {
+      kind: "provider.upserted",
+      ref: uuid(e.ref, "ref"),
+      signer: address(e.owner, "owner"),
+      typeUrl: `${MARKET}MsgUpsertProvider`,
+      payload: { owner: e.owner, name: uuid(e.organizationUuid, "organizationUuid") },
+    };
+  },
+
   offeringCreated(e: OfferingCreated): OutboxRecord {
     const ref = uuid(e.offeringUuid, "offeringUuid");
     if (e.plans.length === 0) throw new ChainRecordError("an offering needs at least one plan");
