@@ -15,6 +15,21 @@
 // offering shows `chain_state: "off-chain"`. Later events of an object that is off chain are not
 // recorded again. A value the record builders refuse (not public, not an integer, not an
 // identifier) is handled the same way with reason not_representable: the API change still happens.
+//
+// Providers. x/market refuses offerings of a wallet without a provider record, and refuses the
+// record (MsgUpsertProvider) of a wallet without the ServiceProvider role. So a new provider needs,
+// outside this API: VE for its own grant transactions, the role (x/roles MsgNominateRole by a
+// GenesisAccount or Administrator) and x/authz grants to the bridge for every Msg it sends
+// (scripts/lib/chain-bridge-setup.ts enrollProvider() does all three on a localnet). The record is
+// written when the organization becomes a service provider, and again under the offering's ref
+// with its first activation until one has committed (the sender sends a ref's rows in order and
+// holds the offering until the record is in; upserting twice is harmless). A wallet without the
+// role gets both rows failed with the chain's reason.
+//
+// Not on chain yet: plan and price changes after activation. x/market has the message
+// (MsgUpdateOffering with `plans` replaces them; existing orders keep their price), but the plan
+// routes (src/routes/plans.ts, src/marketplace/catalog/write.ts) change prices in separate
+// statements, not in one batch the record could join.
 import { and, asc, eq, exists, ne, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../app-env.ts";
