@@ -501,6 +501,38 @@ export const QueryOfferingResponse = message<{ offering: Offering }>([{ no: 1, n
 export const QueryLeaseResponse = message<{ lease: Lease }>([{ no: 1, name: "lease", msg: Lease, required: true }]);
 export const QueryUsageResponse = message<{ records: UsageRecord[] }>([{ no: 1, name: "records", msg: UsageRecord, repeated: true }]);
 
+// ---------------------------------------------------------------- bids (virtengine/market/v1/{market,tx,query}.proto)
+
+export const BidState = { UNSPECIFIED: 0, OPEN: 1, ACTIVE: 2, LOST: 3, CLOSED: 4 } as const;
+
+export interface Bid {
+  orderId: bigint;
+  provider: string;
+  price: Coin;
+  deposit: Coin;
+  state: number;
+  createdAt: bigint;
+}
+export const Bid = message<Bid>([u64(1, "orderId"), s(2, "provider"), coin(3, "price"), coin(4, "deposit"), en(5, "state"), i64(6, "createdAt")]);
+
+/** A provider's bid on an open order (price per block ≤ the order's max_price; deposit held in escrow). */
+export interface MsgCreateBid {
+  provider: string;
+  orderId: bigint;
+  price: Coin;
+  deposit: Coin;
+}
+export const MsgCreateBid = message<MsgCreateBid>([s(1, "provider"), u64(2, "orderId"), coin(3, "price"), coin(4, "deposit")], `${M}MsgCreateBid`);
+
+/** The provider withdraws its open bid (deposit refunded). */
+export interface MsgCloseBid {
+  provider: string;
+  orderId: bigint;
+}
+export const MsgCloseBid = message<MsgCloseBid>([s(1, "provider"), u64(2, "orderId")], `${M}MsgCloseBid`);
+
+export const QueryBidsResponse = message<{ bids: Bid[] }>([{ no: 1, name: "bids", msg: Bid, repeated: true }]);
+
 /** Every Msg the bridge may send, by type URL (for the Registry and the outbox). */
 export const bridgeMsgTypes = [
   MsgUpsertProvider,
@@ -514,6 +546,8 @@ export const bridgeMsgTypes = [
   MsgCloseLease,
   MsgPostUsage,
   MsgRegisterEncryptionKey,
+  MsgCreateBid,
+  MsgCloseBid,
 ] as const;
 
 /** Response codecs for Msgs whose response carries something the outbox keeps. */

@@ -221,6 +221,35 @@ export const chainRecords = {
     });
   },
   /**
+   * A provider's bid on an open order (x/market MsgCreateBid): the order's chain id or { ref:
+   * orderUuid } (sent once that order is on chain), the provider's address, the price per block
+   * and the escrow deposit as positive integer uve. `bidUuid` orders the bid's records (placed,
+   * then closed) without tying them to the order's other records.
+   */
+  bidPlaced(e: { bidUuid: string; order: ChainIdRef; provider: string; priceUve: Int; depositUve: Int }): OutboxRecord {
+    const price = uve(e.priceUve, "priceUve");
+    const deposit = uve(e.depositUve, "depositUve");
+    if (price.amount === "0") throw new ChainRecordError("priceUve must be positive");
+    if (deposit.amount === "0") throw new ChainRecordError("depositUve must be positive");
+    return {
+      kind: "bid.placed",
+      ref: uuid(e.bidUuid, "bidUuid"),
+      signer: address(e.provider, "provider"),
+      typeUrl: `${MARKET}MsgCreateBid`,
+      payload: { provider: e.provider, orderId: chainId(e.order, "order"), price, deposit },
+    };
+  },
+  /** The provider withdrew its open bid (x/market MsgCloseBid; the deposit is refunded). */
+  bidClosed(e: { bidUuid: string; order: ChainIdRef; provider: string }): OutboxRecord {
+    return {
+      kind: "bid.closed",
+      ref: uuid(e.bidUuid, "bidUuid"),
+      signer: address(e.provider, "provider"),
+      typeUrl: `${MARKET}MsgCloseBid`,
+      payload: { provider: e.provider, orderId: chainId(e.order, "order") },
+    };
+  },
+  /**
    * Identity scope evidence committed to x/veid (MsgSubmitScope): the salted content hash, the
    * opaque R2 key of the sealed evidence and the validator keys it is sealed to; nothing else.
    */
