@@ -554,7 +554,7 @@ export function mountOfferings(app: Hono<AppEnv>) {
 async function setSecrets(c: Context<AppEnv>, o: Offering, secrets: Record<string, unknown>): Promise<Offering> {
   const keys = Object.keys(secrets);
   return touch(c, o.id, {
-    secretOptionsSealed: keys.length ? await sealJson(c.env, o.uuid, secrets) : null,
+    secretOptionsSealed: keys.length ? await sealJson(c.env, { kind: "offering-secret-options", recordId: o.uuid }, secrets) : null,
     secretOptionsKeys: keys,
   });
 }

@@ -81,7 +81,7 @@ async function report(c: Context<AppEnv>, job: Job) {
   for (let i = 0; i < job.parts; i++) {
     const obj = await c.env.BLOBS.get(partKey(job, i));
     if (!obj) continue;
-    const opened = await openJson(c.env, `job-output:${job.uuid}:${i}`, await obj.text());
+    const opened = await openJson(c.env, { kind: "job-output", recordId: `${job.uuid}:${i}` }, await obj.text());
     parts.push({ part: i, exit_code: Number(opened.exit_code), output: String(opened.output) });
   }
   return parts;
@@ -232,7 +232,7 @@ export function mountSlurmJobs(app: Hono<AppEnv>) {
     if (new TextEncoder().encode(text).length > MAX_OUTPUT_BYTES) throw new ApiError(413, { detail: "Output is larger than 1 MB." });
     const key = partKey(job, part);
     const existed = (await c.env.BLOBS.head(key)) !== null;
-    await c.env.BLOBS.put(key, await sealJson(c.env, `job-output:${job.uuid}:${part}`, { output: text, exit_code: exitCode }));
+    await c.env.BLOBS.put(key, await sealJson(c.env, { kind: "job-output", recordId: `${job.uuid}:${part}` }, { output: text, exit_code: exitCode }));
     if (!existed) await c.var.db.update(slurmJobs).set({ partsReported: sql`${slurmJobs.partsReported} + 1`, modified: nowIso() }).where(eq(slurmJobs.id, job.id));
     return c.json({ detail: "Output has been stored." });
   });

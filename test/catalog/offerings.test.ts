@@ -40,7 +40,7 @@ test("offering lifecycle: Draft → activate (staff) → public → pause/unpaus
   assert.equal((await anon.get(`/api/marketplace-public-offerings/${o.uuid}/`)).status, 404);
   // Secrets are sealed at rest: the plaintext is nowhere in the row.
   const row = await dbOf(w.host).select().from(offerings).where(eq(offerings.uuid, o.uuid)).get();
-  assert.ok(row?.secretOptionsSealed?.startsWith("v1."));
+  assert.ok(row?.secretOptionsSealed?.startsWith("v2."));
   assert.ok(!JSON.stringify(row).includes("s3cr3t-value"));
 });
 

@@ -15,7 +15,7 @@ export type WaldurConnection = typeof waldurConnections.$inferSelect;
 export const REMOTE_ROLES = ["CUSTOMER.OWNER", "CUSTOMER.MANAGER"];
 
 /** The associated data binds a sealed token to its connection: copied onto another row it does not open. */
-const sealId = (connectionUuid: string) => `waldur-connection:${connectionUuid}`;
+const sealId = (connectionUuid: string) => ({ kind: "waldur-token", recordId: connectionUuid }) as const;
 
 export const sealToken = (env: SecretEnv, connectionUuid: string, token: string) => sealJson(env, sealId(connectionUuid), { token });
 

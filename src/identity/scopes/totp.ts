@@ -109,7 +109,7 @@ export const totpVerifySchema = v.pipe(
 const recordId = (me: User) => `identity-totp:${me.uuid}`;
 
 async function keyOf(env: IdentityEnv, me: User, sealed: string) {
-  const opened = await openJson(env, recordId(me), sealed);
+  const opened = await openJson(env, { kind: "identity-totp", recordId: me.uuid }, sealed);
   return base32Decode(String(opened.secret));
 }
 
@@ -117,7 +117,7 @@ export async function setupTotp(db: Db, env: IdentityEnv, me: User) {
   const existing = await db.select().from(identityTotp).where(eq(identityTotp.userId, me.id)).get();
   if (existing?.enabledAt) throw conflict("TOTP is already enabled.");
   const secret = base32Encode(crypto.getRandomValues(new Uint8Array(20)));
-  const sealed = await sealJson(env, recordId(me), { secret });
+  const sealed = await sealJson(env, { kind: "identity-totp", recordId: me.uuid }, { secret });
   const now = nowIso();
   if (existing) await db.update(identityTotp).set({ sealedSecret: sealed, lastStep: 0, created: now }).where(eq(identityTotp.id, existing.id));
   else await db.insert(identityTotp).values({ userId: me.id, sealedSecret: sealed, created: now });

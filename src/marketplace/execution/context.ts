@@ -51,7 +51,7 @@ export async function loadExecution(db: Db, env: Bindings, resource: Resource): 
   if (!match.ok) return { ok: false, none: match.error.startsWith("no plugin"), error: match.error };
   let secrets: Record<string, unknown>;
   try {
-    secrets = await openJson(env, offering.uuid, offering.secretOptionsSealed);
+    secrets = await openJson(env, { kind: "offering-secret-options", recordId: offering.uuid }, offering.secretOptionsSealed);
   } catch (e) {
     return { ok: false, none: false, error: `secret options do not open: ${(e as Error).message}` };
   }
