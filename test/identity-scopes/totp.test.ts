@@ -50,7 +50,7 @@ test("TOTP: setup shows the secret once (sealed in D1), confirm enables it with 
   assert.equal(uri.searchParams.get("digits"), "6");
   assert.equal(uri.searchParams.get("period"), "30");
   const db = dbOf(w.host);
-  const row = (await db.select().from(identityTotp).all()).find((r) => r.sealedSecret.startsWith("v1."));
+  const row = (await db.select().from(identityTotp).all()).find((r) => r.sealedSecret.startsWith("v2."));
   assert.ok(row && !row.sealedSecret.includes(s.secret));
 
   const wrong = await a.post("/api/identity/totp/confirm/", { code: (await codeAt(s.secret)) === "000000" ? "111111" : "000000" });
