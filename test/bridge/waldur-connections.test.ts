@@ -29,7 +29,7 @@ test("a provider connects its organization; the token is sealed and never shown"
   const rows = await local.host.db.prepare("SELECT * FROM waldur_connections").all();
   assert.equal(rows.results.length, 1);
   assert.ok(!JSON.stringify(rows.results).includes(r.provider.token!), "token stored in clear");
-  assert.match(String((rows.results[0] as { token_sealed: string }).token_sealed), /^v1\./);
+  assert.match(String((rows.results[0] as { token_sealed: string }).token_sealed), /^v2\./);
   const list = await l.provider.expect(200, l.provider.get("/api/waldur-connections/"));
   assert.deepEqual(list.map((x: { uuid: string }) => x.uuid), [conn.uuid]);
   // Another user sees neither the list entry nor the object.
@@ -175,7 +175,7 @@ test("a rotated token is checked, sealed, and re-sealed into every imported offe
   assert.equal(rotated.name, "Rotated");
   const after = await sealedOf();
   assert.notEqual(after, before);
-  const opened = await openJson({ VE_MODE: "local" }, imp.created[0], after);
+  const opened = await openJson({ VE_MODE: "local" }, { kind: "offering-secret-options", recordId: imp.created[0]! }, after);
   assert.equal(opened.waldur_token, fresh.token);
   assert.ok(!after.includes(fresh.token!));
 });
