@@ -4,12 +4,12 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { buildPortal, PORTAL_DIR } from "../../scripts/lib/build-worker.ts";
+import { ensurePortal, PORTAL_DIR } from "../../scripts/lib/build-worker.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 
 let host: WorkerHost;
 before(async () => {
-  await buildPortal();
+  await ensurePortal();
   host = await startWorkerHost({ portal: true });
 });
 after(() => host?.dispose());

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
-import { buildPortal } from "../../scripts/lib/build-worker.ts";
+import { ensurePortal } from "../../scripts/lib/build-worker.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { createUser } from "../../src/structure/users.ts";
 import { dbOf } from "../helpers/api.ts";
@@ -32,7 +32,7 @@ let host: WorkerHost;
 let browser: BrowserSession;
 
 before(async () => {
-  await buildPortal();
+  await ensurePortal();
   await new Promise<void>((r) => smtp.listen(0, "127.0.0.1", r));
   const port = (smtp.server.address() as AddressInfo).port;
   host = await startWorkerHost({

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Page } from "playwright-core";
 import { seedDemo } from "../../scripts/lib/demo-seed.ts";
-import { buildPortal } from "../../scripts/lib/build-worker.ts";
+import { ensurePortal } from "../../scripts/lib/build-worker.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { ensureStaff } from "../../src/seed/staff.ts";
 import { Api, dbOf } from "../helpers/api.ts";
@@ -24,7 +24,7 @@ let browser: BrowserSession;
 let providerToken: string;
 
 before(async () => {
-  await buildPortal();
+  await ensurePortal();
   await k8s.start();
   const settings = { api_url: k8s.url, token: { $secret: "k8s_token" }, wait_ms: 2000 };
   host = await startWorkerHost({

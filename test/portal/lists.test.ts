@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Page, Request } from "playwright-core";
-import { buildPortal } from "../../scripts/lib/build-worker.ts";
+import { ensurePortal } from "../../scripts/lib/build-worker.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { ensureStaff } from "../../src/seed/staff.ts";
 import { createUser } from "../../src/structure/users.ts";
@@ -17,7 +17,7 @@ let host: WorkerHost;
 let browser: BrowserSession;
 
 before(async () => {
-  await buildPortal();
+  await ensurePortal();
   host = await startWorkerHost({ portal: true });
   await ensureStaff(dbOf(host), STAFF);
   await seedDemo(host.url, STAFF);

@@ -4,7 +4,7 @@
 // field; the phrase is never stored.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { buildPortal } from "../../scripts/lib/build-worker.ts";
+import { ensurePortal } from "../../scripts/lib/build-worker.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { type BrowserSession, assertAccessible, launch, step } from "./browser.ts";
 
@@ -12,7 +12,7 @@ let host: WorkerHost;
 let browser: BrowserSession;
 
 before(async () => {
-  await buildPortal();
+  await ensurePortal();
   host = await startWorkerHost({ portal: true });
   browser = await launch(host.url);
 });
