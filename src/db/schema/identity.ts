@@ -68,7 +68,7 @@ export const identityTotp = sqliteTable("identity_totp", {
     .notNull()
     .unique()
     .references(() => users.id, { onDelete: "cascade" }),
-  /** sealJson output ("v1.<key id>.<iv>.<ciphertext>"), record id "identity-totp:<user uuid>". */
+  /** sealJson output ("v2.<envelope>.<hmac>", rows sealed before the migration "v1.…"), kind "identity-totp", record id the user uuid. */
   sealedSecret: text("sealed_secret").notNull(),
   enabledAt: text("enabled_at"),
   /** Highest time step accepted so far: a code of this step or earlier is a replay. */
