@@ -26,10 +26,11 @@
 // holds the offering until the record is in; upserting twice is harmless). A wallet without the
 // role gets both rows failed with the chain's reason.
 //
-// Not on chain yet: plan and price changes after activation. x/market has the message
-// (MsgUpdateOffering with `plans` replaces them; existing orders keep their price), but the plan
-// routes (src/routes/plans.ts, src/marketplace/catalog/write.ts) change prices in separate
-// statements, not in one batch the record could join.
+// Prices after activation: offeringPricesChangedItems() builds MsgUpdateOffering with the plans
+// as they will be (orders made keep their price on chain). Not wired yet: the plan routes
+// (src/routes/plans.ts update_prices, src/marketplace/catalog/write.ts) write prices one
+// statement at a time, so they must move to one db.batch that the record can join. New, edited
+// or archived plans after activation are likewise not sent yet.
 import { and, asc, eq, exists, ne, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../app-env.ts";
@@ -144,8 +145,9 @@ interface ChainPlan {
 }
 
 /** The offering's active plans with every component priced for the chain (plan uuids as plan names). */
-async function chainPlans(db: Db, offeringId: number): Promise<ChainPlan[]> {
-  const [planRows, comps, prices] = await db.batch([
+/** `prices`: component prices a plan gets in the same batch (by plan id, then component type). */
+async function chainPlans(db: Db, offeringId: number, prices?: { planId: number; prices: Record<string, string> }): Promise<ChainPlan[]> {
+  const [planRows, comps, stored] = await db.batch([
     db.select().from(plans).where(and(eq(plans.offeringId, offeringId), eq(plans.archived, false))).orderBy(asc(plans.id)),
     db.select().from(offeringComponents).where(eq(offeringComponents.offeringId, offeringId)).orderBy(asc(offeringComponents.id)),
     db
@@ -158,8 +160,8 @@ async function chainPlans(db: Db, offeringId: number): Promise<ChainPlan[]> {
     uuid: p.uuid,
     unit: p.unit,
     components: comps.map((c: Component) => {
-      const pc = prices.find((x) => x.planId === p.id && x.componentId === c.id);
-      const price = pc?.price ?? "0";
+      const pc = stored.find((x) => x.planId === p.id && x.componentId === c.id);
+      const price = (prices?.planId === p.id ? prices.prices[c.type] : undefined) ?? pc?.price ?? "0";
       if (c.billingType === "usage") return { type: c.type, billing: "usage" as const, priceUve: usagePricePerStep(price), quota: 1n };
       // Fixed-price components are charged for their plan quota; limit components per unit of the order's limit.
       const quota = c.billingType === "limit" ? 1n : BigInt(Math.max(1, pc?.amount ?? 1));
@@ -201,6 +203,27 @@ export async function offeringActivatedItems(db: Db, offering: Offering, guard: 
   const first = planned && "rec" in planned && !(await providerOnChain(db, provider)) ? await providerRecord(db, offering.customerId, ref, provider) : null;
   if (first && !("rec" in first)) return items(db, [first], once);
   return items(db, [first, planned], once);
+}
+
+/**
+ * A plan's prices change (`prices` by component type, written in the caller's batch, guarded by
+ * `guard`): an offering on chain gets its plans replaced (MsgUpdateOffering; orders made keep
+ * their price). Archived offerings are final on chain and are left alone.
+ */
+export async function offeringPricesChangedItems(db: Db, offering: Offering, planId: number, prices: Record<string, string>, guard: SQL): Promise<Item[]> {
+  const provider = await creationSigner(db, "offering.created", offering.uuid);
+  if (!provider || offering.state === "Archived") return [];
+  const ref = offering.uuid;
+  let planned: Planned;
+  try {
+    const cps = await chainPlans(db, offering.id, { planId, prices });
+    const chainPlanList = cps.map((p) => ({ name: p.uuid, components: p.components.map((c) => ({ component: c.type, billing: c.billing, priceUve: c.priceUve })) }));
+    planned = build("offering.plans", ref, () => chainRecords.offeringPlansChanged({ offeringUuid: ref, provider, plans: chainPlanList }));
+  } catch (e) {
+    if (!(e instanceof PricingError)) throw e;
+    planned = { note: { kind: "offering.plans", ref, reason: "not_representable", detail: e.message } };
+  }
+  return items(db, [planned], guard);
 }
 
 /** API offering states as x/market's (Draft and Unavailable take no orders: paused there). */

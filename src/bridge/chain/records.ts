@@ -110,6 +110,17 @@ export interface OfferingCreated {
   descriptionKey?: string;
 }
 
+function planPayload(plans: OfferingCreated["plans"]) {
+  return plans.map((p) => ({
+    name: name(p.name, "plan name"),
+    components: p.components.map((c) => ({
+      component: name(c.component, "component"),
+      billing: c.billing === "usage" ? 2 : 1,
+      price: uve(c.priceUve, "priceUve"),
+    })),
+  }));
+}
+
 const orderMsg = (kind: string, typeUrl: string, orderUuid: string, partyField: string, party: string, extra: Record<string, unknown> = {}): OutboxRecord => {
   const ref = uuid(orderUuid, "orderUuid");
   return {
@@ -152,14 +163,7 @@ export const chainRecords = {
         provider: e.provider,
         category: name(e.category, "category"),
         offeringType: name(e.offeringType, "offeringType"),
-        plans: e.plans.map((p) => ({
-          name: name(p.name, "plan name"),
-          components: p.components.map((c) => ({
-            component: name(c.component, "component"),
-            billing: c.billing === "usage" ? 2 : 1,
-            price: uve(c.priceUve, "priceUve"),
-          })),
-        })),
+        plans: planPayload(e.plans),
         requiredIdentityScore: score,
         descriptionHash: hash(e.descriptionHash, "descriptionHash"),
         descriptionKey: objectKey(e.descriptionKey, "descriptionKey"),
@@ -178,6 +182,19 @@ export const chainRecords = {
       signer: address(e.provider, "provider"),
       typeUrl: `${MARKET}MsgUpdateOffering`,
       payload: { provider: e.provider, id: { $chainId: ref }, state },
+    };
+  },
+
+  /** The offering's plans or prices changed: MsgUpdateOffering replaces them (orders made keep their price). */
+  offeringPlansChanged(e: { offeringUuid: string; provider: string; plans: OfferingCreated["plans"] }): OutboxRecord {
+    const ref = uuid(e.offeringUuid, "offeringUuid");
+    if (e.plans.length === 0) throw new ChainRecordError("an offering needs at least one plan");
+    return {
+      kind: "offering.plans",
+      ref,
+      signer: address(e.provider, "provider"),
+      typeUrl: `${MARKET}MsgUpdateOffering`,
+      payload: { provider: e.provider, id: { $chainId: ref }, plans: planPayload(e.plans) },
     };
   },
 
