@@ -12,6 +12,7 @@ import type { Bindings } from "../env.ts";
 import { ApiError, fieldError } from "../http/errors.ts";
 import { newUuid, nowIso } from "../http/ids.ts";
 import { executorKeyPair } from "../marketplace/execution/outcome.ts";
+import { recordSealedRef } from "./sealed-ref.ts";
 import { asRecipients, EXECUTOR_HOLDER, executorKey, listed, type ReaderSet } from "./recipients.ts";
 
 export type SealedBlob = typeof sealedBlobs.$inferSelect;
@@ -117,24 +118,7 @@ export async function storeEnvelope(
   try {
     const recipients = await holdersFor(db, env, stored.value, opts);
     const ref = { version: context.version, objectKey: key, sha256: stored.value.sha256, size: stored.value.size, recipients, created: nowIso() };
-    let recorded: boolean;
-    if (prev) {
-      const r = await db
-        .update(sealedBlobs)
-        .set(ref)
-        .where(and(eq(sealedBlobs.id, prev.id), eq(sealedBlobs.version, prev.version)))
-        .returning({ id: sealedBlobs.id });
-      recorded = r.length === 1;
-    } else {
-      recorded = await db
-        .insert(sealedBlobs)
-        .values({ kind: context.kind, recordId: context.recordId, ...ref })
-        .then(() => true)
-        .catch((e) => {
-          if (String(e).includes("UNIQUE")) return false;
-          throw e;
-        });
-    }
+    const recorded = await recordSealedRef(db, prev, context, ref);
     if (!recorded) throw new ApiError(409, { detail: "The record was sealed again at the same time; fetch it and retry." });
     if (prev && prev.objectKey !== key) await env.BLOBS.delete(prev.objectKey);
     return (await currentSealed(db, context.kind, context.recordId))!;

@@ -4,14 +4,13 @@
 // cron), x/market holds them in the right state, and the indexer mirrors them back into D1.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Secp256k1HdWallet, type StdSignDoc } from "@cosmjs/amino";
 import { and, eq, lte } from "drizzle-orm";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { cometBlockSource, cometClient, indexChain, OfferingState, OrderState } from "../../src/bridge/chain/index.ts";
 import { chainEscrowEvents, chainIndexCursor, chainOffchain, chainOfferings, chainOrders, chainOutbox, chainUsage, sealedBlobs } from "../../src/db/schema/index.ts";
 import { type Api, dbOf, type Json, userApi } from "../helpers/api.ts";
 import { createOffering, createProvider, type ProviderFixture } from "../helpers/catalog.ts";
-import { type Chain, startChain } from "../helpers/chain.ts";
+import { type Chain, linkWallet as linkChainWallet, startChain, waitFor as waitForChain } from "../helpers/chain.ts";
 
 // One root hook starts the localnet and then the Worker bound to it (the Worker needs its RPC port).
 const ctx = {} as { chain: Chain; stop?: () => Promise<void> };
@@ -30,28 +29,9 @@ after(async () => {
 const db = () => dbOf(host);
 const cron = async () => (await host.mf.getWorker()).scheduled({ cron: "*/5 * * * *" });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await cron();
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-/** Links a localnet account to an API user by signing the wallet-auth challenge (ADR-036). */
-async function linkWallet(api: Api, account: string): Promise<string> {
-  const acct = ctx.chain.accounts[account]!;
-  const wal = await Secp256k1HdWallet.fromMnemonic(acct.mnemonic, { prefix: ctx.chain.prefix });
-  const ch = await api.expect(201, api.post("/api/wallet-auth/challenge/", { address: acct.address }));
-  const signed = await wal.signAmino(acct.address, ch.sign_doc as StdSignDoc);
-  const proof = { nonce: ch.nonce, address: acct.address, pub_key: signed.signature.pub_key.value, signature: signed.signature.signature };
-  const linked = await api.expect(200, api.post("/api/wallet-auth/link/", proof));
-  assert.equal(linked.wallet_address, acct.address);
-  return acct.address;
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined | false>) => waitForChain(what, probe, cron);
+/** Links one of the localnet's named accounts to an API user. */
+const linkWallet = (api: Api, account: string) => linkChainWallet(api, ctx.chain.accounts[account]!, ctx.chain.prefix);
 
 interface Shop {
   f: ProviderFixture;

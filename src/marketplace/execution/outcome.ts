@@ -8,6 +8,7 @@ import { type EnvelopeContext, importPrivateKey, type KeyPair, open, type Recipi
 import { orders, projects, resources, sealedBlobs, type SealedRecipient, users } from "../../db/schema/index.ts";
 import type { Bindings } from "../../env.ts";
 import { nowIso } from "../../http/ids.ts";
+import { recordSealedRef } from "../../secrets/sealed-ref.ts";
 import { currentKeys, projectReaderIds, unb64url } from "../../routes/encryption-keys.ts";
 import type { Order, Resource } from "../orders/context.ts";
 import { moveOrder } from "../orders/workflow.ts";
@@ -115,25 +116,7 @@ export async function sealAccessDetails(db: Db, env: Bindings, resource: Resourc
       envelope.fill(0);
       if (!stored.ok) throw new Error(`access details not stored: ${stored.error.code} ${stored.error.message}`);
       const ref = { version, objectKey: key, sha256: stored.value.sha256, size: stored.value.size, recipients: listed, created: nowIso() };
-      // The version guards the write: of two concurrent seals only one records its envelope.
-      let recorded: boolean;
-      if (prev) {
-        const r = await db
-          .update(sealedBlobs)
-          .set(ref)
-          .where(and(eq(sealedBlobs.id, prev.id), eq(sealedBlobs.version, prev.version)))
-          .returning({ id: sealedBlobs.id });
-        recorded = r.length === 1;
-      } else {
-        recorded = await db
-          .insert(sealedBlobs)
-          .values({ kind: ACCESS_KIND, recordId: resource.uuid, ...ref })
-          .then(() => true)
-          .catch((e) => {
-            if (String(e).includes("UNIQUE")) return false;
-            throw e;
-          });
-      }
+      const recorded = await recordSealedRef(db, prev, { kind: ACCESS_KIND, recordId: resource.uuid }, ref);
       if (recorded) {
         if (prev && prev.objectKey !== key) await env.BLOBS.delete(prev.objectKey);
         return key;
