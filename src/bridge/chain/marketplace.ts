@@ -26,6 +26,9 @@
 // holds the offering until the record is in; upserting twice is harmless). A wallet without the
 // role gets both rows failed with the chain's reason.
 //
+// Imported offerings (src/bridge/waldur/) are written in bulk, so their first activation is
+// recorded by recordImportedOfferings() from the cron; later remote state moves join the sync's batch.
+//
 // Prices after activation: offeringPricesChangedItems() builds MsgUpdateOffering with the plans
 // as they will be (orders made keep their price on chain). Not wired yet: the plan routes
 // (src/routes/plans.ts update_prices, src/marketplace/catalog/write.ts) write prices one
@@ -226,16 +229,48 @@ export async function offeringPricesChangedItems(db: Db, offering: Offering, pla
   return items(db, [planned], guard);
 }
 
+/**
+ * Imported offerings (from a remote Waldur) that are Active and have no creation record yet get
+ * their activation record here. The import writes thousands of offerings in a few bulk statements
+ * that cannot carry per-offering records (whose plans must already be in D1), so the cron and the
+ * sync run this afterwards: each record is guarded by the offering still being Active and still
+ * unrecorded, so nothing is doubled, and an offering missed by a run that died is found by the next.
+ * Offerings with any creation row (even failed) are left to the routes, as route-made ones are.
+ */
+export async function recordImportedOfferings(db: Db, limit = 100): Promise<number> {
+  const unrecorded = await db
+    .select()
+    .from(offerings)
+    .where(
+      and(
+        eq(offerings.state, "Active"),
+        sql`exists (select 1 from waldur_imported_offerings w where w.offering_id = ${offerings.id})`,
+        sql`not exists (select 1 from ${chainOutbox} where ${chainOutbox.ref} = ${offerings.uuid} and ${chainOutbox.kind} = 'offering.created')`,
+        sql`not exists (select 1 from chain_offchain n where n.ref = ${offerings.uuid} and n.kind = 'offering.created')`,
+      ),
+    )
+    .orderBy(asc(offerings.id))
+    .limit(limit)
+    .all();
+  for (const o of unrecorded) {
+    const stillActive = exists(db.select({ one: sql`1` }).from(offerings).where(and(eq(offerings.id, o.id), eq(offerings.state, "Active"))));
+    const recs = await offeringActivatedItems(db, o, stillActive);
+    if (recs.length) await db.batch(recs as [Item, ...Item[]]);
+  }
+  return unrecorded.length;
+}
+
 /** API offering states as x/market's (Draft and Unavailable take no orders: paused there). */
 const CHAIN_OFFERING_STATE: Record<string, "active" | "paused" | "archived"> = { Active: "active", Paused: "paused", Unavailable: "paused", Draft: "paused", Archived: "archived" };
 
 /**
  * An offering moves to `to` (guarded by the caller's UPDATE condition): its first activation
- * creates it on chain; later moves of an offering that is on chain update its state there.
+ * creates it on chain (unless `activate` is false: the caller leaves that to
+ * recordImportedOfferings); later moves of an offering that is on chain update its state there.
  */
-export async function offeringMovedItems(db: Db, offering: Offering, to: string, guard: SQL): Promise<Item[]> {
+export async function offeringMovedItems(db: Db, offering: Offering, to: string, guard: SQL, opts: { activate?: boolean } = {}): Promise<Item[]> {
   const provider = await creationSigner(db, "offering.created", offering.uuid);
-  if (!provider) return to === "Active" ? offeringActivatedItems(db, offering, guard) : [];
+  if (!provider) return to === "Active" && opts.activate !== false ? offeringActivatedItems(db, offering, guard) : [];
   const state = CHAIN_OFFERING_STATE[to];
   if (!state || CHAIN_OFFERING_STATE[offering.state] === state) return [];
   return items(db, [build("offering.state", offering.uuid, () => chainRecords.offeringStateChanged({ offeringUuid: offering.uuid, provider, state }))], guard);

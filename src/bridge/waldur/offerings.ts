@@ -7,6 +7,7 @@
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../app-env.ts";
+import { ALWAYS, offeringMovedItems } from "../chain/marketplace.ts";
 import { inArray } from "../../db/in-list.ts";
 import { offeringComponents, offerings, planComponents, plans, waldurImportedOfferings } from "../../db/schema/index.ts";
 import { newUuid, nowIso, uniqueSlug } from "../../http/ids.ts";
@@ -143,7 +144,7 @@ export async function applyRemoteOfferings(
   for (let i = 0; i < remote.length; i += BATCH_OFFERINGS) {
     const chunk = remote.slice(i, i + BATCH_OFFERINGS);
     const links = await db
-      .select({ link: waldurImportedOfferings, offeringUuid: offerings.uuid })
+      .select({ link: waldurImportedOfferings, offering: offerings })
       .from(waldurImportedOfferings)
       .innerJoin(offerings, eq(offerings.id, waldurImportedOfferings.offeringId))
       .where(and(eq(waldurImportedOfferings.connectionId, conn.id), inArray(waldurImportedOfferings.remoteUuid, chunk.map((o) => o.uuid))))
@@ -263,11 +264,15 @@ export async function applyRemoteOfferings(
       stmts.push(
         db
           .update(offerings)
-          .set({ ...offeringValues(o), secretOptionsSealed: await sealedSettings(env, conn, token, link.offeringUuid, o, planMap), modified: now })
+          .set({ ...offeringValues(o), secretOptionsSealed: await sealedSettings(env, conn, token, link.offering.uuid, o, planMap), modified: now })
           .where(eq(offerings.id, offeringId)),
         db.update(waldurImportedOfferings).set({ remoteDigest: digest, lastSync: now }).where(eq(waldurImportedOfferings.id, link.link.id)),
       );
-      run.updated.push(link.offeringUuid);
+      // A remote pause, unpause or archive of an offering on chain is recorded in the same batch;
+      // first activations are left to recordImportedOfferings (the plans must be written first).
+      const to = offeringValues(o).state;
+      if (to !== link.offering.state) stmts.push(...(await offeringMovedItems(db, link.offering, to, ALWAYS, { activate: false })));
+      run.updated.push(link.offering.uuid);
     }
     if (stmts.length) await db.batch(stmts as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
     await Promise.all(seals);

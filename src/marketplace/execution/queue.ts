@@ -5,6 +5,7 @@ import type { Bindings } from "../../env.ts";
 import type { OrderJob } from "../jobs.ts";
 import { applyPause, executeOrder } from "./consumer.ts";
 import { collectUsages, sweepStuckOrders } from "./scheduled.ts";
+import { recordImportedOfferings } from "../../bridge/chain/marketplace.ts";
 import { syncAllConnections } from "../../bridge/waldur/sync.ts";
 
 export async function handleOrderBatch(batch: MessageBatch<OrderJob>, env: Bindings): Promise<void> {
@@ -34,8 +35,9 @@ export async function runScheduled(env: Bindings): Promise<void> {
   const db = dbFor(env.DB);
   // Remote Waldur connections first: imported offerings and mirrored resources are current before usage is collected.
   const bridge = await syncAllConnections(db, env);
+  const imported = await recordImportedOfferings(db);
   const requeued = await sweepStuckOrders(db, env);
   const usage = await collectUsages(db, env);
-  console.log(`cron: waldur_connections=${bridge.connections} waldur_failed=${bridge.failed} requeued=${requeued} usage_collected=${usage.collected} usage_failed=${usage.failed.length}`);
+  console.log(`cron: waldur_connections=${bridge.connections} waldur_failed=${bridge.failed} imported_offerings_recorded=${imported} requeued=${requeued} usage_collected=${usage.collected} usage_failed=${usage.failed.length}`);
   for (const f of usage.failed) console.log(`cron: usage for resource ${f.resource}: ${f.message}`);
 }
