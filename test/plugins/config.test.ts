@@ -8,8 +8,9 @@ import "../../src/plugins/builtin.ts";
 import { checkPluginConfig, PLUGINS } from "../../src/plugins/registry.ts";
 import { ROOT } from "../../scripts/lib/worker-host.ts";
 
-test("the three backends are registered under their names", () => {
-  assert.deepEqual([...PLUGINS.keys()].sort(), ["kubernetes", "openstack", "slurm"]);
+test("the backends are registered under their names", () => {
+  assert.deepEqual([...PLUGINS.keys()].sort(), ["kubernetes", "openstack", "slurm", "waldur"]);
+  assert.ok(PLUGINS.get("waldur")!.offeringTypes.includes("Waldur.RemoteOffering"));
   assert.ok(PLUGINS.get("slurm")!.offeringTypes.includes("Marketplace.Slurm"));
   assert.ok(PLUGINS.get("openstack")!.offeringTypes.includes("OpenStack.Instance"));
 });
