@@ -33,12 +33,15 @@ test("wallet: create an account from a new phrase, sign in by signature, restore
     await p.getByRole("link", { name: "Sign in with a wallet" }).click();
     await p.getByRole("button", { name: "Create a wallet account" }).click();
     await p.getByRole("button", { name: "Generate recovery phrase" }).click();
+    // The phrase is made by the lazily loaded wallet module: wait for the list before reading it.
+    await p.getByTestId("mnemonic").locator("li").first().waitFor();
     words = await p.getByTestId("mnemonic").locator("li").allTextContents();
     assert.equal(words.length, 24);
     await assertAccessible(p, "wallet phrase");
     await p.getByRole("button", { name: "I have written them down" }).click();
   });
   await step(p, "wallet confirmation refuses a wrong word, then signs in", async () => {
+    await p.locator("label", { hasText: /^Word \d+$/ }).first().waitFor();
     const labels = await p.locator("label", { hasText: /^Word \d+$/ }).allTextContents();
     assert.equal(labels.length, 3);
     for (const l of labels) await p.getByLabel(l).fill("wrong");
