@@ -28,6 +28,7 @@ import {
   openToken,
   recordRemoteError,
   recordRemoteOk,
+  remoteOrganizations,
   sealToken,
   type WaldurConnection,
 } from "../bridge/waldur/connection.ts";
@@ -64,6 +65,19 @@ const createSchema = v.object({
   remote_customer_uuid: uuidField("the remote organization"),
   category: v.optional(v.nullable(hyperlink("marketplace-categories")), null),
 });
+
+/** The local organization a connection is for: a service provider the caller owns or manages. */
+async function providerOrganization(c: Context<AppEnv>, me: User, customerUuid: string) {
+  const db = c.var.db;
+  const cust = await db.select().from(customers).where(eq(customers.uuid, customerUuid)).get();
+  if (!cust) throw fieldError("customer", "Invalid hyperlink - Object does not exist.");
+  if (!(await hasRole(db, me, "customer", cust.id, PROVIDER_ROLES))) throw permissionDenied();
+  const sp = await db.select({ id: serviceProviders.id }).from(serviceProviders).where(eq(serviceProviders.customerId, cust.id)).get();
+  if (!sp) throw fieldError("customer", "The organization is not registered as a service provider.");
+  return cust;
+}
+
+const remoteOrganizationsSchema = v.object({ api_url: apiUrlField, token: tokenField, customer: hyperlink("customers") });
 
 const updateSchema = v.object({
   name: v.optional(requiredStr(150)),
@@ -184,17 +198,25 @@ export function mountWaldurConnections(app: Hono<AppEnv>) {
     return paginated(c, p, total, await serialize(c, linksFor(c), rows));
   });
 
+  // The import wizard's organization step: which remote organizations these credentials can import from.
+  app.post(`${BASE}/remote_organizations/`, async (c) => {
+    const me = requireUser(c.var.user);
+    const b = await body(c, remoteOrganizationsSchema);
+    await providerOrganization(c, me, b.customer);
+    const apiUrl = normaliseApiUrl(b.api_url);
+    if (c.env.VE_MODE !== "local" && !apiUrl.startsWith("https://")) throw fieldError("api_url", "Only https URLs are accepted outside local mode.");
+    const found = await remoteOrganizations(clientFor(apiUrl, b.token, { retries: 1, backoffMs: 200 }));
+    if (!found.ok) throw fieldError(found.field, `The remote Waldur cannot be used: ${found.message}`);
+    return c.json({ remote_version: found.value.version, remote_username: found.value.username, organizations: found.value.organizations });
+  });
+
   app.post(`${BASE}/`, async (c) => {
     const me = requireUser(c.var.user);
     const db = c.var.db;
     const b = await body(c, createSchema);
     const apiUrl = normaliseApiUrl(b.api_url);
     if (c.env.VE_MODE !== "local" && !apiUrl.startsWith("https://")) throw fieldError("api_url", "Only https URLs are accepted outside local mode.");
-    const cust = await db.select().from(customers).where(eq(customers.uuid, b.customer)).get();
-    if (!cust) throw fieldError("customer", "Invalid hyperlink - Object does not exist.");
-    if (!(await hasRole(db, me, "customer", cust.id, PROVIDER_ROLES))) throw permissionDenied();
-    const sp = await db.select({ id: serviceProviders.id }).from(serviceProviders).where(eq(serviceProviders.customerId, cust.id)).get();
-    if (!sp) throw fieldError("customer", "The organization is not registered as a service provider.");
+    const cust = await providerOrganization(c, me, b.customer);
     const catId = await categoryId(c, b.category);
     const dup = await db
       .select({ id: waldurConnections.id })

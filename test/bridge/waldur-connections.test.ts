@@ -179,3 +179,43 @@ test("a rotated token is checked, sealed, and re-sealed into every imported offe
   assert.equal(opened.waldur_token, fresh.token);
   assert.ok(!after.includes(fresh.token!));
 });
+
+test("the wizard's organization step lists the remote organizations the credentials may import from", async () => {
+  const l = await createProvider(local.host);
+  const r = await remoteProvider(remote.host);
+  const other = await remoteProvider(remote.host);
+  const ask = (token: string, extra: object = {}) =>
+    l.provider.post("/api/waldur-connections/remote_organizations/", { api_url: `${remote.host.url}/api/`, token, customer: l.customer.url, ...extra });
+
+  // The remote provider's owner sees its own organization only, not another provider's.
+  const mine = await l.provider.expect(200, ask(r.provider.token!));
+  assert.deepEqual(mine.organizations, [{ uuid: r.customer.uuid, name: r.customer.name }]);
+  assert.equal(mine.remote_username.length > 0, true);
+  // Made manager of the second one too, it sees both, sorted by name.
+  await other.provider.expect(201, other.provider.post(`/api/customers/${other.customer.uuid}/add_user/`, { user: r.provider.uuid, role: "CUSTOMER.MANAGER" }));
+  const both = await l.provider.expect(200, ask(r.provider.token!));
+  assert.deepEqual(
+    both.organizations.map((o: { uuid: string }) => o.uuid).sort(),
+    [r.customer.uuid, other.customer.uuid].sort(),
+  );
+  const names = both.organizations.map((o: { name: string }) => o.name);
+  assert.deepEqual(names, [...names].sort((a: string, b: string) => a.localeCompare(b)));
+  // Support role only: nothing to import from.
+  const helper = await userApi(remote.host);
+  await r.provider.expect(201, r.provider.post(`/api/customers/${r.customer.uuid}/add_user/`, { user: helper.uuid, role: "CUSTOMER.SUPPORT" }));
+  assert.deepEqual((await l.provider.expect(200, ask(helper.token!))).organizations, []);
+
+  // Refusals name the field; nothing is stored.
+  const refused = await l.provider.expect(400, ask("0".repeat(40)));
+  assert.match(String(refused.token[0]), /token was refused/);
+  const noUrl = await l.provider.expect(400, ask(r.provider.token!, { api_url: "not a url" }));
+  assert.ok(noUrl.api_url, JSON.stringify(noUrl));
+  const noCustomer = await l.provider.expect(400, l.provider.post("/api/waldur-connections/remote_organizations/", { api_url: `${remote.host.url}/api/`, token: r.provider.token }));
+  assert.ok(noCustomer.customer, JSON.stringify(noCustomer));
+  // Only an owner or manager of a local service provider may use the remote check.
+  const outsider = await userApi(local.host);
+  const denied = await outsider.post("/api/waldur-connections/remote_organizations/", { api_url: `${remote.host.url}/api/`, token: r.provider.token, customer: l.customer.url });
+  assert.equal(denied.status, 403, JSON.stringify(denied.body));
+  // Listing stored nothing: this provider still has no connection.
+  assert.deepEqual(await l.provider.expect(200, l.provider.get("/api/waldur-connections/")), []);
+});
