@@ -385,7 +385,9 @@ test("portal journeys: browse, sign up, provider wizard, checkout, access detail
     await c.locator("summary", { hasText: "Update limits" }).click();
     await c.getByLabel("CPU (cores)").fill("3");
     await c.locator("form button[type=submit]", { hasText: "Update limits" }).click();
-    await c.getByText("Update order created.").waitFor();
+    // The confirmation is transient (the resource reloads as the order starts): the Update order
+    // listed on the resource is the lasting sign that it was placed.
+    await c.getByRole("link", { name: "Update", exact: true }).first().waitFor();
     await until(
       c,
       "limits updated",
