@@ -60,6 +60,26 @@ const ROUTES: Route[] = [
   { pattern: "/admin/organizations", page: AdminOrgs, signedIn: true },
 ];
 
+/** The main navigation in display order: everyone, then signed-in users, then staff and support. */
+function navLinks(user: { is_staff?: boolean; is_support?: boolean } | null | undefined): [string, string][] {
+  const links: [string, string][] = [["/marketplace", s.nav.marketplace]];
+  if (!user) return links;
+  links.push(
+    ["/dashboard", s.nav.dashboard],
+    ["/orders", s.nav.orders],
+    ["/resources", s.nav.resources],
+    ["/projects", s.nav.projects],
+    ["/keys", s.nav.keys],
+    ["/events", s.nav.events],
+    ["/identity", s.nav.identity],
+    ["/provider/offerings", s.nav.providerOfferings],
+    ["/provider/orders", s.nav.providerOrders],
+    ["/provider/resources", s.nav.providerResources],
+  );
+  if (user.is_staff || user.is_support) links.push(["/admin/users", s.nav.adminUsers], ["/admin/organizations", s.nav.adminOrgs]);
+  return links;
+}
+
 function NavLink({ href, children, path }: { href: string; children: ComponentChildren; path: string }) {
   const current = path === href || (href !== "/" && path.startsWith(`${href}/`));
   return (
@@ -80,53 +100,11 @@ function Header({ session, path }: { session: Session; path: string }) {
       </a>
       <nav aria-label={s.nav.main}>
         <ul>
-          <NavLink href="/marketplace" path={path}>
-            {s.nav.marketplace}
-          </NavLink>
-          {user && (
-            <>
-              <NavLink href="/dashboard" path={path}>
-                {s.nav.dashboard}
-              </NavLink>
-              <NavLink href="/orders" path={path}>
-                {s.nav.orders}
-              </NavLink>
-              <NavLink href="/resources" path={path}>
-                {s.nav.resources}
-              </NavLink>
-              <NavLink href="/projects" path={path}>
-                {s.nav.projects}
-              </NavLink>
-              <NavLink href="/keys" path={path}>
-                {s.nav.keys}
-              </NavLink>
-              <NavLink href="/events" path={path}>
-                {s.nav.events}
-              </NavLink>
-              <NavLink href="/identity" path={path}>
-                {s.nav.identity}
-              </NavLink>
-              <NavLink href="/provider/offerings" path={path}>
-                {s.nav.providerOfferings}
-              </NavLink>
-              <NavLink href="/provider/orders" path={path}>
-                {s.nav.providerOrders}
-              </NavLink>
-              <NavLink href="/provider/resources" path={path}>
-                {s.nav.providerResources}
-              </NavLink>
-              {(user.is_staff || user.is_support) && (
-                <>
-                  <NavLink href="/admin/users" path={path}>
-                    {s.nav.adminUsers}
-                  </NavLink>
-                  <NavLink href="/admin/organizations" path={path}>
-                    {s.nav.adminOrgs}
-                  </NavLink>
-                </>
-              )}
-            </>
-          )}
+          {navLinks(user).map(([href, label]) => (
+            <NavLink key={href} href={href} path={path}>
+              {label}
+            </NavLink>
+          ))}
         </ul>
       </nav>
       <div class="account">
