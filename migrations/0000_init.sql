@@ -801,57 +801,6 @@ CREATE TABLE `identity_totp` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `identity_totp_user_id_unique` ON `identity_totp` (`user_id`);--> statement-breakpoint
-CREATE TABLE `waldur_connections` (
-	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
-	`uuid` text NOT NULL,
-	`customer_id` integer NOT NULL,
-	`created_by_id` integer,
-	`name` text NOT NULL,
-	`api_url` text NOT NULL,
-	`token_sealed` text NOT NULL,
-	`remote_customer_uuid` text NOT NULL,
-	`remote_customer_name` text DEFAULT '' NOT NULL,
-	`remote_username` text DEFAULT '' NOT NULL,
-	`remote_version` text DEFAULT '' NOT NULL,
-	`category_id` integer,
-	`status` text DEFAULT 'OK' NOT NULL,
-	`last_error` text DEFAULT '' NOT NULL,
-	`last_error_at` text,
-	`last_check` text,
-	`last_sync` text,
-	`created` text NOT NULL,
-	`modified` text NOT NULL,
-	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`created_by_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`category_id`) REFERENCES `categories`(`id`) ON UPDATE no action ON DELETE no action
-);
---> statement-breakpoint
-CREATE UNIQUE INDEX `waldur_connections_uuid_unique` ON `waldur_connections` (`uuid`);--> statement-breakpoint
-CREATE INDEX `waldur_connections_customer` ON `waldur_connections` (`customer_id`);--> statement-breakpoint
-CREATE UNIQUE INDEX `waldur_connections_remote` ON `waldur_connections` (`customer_id`,`api_url`,`remote_customer_uuid`);--> statement-breakpoint
-CREATE TABLE `waldur_imported_offerings` (
-	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
-	`connection_id` integer NOT NULL,
-	`offering_id` integer NOT NULL,
-	`remote_uuid` text NOT NULL,
-	`remote_digest` text DEFAULT '' NOT NULL,
-	`last_sync` text NOT NULL,
-	FOREIGN KEY (`connection_id`) REFERENCES `waldur_connections`(`id`) ON UPDATE no action ON DELETE cascade,
-	FOREIGN KEY (`offering_id`) REFERENCES `offerings`(`id`) ON UPDATE no action ON DELETE cascade
-);
---> statement-breakpoint
-CREATE UNIQUE INDEX `waldur_imported_remote` ON `waldur_imported_offerings` (`connection_id`,`remote_uuid`);--> statement-breakpoint
-CREATE UNIQUE INDEX `waldur_imported_offering` ON `waldur_imported_offerings` (`offering_id`);--> statement-breakpoint
-CREATE TABLE `waldur_sync_cursors` (
-	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
-	`connection_id` integer NOT NULL,
-	`kind` text NOT NULL,
-	`cursor` text NOT NULL,
-	`modified` text NOT NULL,
-	FOREIGN KEY (`connection_id`) REFERENCES `waldur_connections`(`id`) ON UPDATE no action ON DELETE cascade
-);
---> statement-breakpoint
-CREATE UNIQUE INDEX `waldur_sync_cursors_kind` ON `waldur_sync_cursors` (`connection_id`,`kind`);--> statement-breakpoint
 CREATE TABLE `chain_escrow_events` (
 	`chain_id` text NOT NULL,
 	`height` integer NOT NULL,
@@ -920,3 +869,128 @@ CREATE TABLE `chain_usage` (
 	`tx_hash` text,
 	PRIMARY KEY(`chain_id`, `order_id`, `seq`)
 );
+--> statement-breakpoint
+CREATE TABLE `waldur_connections` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`customer_id` integer NOT NULL,
+	`created_by_id` integer,
+	`name` text NOT NULL,
+	`api_url` text NOT NULL,
+	`token_sealed` text NOT NULL,
+	`remote_customer_uuid` text NOT NULL,
+	`remote_customer_name` text DEFAULT '' NOT NULL,
+	`remote_username` text DEFAULT '' NOT NULL,
+	`remote_version` text DEFAULT '' NOT NULL,
+	`category_id` integer,
+	`status` text DEFAULT 'OK' NOT NULL,
+	`last_error` text DEFAULT '' NOT NULL,
+	`last_error_at` text,
+	`last_check` text,
+	`last_sync` text,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`created_by_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`category_id`) REFERENCES `categories`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `waldur_connections_uuid_unique` ON `waldur_connections` (`uuid`);--> statement-breakpoint
+CREATE INDEX `waldur_connections_customer` ON `waldur_connections` (`customer_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `waldur_connections_remote` ON `waldur_connections` (`customer_id`,`api_url`,`remote_customer_uuid`);--> statement-breakpoint
+CREATE TABLE `waldur_imported_offerings` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`connection_id` integer NOT NULL,
+	`offering_id` integer NOT NULL,
+	`remote_uuid` text NOT NULL,
+	`remote_digest` text DEFAULT '' NOT NULL,
+	`last_sync` text NOT NULL,
+	FOREIGN KEY (`connection_id`) REFERENCES `waldur_connections`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`offering_id`) REFERENCES `offerings`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `waldur_imported_remote` ON `waldur_imported_offerings` (`connection_id`,`remote_uuid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `waldur_imported_offering` ON `waldur_imported_offerings` (`offering_id`);--> statement-breakpoint
+CREATE TABLE `waldur_sync_cursors` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`connection_id` integer NOT NULL,
+	`kind` text NOT NULL,
+	`cursor` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`connection_id`) REFERENCES `waldur_connections`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `waldur_sync_cursors_kind` ON `waldur_sync_cursors` (`connection_id`,`kind`);--> statement-breakpoint
+CREATE TABLE `identity_appeals` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`user_id` integer NOT NULL,
+	`reason` text NOT NULL,
+	`status` text DEFAULT 'open' NOT NULL,
+	`outcome` text,
+	`decision_reason` text,
+	`decided_by_id` integer,
+	`decided_at` text,
+	`created` text NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`decided_by_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE set null
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_appeals_uuid_unique` ON `identity_appeals` (`uuid`);--> statement-breakpoint
+CREATE INDEX `identity_appeals_user` ON `identity_appeals` (`user_id`,`created`);--> statement-breakpoint
+CREATE INDEX `identity_appeals_status` ON `identity_appeals` (`status`,`created`);--> statement-breakpoint
+CREATE TABLE `identity_evidence_disposals` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`capture_id` integer NOT NULL,
+	`reason` text NOT NULL,
+	`previous_status` text NOT NULL,
+	`review_copies` integer DEFAULT 0 NOT NULL,
+	`created` text NOT NULL,
+	FOREIGN KEY (`capture_id`) REFERENCES `identity_captures`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_evidence_disposals_capture_id_unique` ON `identity_evidence_disposals` (`capture_id`);--> statement-breakpoint
+CREATE TABLE `identity_review_evidence` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`review_id` integer NOT NULL,
+	`capture_id` integer NOT NULL,
+	`object_key` text NOT NULL,
+	`sha256` text NOT NULL,
+	`size` integer NOT NULL,
+	`key_id` text NOT NULL,
+	`deleted_at` text,
+	`created` text NOT NULL,
+	FOREIGN KEY (`review_id`) REFERENCES `identity_reviews`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`capture_id`) REFERENCES `identity_captures`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_review_evidence_capture` ON `identity_review_evidence` (`review_id`,`capture_id`);--> statement-breakpoint
+CREATE TABLE `identity_reviews` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`user_id` integer NOT NULL,
+	`document_capture_id` integer NOT NULL,
+	`selfie_capture_id` integer NOT NULL,
+	`attestation_id` integer,
+	`trigger` text NOT NULL,
+	`distance` real,
+	`note` text DEFAULT '' NOT NULL,
+	`status` text DEFAULT 'queued' NOT NULL,
+	`moderator_id` integer,
+	`moderator_key_id` text,
+	`moderator_key_version` integer,
+	`claimed_at` text,
+	`outcome` text,
+	`decision_reason` text,
+	`decided_at` text,
+	`created` text NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`document_capture_id`) REFERENCES `identity_captures`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`selfie_capture_id`) REFERENCES `identity_captures`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`attestation_id`) REFERENCES `identity_attestations`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`moderator_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE set null
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_reviews_uuid_unique` ON `identity_reviews` (`uuid`);--> statement-breakpoint
+CREATE INDEX `identity_reviews_status` ON `identity_reviews` (`status`,`created`);--> statement-breakpoint
+CREATE INDEX `identity_reviews_pair` ON `identity_reviews` (`document_capture_id`,`selfie_capture_id`);

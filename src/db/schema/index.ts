@@ -7,3 +7,4 @@ export * from "./crypto.ts";
 export * from "./identity.ts";
 export * from "./chain-index.ts";
 export * from "./waldur-bridge.ts";
+export * from "./identity-lifecycle.ts";
