@@ -993,4 +993,40 @@ CREATE TABLE `identity_reviews` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `identity_reviews_uuid_unique` ON `identity_reviews` (`uuid`);--> statement-breakpoint
 CREATE INDEX `identity_reviews_status` ON `identity_reviews` (`status`,`created`);--> statement-breakpoint
-CREATE INDEX `identity_reviews_pair` ON `identity_reviews` (`document_capture_id`,`selfie_capture_id`);
+CREATE INDEX `identity_reviews_pair` ON `identity_reviews` (`document_capture_id`,`selfie_capture_id`);--> statement-breakpoint
+CREATE TABLE `broadcast_messages` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`subject` text NOT NULL,
+	`body` text NOT NULL,
+	`query` text DEFAULT '{}' NOT NULL,
+	`author_id` integer,
+	`state` text DEFAULT 'DRAFT' NOT NULL,
+	`send_at` text,
+	`recipient_ids` text DEFAULT '[]' NOT NULL,
+	`sent_count` integer DEFAULT 0 NOT NULL,
+	`failed_count` integer DEFAULT 0 NOT NULL,
+	`sent_at` text,
+	`created` text NOT NULL,
+	`modified` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `broadcast_messages_uuid_unique` ON `broadcast_messages` (`uuid`);--> statement-breakpoint
+CREATE INDEX `broadcast_messages_created` ON `broadcast_messages` (`created`);--> statement-breakpoint
+CREATE TABLE `offering_screenshots` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`offering_id` integer NOT NULL,
+	`name` text NOT NULL,
+	`description` text DEFAULT '' NOT NULL,
+	`object_key` text NOT NULL,
+	`content_type` text NOT NULL,
+	`size` integer NOT NULL,
+	`sha256` text NOT NULL,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`offering_id`) REFERENCES `offerings`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `offering_screenshots_uuid_unique` ON `offering_screenshots` (`uuid`);--> statement-breakpoint
+CREATE INDEX `offering_screenshots_offering` ON `offering_screenshots` (`offering_id`);

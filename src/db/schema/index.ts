@@ -8,3 +8,4 @@ export * from "./identity.ts";
 export * from "./chain-index.ts";
 export * from "./waldur-bridge.ts";
 export * from "./identity-lifecycle.ts";
+export * from "./admin.ts";
