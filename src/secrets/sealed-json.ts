@@ -28,6 +28,8 @@ const LEGACY_AAD = {
   "identity-totp": (id: string) => `identity-totp:${id}`,
   "waldur-token": (id: string) => `waldur-connection:${id}`,
   "job-output": (id: string) => `job-output:${id}`,
+  // Never written as v1 (sealed only since v2); listed so the kind exists.
+  "user-invitation": (id: string) => `user-invitation:${id}`,
 } as const;
 
 export type SealedJsonKind = keyof typeof LEGACY_AAD;
