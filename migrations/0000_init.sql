@@ -578,6 +578,18 @@ CREATE TABLE `encryption_keys` (
 CREATE UNIQUE INDEX `encryption_keys_uuid_unique` ON `encryption_keys` (`uuid`);--> statement-breakpoint
 CREATE UNIQUE INDEX `encryption_keys_key_id_unique` ON `encryption_keys` (`key_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `encryption_keys_user_version` ON `encryption_keys` (`user_id`,`key_version`);--> statement-breakpoint
+CREATE TABLE `executor_authorisations` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`customer_id` integer NOT NULL,
+	`key_id` text NOT NULL,
+	`key_version` integer NOT NULL,
+	`authorised_by_id` integer,
+	`created` text NOT NULL,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`authorised_by_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE set null
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `executor_authorisations_customer_id_unique` ON `executor_authorisations` (`customer_id`);--> statement-breakpoint
 CREATE TABLE `org_content` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`uuid` text NOT NULL,
@@ -1029,4 +1041,27 @@ CREATE TABLE `offering_screenshots` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `offering_screenshots_uuid_unique` ON `offering_screenshots` (`uuid`);--> statement-breakpoint
-CREATE INDEX `offering_screenshots_offering` ON `offering_screenshots` (`offering_id`);
+CREATE INDEX `offering_screenshots_offering` ON `offering_screenshots` (`offering_id`);--> statement-breakpoint
+CREATE TABLE `user_invitations` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`scope_type` text NOT NULL,
+	`scope_id` integer NOT NULL,
+	`customer_id` integer NOT NULL,
+	`role` text NOT NULL,
+	`email_sealed` text NOT NULL,
+	`email_hash` text NOT NULL,
+	`state` text NOT NULL,
+	`expires` text NOT NULL,
+	`extra_text` text DEFAULT '' NOT NULL,
+	`created_by_id` integer,
+	`accepted_by_id` integer,
+	`created` text NOT NULL,
+	`modified` text NOT NULL,
+	FOREIGN KEY (`created_by_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`accepted_by_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE set null
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `user_invitations_uuid_unique` ON `user_invitations` (`uuid`);--> statement-breakpoint
+CREATE INDEX `user_invitations_scope` ON `user_invitations` (`scope_type`,`scope_id`);--> statement-breakpoint
+CREATE INDEX `user_invitations_email` ON `user_invitations` (`email_hash`,`state`);

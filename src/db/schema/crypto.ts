@@ -135,3 +135,20 @@ export const orgContent = sqliteTable(
   },
   (t) => [index("org_content_customer").on(t.customerId)],
 );
+
+/**
+ * The executor key a provider organization authorised for its plugins (openapi/sealed-flows.md):
+ * its offerings' secret options are sealed to the executor key only while that key is the one
+ * recorded here. Public values only (key id and version).
+ */
+export const executorAuthorisations = sqliteTable("executor_authorisations", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  customerId: integer("customer_id")
+    .notNull()
+    .unique()
+    .references(() => customers.id, { onDelete: "cascade" }),
+  keyId: text("key_id").notNull(),
+  keyVersion: integer("key_version").notNull(),
+  authorisedById: integer("authorised_by_id").references(() => users.id, { onDelete: "set null" }),
+  created: text("created").notNull(),
+});
