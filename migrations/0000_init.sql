@@ -785,6 +785,34 @@ CREATE TABLE `identity_scopes` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `identity_scopes_uuid_unique` ON `identity_scopes` (`uuid`);--> statement-breakpoint
 CREATE INDEX `identity_scopes_user` ON `identity_scopes` (`user_id`,`kind`,`subject`);--> statement-breakpoint
+CREATE TABLE `identity_scores` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`uuid` text NOT NULL,
+	`user_id` integer NOT NULL,
+	`validator` text NOT NULL,
+	`validator_key_id` text NOT NULL,
+	`score` integer NOT NULL,
+	`pipeline_version` text NOT NULL,
+	`pipeline_hash` text NOT NULL,
+	`reasons` text NOT NULL,
+	`created` text NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_scores_uuid_unique` ON `identity_scores` (`uuid`);--> statement-breakpoint
+CREATE INDEX `identity_scores_user` ON `identity_scores` (`user_id`,`validator_key_id`,`created`);--> statement-breakpoint
+CREATE TABLE `identity_session_sightings` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`user_id` integer NOT NULL,
+	`network_hash` text NOT NULL,
+	`device_hash` text NOT NULL,
+	`first_seen` text NOT NULL,
+	`last_seen` text NOT NULL,
+	`hits` integer DEFAULT 1 NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_session_sightings_key` ON `identity_session_sightings` (`user_id`,`network_hash`,`device_hash`);--> statement-breakpoint
 CREATE TABLE `identity_sso_states` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`state_hash` text NOT NULL,

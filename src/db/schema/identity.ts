@@ -219,3 +219,48 @@ export const identityAttestations = sqliteTable(
   },
   (t) => [uniqueIndex("identity_attestations_pair").on(t.documentCaptureId, t.selfieCaptureId, t.validatorKeyId)],
 );
+
+/**
+ * Where an account's tokens are used from, for the score's device and network consistency: one row
+ * per (network, device), with how many times it was seen (sampled at a token's first use and then
+ * at most once a minute per token, with the token's sliding-expiry refresh). Only keyed hashes
+ * bound to the account: the /24 (IPv4) or /48 (IPv6) network and the User-Agent, never the address
+ * or the agent string, and the same network gives different hashes in different accounts.
+ */
+export const identitySessionSightings = sqliteTable(
+  "identity_session_sightings",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    networkHash: text("network_hash").notNull(),
+    deviceHash: text("device_hash").notNull(),
+    firstSeen: text("first_seen").notNull(),
+    lastSeen: text("last_seen").notNull(),
+    hits: integer("hits").notNull().default(1),
+  },
+  (t) => [uniqueIndex("identity_session_sightings_key").on(t.userId, t.networkHash, t.deviceHash)],
+);
+
+/**
+ * A validator's identity score (0–100) of one account, with the scoring pipeline that produced it.
+ * The reasons (which model inputs moved the score) stay here, off chain.
+ */
+export const identityScores = sqliteTable(
+  "identity_scores",
+  {
+    ...ids(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    validator: text("validator").notNull(),
+    validatorKeyId: text("validator_key_id").notNull(),
+    score: integer("score").notNull(),
+    pipelineVersion: text("pipeline_version").notNull(),
+    pipelineHash: text("pipeline_hash").notNull(),
+    reasons: text("reasons", { mode: "json" }).$type<{ input: string; points: number }[]>().notNull(),
+    created: text("created").notNull(),
+  },
+  (t) => [index("identity_scores_user").on(t.userId, t.validatorKeyId, t.created)],
+);
