@@ -3,6 +3,8 @@ import { createApp } from "./app.ts";
 import { drainAfterWrite, runChainCron } from "./bridge/chain/worker.ts";
 import { dbFor } from "./db/client.ts";
 import type { Bindings } from "./env.ts";
+import { runIdentityLifecycleCron } from "./identity/lifecycle/cron.ts";
+import { lifecycleEnv } from "./identity/lifecycle/config.ts";
 import type { OrderJob } from "./marketplace/jobs.ts";
 import { handleOrderBatch, runScheduled } from "./marketplace/execution/queue.ts";
 import "./plugins/builtin.ts";
@@ -23,6 +25,11 @@ export default {
   },
   scheduled: (_c: ScheduledController, env: Bindings, ctx: ExecutionContext) => {
     ctx.waitUntil(runScheduled(env));
+    ctx.waitUntil(
+      runIdentityLifecycleCron(dbFor(env.DB), env.BLOBS as never, lifecycleEnv(env)).then((r) => {
+        console.log("error" in r ? `cron: identity lifecycle error=${r.error}` : `cron: identity evidence_deleted=${r.deleted} reviews_queued=${r.queued}`);
+      }),
+    );
     ctx.waitUntil(
       runChainCron(env, dbFor(env.DB)).then((r) => {
         if (r.sent || r.indexed || r.error) console.log(`cron: chain sent_rounds=${r.sent?.length ?? 0} indexed_to=${r.indexed?.to ?? "-"}${r.error ? ` error=${r.error}` : ""}`);

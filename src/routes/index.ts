@@ -8,6 +8,7 @@ import { mountCustomers } from "./customers.ts";
 import { mountEncryptionKeys } from "./encryption-keys.ts";
 import { mountEvents } from "./events.ts";
 import { mountIdentity } from "./identity.ts";
+import { mountIdentityLifecycle } from "./identity-lifecycle.ts";
 import { mountKeys } from "./keys.ts";
 import { mountOfferings } from "./offerings.ts";
 import { mountOrgContent } from "./org-content.ts";
@@ -52,6 +53,7 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountSlurmJobs(app);
   mountSupport(app);
   mountIdentity(app);
+  mountIdentityLifecycle(app);
   mountWaldurConnections(app);
   mountChainStatus(app);
 }

@@ -38,7 +38,10 @@ export const identityAppeals = sqliteTable(
     decidedAt: text("decided_at"),
     created: text("created").notNull(),
   },
-  (t) => [index("identity_appeals_user").on(t.userId, t.created), index("identity_appeals_status").on(t.status, t.created)],
+  (t) => [
+    index("identity_appeals_user").on(t.userId, t.created),
+    index("identity_appeals_status").on(t.status, t.created),
+  ],
 );
 
 /**
@@ -59,7 +62,9 @@ export const identityReviews = sqliteTable(
     selfieCaptureId: integer("selfie_capture_id")
       .notNull()
       .references(() => identityCaptures.id, { onDelete: "cascade" }),
-    attestationId: integer("attestation_id").references(() => identityAttestations.id, { onDelete: "set null" }),
+    attestationId: integer("attestation_id").references(() => identityAttestations.id, {
+      onDelete: "set null",
+    }),
     trigger: text("trigger").$type<"borderline" | "flagged" | "appeal">().notNull(),
     /** The distance that made it borderline, when it was. */
     distance: real("distance"),
@@ -74,7 +79,10 @@ export const identityReviews = sqliteTable(
     decidedAt: text("decided_at"),
     created: text("created").notNull(),
   },
-  (t) => [index("identity_reviews_status").on(t.status, t.created), index("identity_reviews_pair").on(t.documentCaptureId, t.selfieCaptureId)],
+  (t) => [
+    index("identity_reviews_status").on(t.status, t.created),
+    index("identity_reviews_pair").on(t.documentCaptureId, t.selfieCaptureId),
+  ],
 );
 
 /** A capture's envelope re-sealed (header re-wrapped by a validator) to the claiming moderator only. */
