@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { mountAccessDetails } from "./access-details.ts";
 import { mountAuth } from "./auth.ts";
+import { mountBroadcastMessages } from "./broadcast-messages.ts";
 import { mountCategories } from "./categories.ts";
 import { mountChainStatus } from "./chain-status.ts";
 import { mountCustomers } from "./customers.ts";
@@ -56,4 +57,5 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountIdentityLifecycle(app);
   mountWaldurConnections(app);
   mountChainStatus(app);
+  mountBroadcastMessages(app);
 }
