@@ -3,24 +3,19 @@
 # The generated files are committed, so building needs none of this; run it only
 # after editing a .proto. Needs: protoc (Debian: protobuf-compiler) and
 #   go install github.com/cosmos/gogoproto/protoc-gen-gocosmos@v1.7.2
-# Imports (gogoproto, cosmos_proto, cosmos-sdk protos) come from the Go module
-# cache at the versions go.mod pins, so they always match the Go code.
+# Imports come from scripts/proto-includes.sh (shared with protocgen-ts.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$(go env GOPATH)/bin:$PATH"
 command -v protoc >/dev/null || { echo "protoc missing: apt-get install -y protobuf-compiler" >&2; exit 1; }
 command -v protoc-gen-gocosmos >/dev/null || go install github.com/cosmos/gogoproto/protoc-gen-gocosmos@v1.7.2
 
-go mod download github.com/cosmos/gogoproto github.com/cosmos/cosmos-proto github.com/cosmos/cosmos-sdk
-moddir() { go list -m -f '{{.Dir}}' "$1"; }
-GOGO=$(moddir github.com/cosmos/gogoproto)
-CPROTO=$(moddir github.com/cosmos/cosmos-proto)
-SDK=$(moddir github.com/cosmos/cosmos-sdk)
+read -r -a INCLUDES <<<"$(scripts/proto-includes.sh)"
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for dir in $(find proto -name '*.proto' -exec dirname {} \; | sort -u); do
-  protoc -I proto -I "$GOGO" -I "$CPROTO/proto" -I "$SDK/proto" -I /usr/include \
+  protoc "${INCLUDES[@]}" \
     --gocosmos_out=plugins=grpc,Mgoogle/protobuf/any.proto=github.com/cosmos/gogoproto/types/any:"$out" \
     "$dir"/*.proto
 done

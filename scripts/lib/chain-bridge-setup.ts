@@ -7,7 +7,7 @@ import path from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { SigningStargateClient } from "@cosmjs/stargate";
 import { GenericAuthorization } from "cosmjs-types/cosmos/authz/v1beta1/authz";
-import { bridgeMsgTypes, makeRegistry, MsgNominateRole, ROLE_SERVICE_PROVIDER } from "../../src/bridge/chain/index.ts";
+import { bridgeMsgTypes, makeRegistry, MsgNominateRole, Role, typeUrlOf } from "../../src/bridge/chain/index.ts";
 
 export interface LocalAccount {
   name: string;
@@ -87,7 +87,7 @@ async function grantBridge(rpcUrl: string, acct: LocalAccount, bridge: LocalAcco
       value: {
         granter: c.address,
         grantee: bridge.address,
-        grant: { authorization: { typeUrl: "/cosmos.authz.v1beta1.GenericAuthorization", value: GenericAuthorization.encode({ msg: t.typeUrl as string }).finish() } },
+        grant: { authorization: { typeUrl: "/cosmos.authz.v1beta1.GenericAuthorization", value: GenericAuthorization.encode({ msg: typeUrlOf(t) }).finish() } },
       },
     }));
     const r = await c.client.signAndBroadcast(c.address, msgs, FEE);
@@ -112,10 +112,9 @@ export async function enrollProvider(rpcUrl: string, accounts: Record<string, Lo
   }
   const admin = await clientFor(rpcUrl, accounts["genesis-admin"]!.mnemonic, prefix);
   try {
-    admin.client.registry.register(MsgNominateRole.typeUrl as string, MsgNominateRole as never);
     const msgs = [
       { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: admin.address, toAddress: provider.address, amount: [{ denom: "uve", amount: "10000000" }] } },
-      { typeUrl: MsgNominateRole.typeUrl as string, value: { authority: admin.address, address: provider.address, role: ROLE_SERVICE_PROVIDER } },
+      { typeUrl: typeUrlOf(MsgNominateRole), value: { authority: admin.address, address: provider.address, role: Role.SERVICE_PROVIDER } },
     ];
     const r = await admin.client.signAndBroadcast(admin.address, msgs, FEE);
     if (r.code !== 0) throw new Error(`enrolling provider ${provider.address} failed: ${r.rawLog ?? r.code}`);

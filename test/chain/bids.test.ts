@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { toBase64 } from "@cosmjs/encoding";
 import { makeAuthInfoBytes } from "@cosmjs/proto-signing";
-import { createProtobufRpcClient, QueryClient } from "@cosmjs/stargate";
+import { QueryClient } from "@cosmjs/stargate";
 import { TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { eq } from "drizzle-orm";
 import type { Miniflare } from "miniflare";
@@ -29,8 +29,8 @@ import {
   MsgCreateBid,
   type OutboxRecord,
   outboxInsert,
-  QueryBidsResponse,
-  QueryOrderIdRequest,
+  setupMarketExtension,
+  typeUrlOf,
 } from "../../src/bridge/chain/index.ts";
 import { chainOutbox } from "../../src/db/schema/index.ts";
 import { startD1, type TestDb, useChain } from "../helpers/chain.ts";
@@ -68,9 +68,7 @@ const insert = async (rec: OutboxRecord, uuid = crypto.randomUUID()) => {
 async function bids(orderId: bigint): Promise<Bid[]> {
   const comet = cometClient(ctx.chain.rpcUrl);
   try {
-    const rpc = createProtobufRpcClient(new QueryClient(comet));
-    const res = await rpc.request("virtengine.market.v1.Query", "Bids", QueryOrderIdRequest.encode({ orderId }).finish());
-    return QueryBidsResponse.decode(res).bids;
+    return await setupMarketExtension(new QueryClient(comet)).market.bids(orderId);
   } finally {
     comet.disconnect();
   }
@@ -107,15 +105,15 @@ let minDeposit = 0n;
 describe("bids through the bridge", () => {
   test("MsgCreateBid and MsgCloseBid decode in virtengined with the same field values, and back", async () => {
     const registry = makeRegistry();
-    const types = bridgeMsgTypes.map((t) => t.typeUrl);
+    const types = bridgeMsgTypes.map(typeUrlOf);
     assert.ok(types.includes(`${M}MsgCreateBid`) && types.includes(`${M}MsgCloseBid`), "the authz grants cover bids");
     const A = "virtengine1tr7u5lqrwu80nqa5f4yuvwmkrqrt386r2yryne";
     const msgs = [
       {
-        typeUrl: MsgCreateBid.typeUrl as string,
+        typeUrl: typeUrlOf(MsgCreateBid),
         value: MsgCreateBid.fromPartial({ provider: A, orderId: 12n, price: { denom: "uve", amount: "750" }, deposit: { denom: "uve", amount: "500000" } }),
       },
-      { typeUrl: MsgCloseBid.typeUrl as string, value: MsgCloseBid.fromPartial({ provider: A, orderId: 12n }) },
+      { typeUrl: typeUrlOf(MsgCloseBid), value: MsgCloseBid.fromPartial({ provider: A, orderId: 12n }) },
     ];
     const bodyBytes = TxBody.encode(TxBody.fromPartial({ messages: msgs.map((m) => registry.encodeAsAny(m)), memo: "ve-outbox:bids" })).finish();
     const raw = TxRaw.encode(TxRaw.fromPartial({ bodyBytes, authInfoBytes: makeAuthInfoBytes([], [], 200000, undefined, undefined), signatures: [] })).finish();

@@ -144,13 +144,13 @@ describe("marketplace → chain", () => {
     assert.equal(chainOffering.provider, ctx.chain.accounts.provider!.address);
     assert.equal(chainOffering.offeringType, "Marketplace.Basic");
     // 0.50 VE per cpu hour = 5000 uve per hundredth; 0.10 VE per GB-month of storage = 1 uve per block (rounded up).
-    const prices = Object.fromEntries(chainOffering.plans[0]!.components.map((x) => [x.component, x.price.amount]));
+    const prices = Object.fromEntries(chainOffering.plans[0]!.components.map((x) => [x.component, x.price?.amount]));
     assert.deepEqual(prices, { cpu: "5000", storage: "1" });
 
     // Usage: 2.50 then +1.25 (the later decrease to 3.00 is not posted), in hundredths.
     const usage = await ctx.chain.query.market.usage(BigInt(seen.chain_id));
     assert.deepEqual(
-      usage.map((u) => [u.component, u.amount, u.cost.amount]),
+      usage.map((u) => [u.component, u.amount, u.cost?.amount]),
       [
         ["cpu", 250n, "1250000"],
         ["cpu", 125n, "625000"],

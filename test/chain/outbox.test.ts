@@ -138,7 +138,7 @@ describe("chain outbox", () => {
     const usage = await ctx.chain.query.market.usage(orderId);
     assert.equal(usage.length, 1);
     assert.equal(usage[0]?.amount, 3n);
-    assert.equal(usage[0]?.cost.amount, "3000");
+    assert.equal(usage[0]?.cost?.amount, "3000");
     assert.equal(rows[2]?.result?.seq, String(usage[0]?.seq));
   });
 

@@ -1,4 +1,4 @@
-// Our hand-written codecs against the chain's own Go types: a tx holding every bridge Msg is
+// Our generated codecs against the chain's own Go types: a tx holding every bridge Msg is
 // encoded here and decoded by `virtengined tx decode` (which fails on unknown type URLs and
 // prints the fields by their proto names), then decoded back here.
 import assert from "node:assert/strict";
@@ -10,7 +10,7 @@ import { toBase64 } from "@cosmjs/encoding";
 import { makeAuthInfoBytes } from "@cosmjs/proto-signing";
 import { TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { ROOT } from "../../scripts/lib/build-worker.ts";
-import { makeRegistry, MsgCreateOrder, MsgPostUsage, MsgRegisterEncryptionKey, OrderState } from "../../src/bridge/chain/index.ts";
+import { makeRegistry, MsgCreateOrder, MsgPostUsage, MsgRegisterEncryptionKey, OrderState, typeUrlOf } from "../../src/bridge/chain/index.ts";
 
 const run = promisify(execFile);
 const BIN = path.join(ROOT, "chain/build/virtengined");
@@ -27,7 +27,7 @@ test("every bridge Msg decodes in virtengined with the same field values", async
   const registry = makeRegistry();
   const msgs = [
     {
-      typeUrl: MsgCreateOrder.typeUrl as string,
+      typeUrl: typeUrlOf(MsgCreateOrder),
       value: MsgCreateOrder.fromPartial({
         customer: B,
         offeringId: 7n,
@@ -46,7 +46,7 @@ test("every bridge Msg decodes in virtengined with the same field values", async
     { typeUrl: "/virtengine.market.v1.MsgSetOrderState", value: { provider: A, orderId: 9n, state: OrderState.ERRED } },
     { typeUrl: "/virtengine.market.v1.MsgCloseLease", value: { sender: B, orderId: 9n } },
     {
-      typeUrl: MsgPostUsage.typeUrl as string,
+      typeUrl: typeUrlOf(MsgPostUsage),
       value: { provider: A, orderId: 9n, component: "gpu_hours", amount: 3n, periodStart: -5n, periodEnd: 1_700_000_000n },
     },
     {
@@ -61,7 +61,7 @@ test("every bridge Msg decodes in virtengined with the same field values", async
         descriptionKey: "k",
       },
     },
-    { typeUrl: MsgRegisterEncryptionKey.typeUrl as string, value: { owner: B, publicKey: new Uint8Array(32).fill(3), version: 4 } },
+    { typeUrl: typeUrlOf(MsgRegisterEncryptionKey), value: { owner: B, publicKey: new Uint8Array(32).fill(3), version: 4 } },
   ];
   const body = TxBody.fromPartial({ messages: msgs.map((m) => registry.encodeAsAny(m)), memo: "ve-outbox:test" });
   const bodyBytes = TxBody.encode(body).finish();

@@ -5,19 +5,7 @@ import { DirectSecp256k1Wallet, type EncodeObject, type GeneratedType, Registry 
 import { createProtobufRpcClient, defaultRegistryTypes, QueryClient, setupAuthExtension, setupBankExtension } from "@cosmjs/stargate";
 import { Comet38Client, type RpcClient } from "@cosmjs/tendermint-rpc";
 import { MsgExec } from "cosmjs-types/cosmos/authz/v1beta1/tx";
-import {
-  bridgeMsgTypes,
-  type Lease,
-  type Offering,
-  type Order,
-  QueryIdRequest,
-  QueryLeaseResponse,
-  QueryOfferingResponse,
-  QueryOrderIdRequest,
-  QueryOrderResponse,
-  QueryUsageResponse,
-  type UsageRecord,
-} from "./proto.ts";
+import { type Bid, chainMsgTypes, type Lease, MarketQueryClient, type Offering, type Order, RolesQueryClient, typeUrlOf, type UsageRecord } from "./proto.ts";
 
 /** Account prefix of the chain (chain/app/params): virtengine1…, the same the wallet login checks. */
 import { BECH32_PREFIX } from "../../wallet/adr036.ts";
@@ -28,7 +16,7 @@ export const MSG_EXEC_TYPE_URL = "/cosmos.authz.v1beta1.MsgExec";
 
 export function makeRegistry(): Registry {
   const types: [string, GeneratedType][] = [...defaultRegistryTypes];
-  for (const t of bridgeMsgTypes) types.push([t.typeUrl as string, t as unknown as GeneratedType]);
+  for (const t of chainMsgTypes) types.push([typeUrlOf(t), t as GeneratedType]);
   return new Registry(types);
 }
 
@@ -150,33 +138,47 @@ export function asGrantee(msg: EncodeObject, signer: string, grantee: string, re
   };
 }
 
+/** A non-nullable (gogoproto) field of a query response: the chain always sets it, so absence is a broken node. */
+function present<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`chain query returned no ${what}`);
+  return value;
+}
+
 export interface MarketQueryExtension {
   readonly market: {
     order(id: bigint): Promise<Order>;
     offering(id: bigint): Promise<Offering>;
     lease(orderId: bigint): Promise<Lease>;
     usage(orderId: bigint): Promise<UsageRecord[]>;
+    bids(orderId: bigint): Promise<Bid[]>;
   };
 }
 
+/** x/market over ABCI through the ts-proto query client generated from query.proto. */
 export function setupMarketExtension(base: QueryClient): MarketQueryExtension {
-  const rpc = createProtobufRpcClient(base);
-  const svc = "virtengine.market.v1.Query";
+  const q = new MarketQueryClient(createProtobufRpcClient(base));
   return {
     market: {
-      order: async (id) => QueryOrderResponse.decode(await rpc.request(svc, "Order", QueryIdRequest.encode({ id }).finish())).order,
-      offering: async (id) =>
-        QueryOfferingResponse.decode(await rpc.request(svc, "Offering", QueryIdRequest.encode({ id }).finish())).offering,
-      lease: async (orderId) =>
-        QueryLeaseResponse.decode(await rpc.request(svc, "Lease", QueryOrderIdRequest.encode({ orderId }).finish())).lease,
-      usage: async (orderId) =>
-        QueryUsageResponse.decode(await rpc.request(svc, "Usage", QueryOrderIdRequest.encode({ orderId }).finish())).records,
+      order: async (id) => present((await q.Order({ id })).order, "order"),
+      offering: async (id) => present((await q.Offering({ id })).offering, "offering"),
+      lease: async (orderId) => present((await q.Lease({ orderId })).lease, "lease"),
+      usage: async (orderId) => (await q.Usage({ orderId })).records,
+      bids: async (orderId) => (await q.Bids({ orderId })).bids,
     },
   };
 }
 
-/** ABCI query client with auth, bank and x/market. */
+export interface RolesQueryExtension {
+  readonly roles: RolesQueryClient;
+}
+
+/** x/roles over ABCI: encryption keys, account states and roles, as generated from query.proto. */
+export function setupRolesExtension(base: QueryClient): RolesQueryExtension {
+  return { roles: new RolesQueryClient(createProtobufRpcClient(base)) };
+}
+
+/** ABCI query client with auth, bank, x/market and x/roles. */
 export function queryClient(comet: Comet38Client) {
-  return QueryClient.withExtensions(comet, setupAuthExtension, setupBankExtension, setupMarketExtension);
+  return QueryClient.withExtensions(comet, setupAuthExtension, setupBankExtension, setupMarketExtension, setupRolesExtension);
 }
 export type ChainQueryClient = ReturnType<typeof queryClient>;

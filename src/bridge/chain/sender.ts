@@ -753,16 +753,17 @@ export class ChainSender {
   }
 
   private decodeResult(typeUrl: string, data: Uint8Array | undefined): Record<string, string> {
-    const codec = msgResponses[typeUrl];
+    const codec = msgResponses.get(typeUrl);
     if (!codec || !data?.length) return {};
     const any = TxMsgData.decode(data).msgResponses[0];
     if (!any) return {};
     const bytes = any.typeUrl === `${MSG_EXEC_TYPE_URL}Response` ? MsgExecResponse.decode(any.value).results[0] : any.value;
     if (!bytes) return {};
-    const r = codec.decode(bytes);
+    // Responses carry the ids the chain assigned (id, seq, …): kept as decimal strings, `id` as chainId.
     const out: Record<string, string> = {};
-    if (r.id !== undefined) out.chainId = r.id.toString();
-    if (r.seq !== undefined) out.seq = r.seq.toString();
+    for (const [key, value] of Object.entries(codec.decode(bytes) as Record<string, unknown>)) {
+      if (typeof value === "bigint") out[key === "id" ? "chainId" : key] = value.toString();
+    }
     return out;
   }
 }
