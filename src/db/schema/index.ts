@@ -9,3 +9,4 @@ export * from "./chain-index.ts";
 export * from "./waldur-bridge.ts";
 export * from "./identity-lifecycle.ts";
 export * from "./admin.ts";
+export * from "./invitations.ts";
