@@ -13,6 +13,7 @@ import { mountIdentityLifecycle } from "./identity-lifecycle.ts";
 import { mountKeys } from "./keys.ts";
 import { mountOfferings } from "./offerings.ts";
 import { mountOrgContent } from "./org-content.ts";
+import { mountOfferingSecrets } from "./offering-secrets.ts";
 import { mountOfferingUsers } from "./offering-users.ts";
 import { mountOrders } from "./orders.ts";
 import { mountResources } from "./resources.ts";
@@ -45,6 +46,7 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountOfferings(app);
   mountPlans(app);
   mountSiteAgent(app);
+  mountOfferingSecrets(app);
   mountSealedOrders(app); // before mountOrders: its literal path would match /:uuid/
   mountOrders(app);
   mountAccessDetails(app);

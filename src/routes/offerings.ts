@@ -26,7 +26,8 @@ import { findProviderOffering, findPublicOffering, providerVisible, publicVisibl
 import { componentSchema, offeringCreateSchema } from "../marketplace/catalog/schemas.ts";
 import { loadBundles, type Offering, serializeComponent, serializeOffering, serializePlan } from "../marketplace/catalog/serialize.ts";
 import { checkPlanKeys, componentRow, componentsFor, insertOffering, refuseImportedEdit } from "../marketplace/catalog/write.ts";
-import { sealJson } from "../secrets/sealed-json.ts";
+import { requireSealableSecretOptions, SECRET_OPTIONS_ENVELOPE, sealSecretOptions } from "../secrets/offering-secrets.ts";
+import { SMALL_ENVELOPE } from "../secrets/sealed-records.ts";
 import { batchThen, offeringMovedItems } from "../bridge/chain/marketplace.ts";
 import { chainViewOf, chainViews } from "../bridge/chain/view.ts";
 import { mountRoleActions } from "../structure/roles.ts";
@@ -167,6 +168,8 @@ export function mountOfferings(app: Hono<AppEnv>) {
     if (b.slug && (await db.select({ id: offerings.id }).from(offerings).where(eq(offerings.slug, b.slug)).get())) {
       throw fieldError("slug", "Offering with this slug already exists.");
     }
+    // Refused before anything is written: an offering is never created without the credentials it was sent with.
+    await precheckCreateSecrets(c, customerId, b.secret_options);
     const row = await insertOffering(db, {
       customerId,
       categoryId: category.id,
@@ -198,7 +201,10 @@ export function mountOfferings(app: Hono<AppEnv>) {
         thumbnail: b.thumbnail,
       },
     });
-    const sealed = await setSecrets(c, row, b.secret_options);
+    const sealed = await setSecrets(c, row, b.secret_options, null).catch(async (e) => {
+      await db.delete(offerings).where(eq(offerings.id, row.id));
+      throw e;
+    });
     return c.json(await one(c, sealed, "provider"), 201);
   });
 
@@ -304,11 +310,13 @@ export function mountOfferings(app: Hono<AppEnv>) {
     v.object({
       plugin_options: v.optional(jsonObject()),
       secret_options: v.optional(jsonObject()),
+      /** The secret options as a VEENV envelope the provider sealed (openapi/sealed-flows.md). */
+      secret_options_envelope: v.optional(v.nullable(str(SMALL_ENVELOPE * 2)), null),
       service_attributes: v.optional(jsonObject()),
       backend_id: v.optional(str(255)),
     }),
     async (c, o, b) => {
-      if (b.secret_options) await setSecrets(c, o, b.secret_options);
+      if (b.secret_options || b.secret_options_envelope !== null) await setSecrets(c, o, b.secret_options ?? null, b.secret_options_envelope);
       return {
         ...(b.plugin_options ? { pluginOptions: b.plugin_options } : {}),
         ...(b.service_attributes ? { serviceAttributes: b.service_attributes } : {}),
@@ -551,10 +559,17 @@ export function mountOfferings(app: Hono<AppEnv>) {
   });
 }
 
-async function setSecrets(c: Context<AppEnv>, o: Offering, secrets: Record<string, unknown>): Promise<Offering> {
-  const keys = Object.keys(secrets);
-  return touch(c, o.id, {
-    secretOptionsSealed: keys.length ? await sealJson(c.env, { kind: "offering-secret-options", recordId: o.uuid }, secrets) : null,
-    secretOptionsKeys: keys,
-  });
+/** Sealed to the provider's owners and the executor key it authorised (src/secrets/offering-secrets.ts). */
+async function setSecrets(c: Context<AppEnv>, o: Offering, plaintext: Record<string, unknown> | null, envelope: string | null): Promise<Offering> {
+  const s = await sealSecretOptions(c.var.db, c.env, o, { plaintext, envelope });
+  return touch(c, o.id, { secretOptionsSealed: s.sealed, secretOptionsKeys: s.keys });
+}
+
+/** A new offering's secrets: plaintext only (an envelope is bound to the offering's uuid, which it does not have yet). */
+async function precheckCreateSecrets(c: Context<AppEnv>, customerId: number, secrets: Record<string, unknown>): Promise<void> {
+  const raw = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+  if (raw[SECRET_OPTIONS_ENVELOPE] !== undefined && raw[SECRET_OPTIONS_ENVELOPE] !== null) {
+    throw fieldError(SECRET_OPTIONS_ENVELOPE, "Create the offering first, then send the envelope (sealed for the offering's uuid) with update_integration.");
+  }
+  if (Object.keys(secrets).length) await requireSealableSecretOptions(c.var.db, c.env, customerId, "secret_options");
 }

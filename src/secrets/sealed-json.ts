@@ -7,7 +7,7 @@
 // public: without it anyone able to write a D1 column could seal a value of their own choosing
 // (e.g. a TOTP secret they know) that would open; the v1 format had no such gap, so neither may v2.
 // "v1." values written before the migration are still read by sealed-json-v1.ts, never written.
-import { constantTimeEqual, type EnvelopeContext, open, seal } from "../crypto/index.ts";
+import { constantTimeEqual, type EnvelopeContext, open, type Recipient, seal } from "../crypto/index.ts";
 import { EXECUTOR_KEY_VERSION, executorKeyPair } from "../marketplace/execution/outcome.ts";
 import { openLegacyV1 } from "./sealed-json-v1.ts";
 
@@ -89,16 +89,43 @@ function fromB64url(s: string): Uint8Array {
   return Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 }
 
-export async function sealJson(env: SecretEnv, ref: SealedJsonRef, value: Record<string, unknown>): Promise<string> {
+/**
+ * Seals `value` to the executor key and, where others must read it too (offering secret options:
+ * the provider's owners), to `also`.
+ */
+export async function sealJson(env: SecretEnv, ref: SealedJsonRef, value: Record<string, unknown>, also: Recipient[] = []): Promise<string> {
   const pair = await executorKeyPair(env);
   const plaintext = new TextEncoder().encode(JSON.stringify(value));
   try {
-    const envelope = await seal(plaintext, { context: contextOf(ref), recipients: [{ publicKey: pair.publicKey, keyVersion: EXECUTOR_KEY_VERSION }] });
-    return `${V2}${toB64url(envelope)}.${toB64url(await macOf(env, envelope))}`;
+    const recipients = [{ publicKey: pair.publicKey, keyVersion: EXECUTOR_KEY_VERSION }, ...also];
+    const envelope = await seal(plaintext, { context: contextOf(ref), recipients });
+    try {
+      return await attestEnvelope(env, envelope);
+    } finally {
+      envelope.fill(0);
+    }
   } finally {
     plaintext.fill(0);
   }
 }
+
+/**
+ * The stored form of an envelope the Worker accepted (its own, or one a client sealed and the API
+ * checked): the HMAC says the Worker let it in, so a value written to the column any other way
+ * does not open.
+ */
+export const attestEnvelope = async (env: SecretEnv, envelope: Uint8Array): Promise<string> =>
+  `${V2}${toB64url(envelope)}.${toB64url(await macOf(env, envelope))}`;
+
+/** The envelope inside a stored "v2." value (for its recipients to download); null for legacy values. */
+export function storedEnvelope(sealed: string | null): Uint8Array | null {
+  if (!sealed?.startsWith(V2)) return null;
+  const body = sealed.slice(V2.length).split(".")[0];
+  return body ? fromB64url(body) : null;
+}
+
+/** The context a value sealed for `ref` carries (what a client seals a replacement with). */
+export const sealedJsonContext = (ref: SealedJsonRef): EnvelopeContext => contextOf(ref);
 
 /** Opens a value sealed for `ref` ({} for none). Throws, naming only the failure, if it does not open. */
 export async function openJson(env: SecretEnv, ref: SealedJsonRef, sealed: string | null): Promise<Record<string, unknown>> {

@@ -36,7 +36,15 @@ export const USAGE_COMPONENTS = [
   { type: "storage", name: "Storage", measured_unit: "GB", billing_type: "limit", limit_period: "month", max_value: 1000 },
 ];
 
+/** The provider's owner authorises the Worker's executor key for its plugins (needed before secret options are sealed). */
+export async function authoriseExecutorKey(f: ProviderFixture): Promise<Json> {
+  const path = `/api/marketplace-service-providers/${f.serviceProvider.uuid}/executor_key/`;
+  const k = await f.provider.expect(200, f.provider.get(path));
+  return f.provider.expect(200, f.provider.post(path, { key_id: k.executor_key.key_id }));
+}
+
 export async function createOffering(f: ProviderFixture, spec: OfferingSpec = {}): Promise<Json> {
+  if (spec.secret_options && Object.keys(spec.secret_options).length) await authoriseExecutorKey(f);
   const o = await f.provider.expect(
     201,
     f.provider.post("/api/marketplace-provider-offerings/", {
