@@ -10,6 +10,7 @@ import { mountEncryptionKeys } from "./encryption-keys.ts";
 import { mountEvents } from "./events.ts";
 import { mountIdentity } from "./identity.ts";
 import { mountIdentityLifecycle } from "./identity-lifecycle.ts";
+import { mountInvitations } from "./invitations.ts";
 import { mountKeys } from "./keys.ts";
 import { mountOfferings } from "./offerings.ts";
 import { mountOrgContent } from "./org-content.ts";
@@ -36,6 +37,7 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountUsers(app);
   mountSealedSettings(app);
   mountCustomers(app);
+  mountInvitations(app);
   mountOrgContent(app);
   mountKeys(app);
   mountEncryptionKeys(app);
