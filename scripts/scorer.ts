@@ -32,7 +32,7 @@ process.on("SIGTERM", () => {
 do {
   try {
     const r = await scoreOnce(cfg);
-    console.log(`scorer: posted=${r.posted.length} skipped=${r.skipped.length} waiting=${r.waiting}`);
+    console.log(`scorer: posted=${r.posted.length} skipped=${r.skipped.length} waiting=${r.waiting} scored=${r.scores.length} unscored=${r.unscored.length}`);
   } catch (e) {
     const cause = (e as Error & { cause?: Error }).cause;
     console.error(`scorer: round failed: ${(e as Error).message}${cause ? ` (${cause.message})` : ""}`);

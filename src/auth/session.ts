@@ -5,6 +5,8 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { authTokens, users } from "../db/schema/index.ts";
 import { invalidToken, notAuthenticated } from "../http/errors.ts";
+import { identityEnv } from "../identity/scopes/common.ts";
+import { recordSighting } from "../identity/scoring/sessions.ts";
 import { sha256Hex } from "./tokens.ts";
 
 export type User = typeof users.$inferSelect;
@@ -28,7 +30,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (key !== null) {
     const hash = await sha256Hex(key);
     const row = await c.var.db
-      .select({ user: users, lastUsed: authTokens.lastUsed })
+      .select({ user: users, lastUsed: authTokens.lastUsed, created: authTokens.created })
       .from(authTokens)
       .innerJoin(users, eq(users.id, authTokens.userId))
       .where(eq(authTokens.keyHash, hash))
@@ -40,12 +42,15 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
       await c.var.db.delete(authTokens).where(eq(authTokens.keyHash, hash));
       throw invalidToken("Token has expired.");
     }
-    // Sliding expiry; refreshing at most once a minute keeps reads from turning into writes.
-    if (now - Date.parse(row.lastUsed) > 60_000) {
+    // Sliding expiry; refreshing at most once a minute keeps reads from turning into writes. A
+    // token's first use (last_used still equal to created) also refreshes, so identity signals see
+    // every session from its start (the refreshed time is always after created).
+    if (now - Date.parse(row.lastUsed) > 60_000 || row.lastUsed === row.created) {
       await c.var.db
         .update(authTokens)
-        .set({ lastUsed: new Date(now).toISOString() })
+        .set({ lastUsed: new Date(Math.max(now, Date.parse(row.created) + 1)).toISOString() })
         .where(eq(authTokens.keyHash, hash));
+      await recordSighting(c.var.db, identityEnv(c.env), row.user, c.req.raw.headers);
     }
     c.set("user", row.user);
     c.set("token", key);

@@ -7,6 +7,7 @@ import { pathUuid } from "../http/ids.ts";
 import { body } from "../http/validate.ts";
 import { identityEnv } from "../identity/scopes/common.ts";
 import { attestationSchema, callerValidator, captureFor, pendingFor, recordAttestation, serializeAttestation } from "../identity/scoring/attestations.ts";
+import { dueScores, recordScore, scoreSchema, serializeScore } from "../identity/scoring/scores.ts";
 
 export function mountIdentityScoring(app: Hono<AppEnv>) {
   app.get("/api/identity/scoring/pending/", async (c) => {
@@ -32,5 +33,18 @@ export function mountIdentityScoring(app: Hono<AppEnv>) {
     const validator = await callerValidator(c.var.db, identityEnv(c.env), me);
     const r = await recordAttestation(c.var.db, validator, b);
     return c.json(serializeAttestation(r.row, r.document.uuid, r.selfie.uuid), 201);
+  });
+
+  app.get("/api/identity/scoring/due/", async (c) => {
+    const me = requireUser(c.var.user);
+    const validator = await callerValidator(c.var.db, identityEnv(c.env), me);
+    return c.json(await dueScores(c.var.db, validator));
+  });
+
+  app.post("/api/identity/scoring/scores/", async (c) => {
+    const me = requireUser(c.var.user);
+    const b = await body(c, scoreSchema);
+    const validator = await callerValidator(c.var.db, identityEnv(c.env), me);
+    return c.json(serializeScore(await recordScore(c.var.db, validator, b), b.account), 201);
   });
 }

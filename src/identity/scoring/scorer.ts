@@ -4,6 +4,11 @@
 // (salted hash and device signature: the edge is not trusted), runs the face pipeline and posts
 // the verdict with the pipeline's version and hash. Evidence it cannot open or that fails the
 // re-check is reported and skipped: nothing is posted for it.
+//
+// After the face verdicts, the same round scores every account the edge lists as due: the signal
+// rows go through the feature code and the score model (model.ts), and the whole-number score is
+// posted with the scoring pipeline's version and hash (pipeline.ts). The reasons (which inputs
+// moved the score) go to the edge with it, never into anything bound for the chain.
 import { createHash } from "node:crypto";
 import { open } from "../../crypto/envelope.ts";
 import type { KeyPair } from "../../crypto/keys.ts";
@@ -11,6 +16,8 @@ import { type BundleHead, CAPTURE_ENVELOPE_KIND, captureMessage, decodeBundle } 
 import { verifyDeviceSignature } from "../capture/device-keys.ts";
 import { verifyFaces } from "../face/compare.ts";
 import { facePipelineManifest } from "../face/manifest.ts";
+import { loadScoreModel, type Reason, scoreAccount } from "./model.ts";
+import { pipelineVersion } from "./pipeline.ts";
 
 export const PIPELINE_VERSION = "face-v1";
 
@@ -34,6 +41,16 @@ export interface ScoreReport {
   posted: { document: string; selfie: string; outcome: string; distance?: number; reason?: string }[];
   skipped: { capture: string; reason: string }[];
   waiting: number;
+  /** Identity scores posted this round. */
+  scores: { account: string; score: number; reasons: Reason[] }[];
+  /** Due accounts not scored: signals the feature code refused, or a refused post. */
+  unscored: { account: string; reason: string }[];
+}
+
+interface Due {
+  account: string;
+  as_of: string;
+  signals: unknown;
 }
 
 type Opened = { ok: true; head: BundleHead; image: Uint8Array } | { ok: false; reason: string };
@@ -83,7 +100,7 @@ async function openCapture(cfg: ScorerConfig, p: Pending): Promise<Opened> {
 /** One round: everything pending now, scored once. */
 export async function scoreOnce(cfg: ScorerConfig): Promise<ScoreReport> {
   const log = cfg.log ?? (() => {});
-  const report: ScoreReport = { posted: [], skipped: [], waiting: 0 };
+  const report: ScoreReport = { posted: [], skipped: [], waiting: 0, scores: [], unscored: [] };
   const res = await api(cfg, "/api/identity/scoring/pending/");
   if (!res.ok) throw new Error(`listing pending captures answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
   const pending = (await res.json()) as Pending[];
@@ -133,5 +150,45 @@ export async function scoreOnce(cfg: ScorerConfig): Promise<ScoreReport> {
     report.posted.push({ document: pair.id_document.uuid, selfie: pair.selfie.uuid, ...verdict });
     log(`scorer: ${account}: ${verdict.outcome}${"distance" in verdict ? ` (${verdict.distance})` : ` (${verdict.reason})`}`);
   }
+  await scoreDue(cfg, report);
   return report;
+}
+
+/** Scores the accounts the edge lists as due and posts each score. */
+async function scoreDue(cfg: ScorerConfig, report: ScoreReport): Promise<void> {
+  const log = cfg.log ?? (() => {});
+  const res = await api(cfg, "/api/identity/scoring/due/");
+  if (!res.ok) throw new Error(`listing accounts due for a score answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  const due = (await res.json()) as unknown;
+  if (!Array.isArray(due)) throw new Error("the due listing is not a list");
+  if (due.length === 0) return;
+  const model = await loadScoreModel();
+  const pipeline = await pipelineVersion();
+  for (const d of due as Due[]) {
+    const account = typeof d?.account === "string" ? d.account : "(unnamed)";
+    const asOf = new Date(typeof d?.as_of === "string" ? d.as_of : Number.NaN);
+    let s: ReturnType<typeof scoreAccount>;
+    try {
+      if (Number.isNaN(asOf.getTime())) throw new Error("as_of is not a timestamp");
+      s = scoreAccount(model, d.signals, asOf);
+    } catch (e) {
+      report.unscored.push({ account, reason: (e as Error).message });
+      log(`scorer: score for ${account} not computed: ${(e as Error).message}`);
+      continue;
+    }
+    const post = await api(cfg, "/api/identity/scoring/scores/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ account, score: s.score, reasons: s.reasons, pipeline_version: pipeline.version, pipeline_hash: pipeline.hash }),
+    });
+    if (post.status !== 201) {
+      const reason = `score answered ${post.status}: ${(await post.text()).slice(0, 200)}`;
+      report.unscored.push({ account, reason });
+      log(`scorer: ${account}: ${reason}`);
+      continue;
+    }
+    await post.arrayBuffer();
+    report.scores.push({ account, score: s.score, reasons: s.reasons });
+    log(`scorer: ${account}: score ${s.score} (${s.reasons.slice(0, 3).map((r) => `${r.input} ${r.points > 0 ? "+" : ""}${r.points}`).join(", ") || "no evidence"})`);
+  }
 }
