@@ -7,7 +7,7 @@ import type { AppEnv } from "../app-env.ts";
 import { requireUser, type User } from "../auth/session.ts";
 import { offeringComponents, offerings, planComponents, plans, resources } from "../db/schema/index.ts";
 import { conflict, fieldError, notFound } from "../http/errors.ts";
-import { nowIso, pathUuid } from "../http/ids.ts";
+import { newUuid, nowIso, pathUuid } from "../http/ids.ts";
 import { pageOf, paginated, qUuids, sparse } from "../http/list.ts";
 import { hyperlink, linksFor } from "../http/links.ts";
 import { body, int, v } from "../http/validate.ts";
@@ -16,6 +16,8 @@ import { planFields, planSchema } from "../marketplace/catalog/schemas.ts";
 import { loadBundles, type Offering, type Plan, serializePlan } from "../marketplace/catalog/serialize.ts";
 import { BUILTIN_COMPONENTS, OFFERING_TYPES } from "../marketplace/catalog/types.ts";
 import { checkPlanKeys, planStatements, refuseImportedEdit } from "../marketplace/catalog/write.ts";
+import { offeringPlansChangedItems, type PlanChange } from "../bridge/chain/marketplace.ts";
+import type { BatchItem } from "drizzle-orm/batch";
 import { decimalStr } from "../http/validate.ts";
 
 async function findPlan(c: Context<AppEnv>, me: User): Promise<{ plan: Plan; offering: Offering }> {
@@ -27,6 +29,13 @@ async function findPlan(c: Context<AppEnv>, me: User): Promise<{ plan: Plan; off
     .get();
   if (!row) throw notFound();
   return row;
+}
+
+/** Writes a plan change and, for an offering on chain, its plans as they will be, in one batch. */
+async function writeWithChain(c: Context<AppEnv>, offering: Offering, change: PlanChange, stmts: BatchItem<"sqlite">[]): Promise<void> {
+  const items = await offeringPlansChangedItems(c.var.db, offering, change);
+  const all = [...stmts, ...items];
+  await c.var.db.batch(all as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
 }
 
 async function render(c: Context<AppEnv>, offering: Offering, planUuid: string) {
@@ -76,10 +85,10 @@ export function mountPlans(app: Hono<AppEnv>) {
     refuseImportedEdit(offering);
     const comps = await c.var.db.select().from(offeringComponents).where(eq(offeringComponents.offeringId, offering.id)).all();
     checkPlanKeys([b], comps.map((x) => x.type));
-    const stmts = planStatements(c.var.db, offering.id, b);
-    await c.var.db.batch(stmts as [(typeof stmts)[number], ...typeof stmts]);
-    const created = await c.var.db.select().from(plans).where(eq(plans.offeringId, offering.id)).orderBy(plans.id).all();
-    return c.json(await render(c, offering, created[created.length - 1]!.uuid), 201);
+    const uuid = newUuid();
+    const added = { uuid, unit: b.unit, archived: b.archived, prices: b.prices, quotas: b.quotas };
+    await writeWithChain(c, offering, { added }, planStatements(c.var.db, offering.id, b, uuid));
+    return c.json(await render(c, offering, uuid), 201);
   });
 
   app.get("/api/marketplace-plans/:uuid/", async (c) => {
@@ -102,7 +111,7 @@ export function mountPlans(app: Hono<AppEnv>) {
     if (b.unit_price !== undefined) set.unitPrice = b.unit_price;
     if (b.unit !== undefined) set.unit = b.unit;
     if (b.backend_id !== undefined) set.backendId = b.backend_id;
-    await c.var.db.update(plans).set(set).where(eq(plans.id, plan.id));
+    await writeWithChain(c, offering, { planId: plan.id, unit: set.unit, archived: set.archived }, [c.var.db.update(plans).set(set).where(eq(plans.id, plan.id))]);
     return c.json(await render(c, offering, plan.uuid));
   };
   app.put("/api/marketplace-plans/:uuid/", update);
@@ -114,7 +123,7 @@ export function mountPlans(app: Hono<AppEnv>) {
     refuseImportedEdit(offering);
     const used = await c.var.db.select({ id: resources.id }).from(resources).where(eq(resources.planId, plan.id)).get();
     if (used) throw conflict("Cannot delete plan with existing resources");
-    await c.var.db.delete(plans).where(eq(plans.id, plan.id));
+    await writeWithChain(c, offering, { deleted: plan.id }, [c.var.db.delete(plans).where(eq(plans.id, plan.id))]);
     return c.body(null, 204);
   });
 
@@ -126,15 +135,20 @@ export function mountPlans(app: Hono<AppEnv>) {
     const comps = await c.var.db.select().from(offeringComponents).where(eq(offeringComponents.offeringId, offering.id)).all();
     const unknown = Object.keys(values).filter((t) => !comps.some((x) => x.type === t));
     if (unknown.length) throw fieldError(field, `Unknown components: ${unknown.join(", ")}.`);
-    for (const [t, val] of Object.entries(values)) {
+    const stmts: BatchItem<"sqlite">[] = Object.entries(values).map(([t, val]) => {
       const comp = comps.find((x) => x.type === t)!;
       const set = field === "prices" ? { price: String(val) } : { amount: Number(val) };
-      await c.var.db
+      return c.var.db
         .insert(planComponents)
         .values({ planId: plan.id, componentId: comp.id, ...set })
         .onConflictDoUpdate({ target: [planComponents.planId, planComponents.componentId], set });
-    }
-    await c.var.db.update(plans).set({ modified: nowIso() }).where(eq(plans.id, plan.id));
+    });
+    stmts.push(c.var.db.update(plans).set({ modified: nowIso() }).where(eq(plans.id, plan.id)));
+    const change: PlanChange =
+      field === "prices"
+        ? { planId: plan.id, prices: Object.fromEntries(Object.entries(values).map(([t, val]) => [t, String(val)])) }
+        : { planId: plan.id, quotas: Object.fromEntries(Object.entries(values).map(([t, val]) => [t, Number(val)])) };
+    await writeWithChain(c, offering, change, stmts);
     return c.json(await render(c, offering, plan.uuid));
   };
   app.post("/api/marketplace-plans/:uuid/update_prices/", async (c) => {
@@ -153,7 +167,8 @@ export function mountPlans(app: Hono<AppEnv>) {
     const { plan, offering } = await findPlan(c, me);
     refuseImportedEdit(offering);
     if (plan.archived) throw conflict("Plan is already archived.");
-    await c.var.db.update(plans).set({ archived: true, modified: nowIso() }).where(eq(plans.id, plan.id));
+    const archive = c.var.db.update(plans).set({ archived: true, modified: nowIso() }).where(and(eq(plans.id, plan.id), eq(plans.archived, false)));
+    await writeWithChain(c, offering, { planId: plan.id, archived: true }, [archive]);
     return c.json({ detail: "Plan has been archived." });
   });
 

@@ -6,13 +6,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { and, eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { enrollProvider, fundAndGrant } from "../../scripts/lib/chain-bridge-setup.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { OfferingState } from "../../src/bridge/chain/index.ts";
-import { offeringPricesChangedItems } from "../../src/bridge/chain/marketplace.ts";
 import { usagePricePerStep } from "../../src/bridge/chain/pricing.ts";
-import { chainOutbox, offeringComponents, offerings, planComponents, plans } from "../../src/db/schema/index.ts";
+import { chainOutbox, offerings, plans } from "../../src/db/schema/index.ts";
 import { type Api, dbOf, type Json, staffApi, userApi } from "../helpers/api.ts";
 import { createOffering, type ProviderFixture } from "../helpers/catalog.ts";
 import { type Chain, type ChainAccount, linkWallet, startChain, waitFor } from "../helpers/chain.ts";
@@ -156,28 +155,44 @@ describe("providers on chain", () => {
     assert.equal(charged.reduce((s, r) => s + r.amount, 0n), 625n);
   });
   // Last: the higher price would outrun the usage test's escrow deposit.
-  test("a price change after activation replaces the offering's plans on chain (in the batch that writes the price)", async () => {
+  test("plan changes after activation replace the offering's plans on chain, written with the change", async () => {
     const d = db();
     const off = (await d.select().from(offerings).where(eq(offerings.uuid, offering.uuid)).get())!;
     const plan = (await d.select().from(plans).where(eq(plans.offeringId, off.id)).get())!;
-    const cpu = (await d.select().from(offeringComponents).where(and(eq(offeringComponents.offeringId, off.id), eq(offeringComponents.type, "cpu"))).get())!;
-    // What the plan route's update_prices is to do: the price upsert and the record in one batch.
-    const items = await offeringPricesChangedItems(d, off, plan.id, { cpu: "7" }, sql`1`);
-    assert.equal(items.length, 1);
-    await d.batch([
-      d.insert(planComponents).values({ planId: plan.id, componentId: cpu.id, price: "7" }).onConflictDoUpdate({ target: [planComponents.planId, planComponents.componentId], set: { price: "7" } }),
-      ...items,
-    ] as never);
-    const row = await settle("the new prices on chain", async () => {
-      const r = (await rowsFor(offering.uuid)).find((x) => x.kind === "offering.plans");
-      if (r?.state === "failed") assert.fail(r.chainLog ?? "failed");
-      return r?.state === "committed" ? r : undefined;
-    });
-    assert.equal(row.typeUrl, "/virtengine.market.v1.MsgUpdateOffering");
     const id = (await rowsFor(offering.uuid)).find((x) => x.kind === "offering.created")?.result?.chainId;
-    const onChain = await ctx.chain.query.market.offering(BigInt(id as string));
-    const cpuPrice = onChain.plans.find((p) => p.name === plan.uuid)?.components.find((c) => c.component === "cpu")?.price;
-    assert.equal(cpuPrice?.amount, usagePricePerStep("7").toString());
-    assert.equal(onChain.state, OfferingState.ACTIVE, "state unchanged");
+    const onChainPlans = async () => (await ctx.chain.query.market.offering(BigInt(id as string))).plans;
+    const planRows = async () => (await rowsFor(offering.uuid)).filter((x) => x.kind === "offering.plans");
+    const committedPlans = (n: number) =>
+      settle(`${n} plan records on chain`, async () => {
+        const rows = await planRows();
+        const bad = rows.find((r) => r.state === "failed");
+        if (bad) assert.fail(bad.chainLog ?? "failed");
+        return rows.length === n && rows.every((r) => r.state === "committed") ? rows : undefined;
+      });
+
+    // update_prices: the price upsert and the record are one batch (a refused price writes neither).
+    await f.provider.expect(400, f.provider.post(`/api/marketplace-plans/${plan.uuid}/update_prices/`, { prices: { cpu: "-1" } }));
+    assert.equal((await planRows()).length, 0, "a refused change records nothing");
+    await f.provider.expect(200, f.provider.post(`/api/marketplace-plans/${plan.uuid}/update_prices/`, { prices: { cpu: "7" } }));
+    const [row] = await committedPlans(1);
+    assert.equal(row!.typeUrl, "/virtengine.market.v1.MsgUpdateOffering");
+    let chainPlans = await onChainPlans();
+    assert.equal(chainPlans.find((p) => p.name === plan.uuid)?.components.find((c) => c.component === "cpu")?.price?.amount, usagePricePerStep("7").toString());
+
+    // A new plan appears on chain; archiving it takes it off again; the first plan keeps its new price.
+    const added = await f.provider.expect(
+      201,
+      f.provider.post("/api/marketplace-plans/", { offering: offering.url, name: "large", unit: "hour", prices: { cpu: "9" }, quotas: {} }),
+    );
+    await committedPlans(2);
+    chainPlans = await onChainPlans();
+    assert.deepEqual(chainPlans.map((p) => p.name).sort(), [plan.uuid, added.uuid].sort());
+    assert.equal(chainPlans.find((p) => p.name === added.uuid)?.components.find((c) => c.component === "cpu")?.price?.amount, usagePricePerStep("9").toString());
+    await f.provider.expect(200, f.provider.post(`/api/marketplace-plans/${added.uuid}/archive/`, {}));
+    await committedPlans(3);
+    chainPlans = await onChainPlans();
+    assert.deepEqual(chainPlans.map((p) => p.name), [plan.uuid]);
+    assert.equal(chainPlans[0]?.components.find((c) => c.component === "cpu")?.price?.amount, usagePricePerStep("7").toString());
+    assert.equal((await ctx.chain.query.market.offering(BigInt(id as string))).state, OfferingState.ACTIVE, "state unchanged");
   });
 });

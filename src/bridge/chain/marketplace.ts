@@ -29,11 +29,9 @@
 // Imported offerings (src/bridge/waldur/) are written in bulk, so their first activation is
 // recorded by recordImportedOfferings() from the cron; later remote state moves join the sync's batch.
 //
-// Prices after activation: offeringPricesChangedItems() builds MsgUpdateOffering with the plans
-// as they will be (orders made keep their price on chain). Not wired yet: the plan routes
-// (src/routes/plans.ts update_prices, src/marketplace/catalog/write.ts) write prices one
-// statement at a time, so they must move to one db.batch that the record can join. New, edited
-// or archived plans after activation are likewise not sent yet.
+// Plans after activation: every plan route (src/routes/plans.ts: create, edit, delete, prices,
+// quotas, archive) writes its change and offeringPlansChangedItems() in one batch: MsgUpdateOffering
+// with the plans as they will be (orders made keep their price on chain).
 import { and, asc, eq, exists, ne, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../app-env.ts";
@@ -147,11 +145,20 @@ interface ChainPlan {
   components: { type: string; billing: "fixed" | "usage"; priceUve: bigint; quota: bigint }[];
 }
 
+/**
+ * A plan change about to be written in the caller's batch, applied over what D1 holds so the
+ * record shows the plans as they will be: one plan's new prices, quotas, unit or archived flag,
+ * a plan added (not in D1 yet) or a plan deleted.
+ */
+export type PlanChange =
+  | { planId: number; prices?: Record<string, string>; quotas?: Record<string, number>; unit?: string; archived?: boolean }
+  | { added: { uuid: string; unit: string; archived: boolean; prices: Record<string, string>; quotas: Record<string, number> } }
+  | { deleted: number };
+
 /** The offering's active plans with every component priced for the chain (plan uuids as plan names). */
-/** `prices`: component prices a plan gets in the same batch (by plan id, then component type). */
-async function chainPlans(db: Db, offeringId: number, prices?: { planId: number; prices: Record<string, string> }): Promise<ChainPlan[]> {
+async function chainPlans(db: Db, offeringId: number, change?: PlanChange): Promise<ChainPlan[]> {
   const [planRows, comps, stored] = await db.batch([
-    db.select().from(plans).where(and(eq(plans.offeringId, offeringId), eq(plans.archived, false))).orderBy(asc(plans.id)),
+    db.select().from(plans).where(eq(plans.offeringId, offeringId)).orderBy(asc(plans.id)),
     db.select().from(offeringComponents).where(eq(offeringComponents.offeringId, offeringId)).orderBy(asc(offeringComponents.id)),
     db
       .select({ planId: planComponents.planId, componentId: planComponents.componentId, price: planComponents.price, amount: planComponents.amount })
@@ -159,15 +166,23 @@ async function chainPlans(db: Db, offeringId: number, prices?: { planId: number;
       .innerJoin(plans, eq(plans.id, planComponents.planId))
       .where(eq(plans.offeringId, offeringId)),
   ]);
-  return planRows.map((p) => ({
+  type Row = { id: number | null; uuid: string; unit: string; archived: boolean; prices: Record<string, string>; quotas: Record<string, number> };
+  const rows: Row[] = planRows.map((p) => {
+    const edit = change && "planId" in change && change.planId === p.id ? change : undefined;
+    return { id: p.id, uuid: p.uuid, unit: edit?.unit ?? p.unit, archived: edit?.archived ?? p.archived, prices: edit?.prices ?? {}, quotas: edit?.quotas ?? {} };
+  });
+  if (change && "added" in change) rows.push({ id: null, ...change.added });
+  const live = rows.filter((r) => !r.archived && !(change && "deleted" in change && change.deleted === r.id));
+  return live.map((p) => ({
     uuid: p.uuid,
     unit: p.unit,
     components: comps.map((c: Component) => {
       const pc = stored.find((x) => x.planId === p.id && x.componentId === c.id);
-      const price = (prices?.planId === p.id ? prices.prices[c.type] : undefined) ?? pc?.price ?? "0";
+      const price = p.prices[c.type] ?? pc?.price ?? "0";
       if (c.billingType === "usage") return { type: c.type, billing: "usage" as const, priceUve: usagePricePerStep(price), quota: 1n };
       // Fixed-price components are charged for their plan quota; limit components per unit of the order's limit.
-      const quota = c.billingType === "limit" ? 1n : BigInt(Math.max(1, pc?.amount ?? 1));
+      const amount = p.quotas[c.type] ?? pc?.amount ?? 1;
+      const quota = c.billingType === "limit" ? 1n : BigInt(Math.max(1, amount));
       return { type: c.type, billing: "fixed" as const, priceUve: fixedRatePerBlock(price, p.unit, quota), quota };
     }),
   }));
@@ -209,17 +224,19 @@ export async function offeringActivatedItems(db: Db, offering: Offering, guard: 
 }
 
 /**
- * A plan's prices change (`prices` by component type, written in the caller's batch, guarded by
- * `guard`): an offering on chain gets its plans replaced (MsgUpdateOffering; orders made keep
- * their price). Archived offerings are final on chain and are left alone.
+ * A plan of an offering on chain changes (written in the caller's batch): the offering's plans are
+ * replaced on chain by the plans as they will be (MsgUpdateOffering; orders made keep their price).
+ * Offerings not on chain yet get theirs at activation; archived offerings are final on chain.
+ * Two concurrent plan edits each send the plans they saw; the sender keeps a ref's rows in order,
+ * so the chain ends with the later commit's view.
  */
-export async function offeringPricesChangedItems(db: Db, offering: Offering, planId: number, prices: Record<string, string>, guard: SQL): Promise<Item[]> {
+export async function offeringPlansChangedItems(db: Db, offering: Offering, change: PlanChange, guard: SQL = ALWAYS): Promise<Item[]> {
   const provider = await creationSigner(db, "offering.created", offering.uuid);
   if (!provider || offering.state === "Archived") return [];
   const ref = offering.uuid;
   let planned: Planned;
   try {
-    const cps = await chainPlans(db, offering.id, { planId, prices });
+    const cps = await chainPlans(db, offering.id, change);
     const chainPlanList = cps.map((p) => ({ name: p.uuid, components: p.components.map((c) => ({ component: c.type, billing: c.billing, priceUve: c.priceUve })) }));
     planned = build("offering.plans", ref, () => chainRecords.offeringPlansChanged({ offeringUuid: ref, provider, plans: chainPlanList }));
   } catch (e) {
