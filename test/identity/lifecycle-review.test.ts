@@ -245,7 +245,7 @@ test("manual review: borderline score queued, one moderator claims, evidence re-
   assert.match(JSON.stringify(await wrongKey.json()), /"header":.*exactly one recipient/);
   const garbage = await put(doc, new Uint8Array(64).fill(7));
   assert.equal(garbage.status, 400);
-  assert.ok((await garbage.json()).header);
+  assert.ok(((await garbage.json()) as { header?: string[] }).header);
   assert.equal((await put(doc, new Uint8Array(0))).status, 400);
   assert.equal((await put(doc, new Uint8Array(10), validator, "text/plain")).status, 415);
   assert.equal((await put(doc, toOther.value, mod1)).status, 403, "only identity validators re-seal");
