@@ -193,7 +193,7 @@ export function mountResources(app: Hono<AppEnv>) {
       const { me, r, offering, project } = await context(c, view);
       if (!["OK", "Erred"].includes(r.state)) throw invalidState(["OK", "Erred"]);
       const b = await body(c, v.object({ attributes: v.optional(jsonObject(), {}) }));
-      const o = await createFollowUpOrder(c.var.db, me, r, offering, project, "Terminate", { attributes: b.attributes });
+      const o = await createFollowUpOrder(c.var.db, me, r, offering, project, "Terminate", { attributes: b.attributes, env: c.env });
       await dispatchOrder(c.env, o, offering);
       return c.json({ order_uuid: o.uuid });
     });

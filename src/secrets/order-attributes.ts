@@ -103,6 +103,39 @@ export async function sealNewOrderAttributes(
   return { orderUuid, publicAttributes, undo };
 }
 
+/**
+ * Keys of an Update or Terminate order's attributes that stay readable: the limits before the
+ * change, which the API writes itself from the resource's (already readable) limits.
+ */
+export const FOLLOW_UP_PUBLIC_ATTRIBUTES = ["old_limits"] as const;
+
+/**
+ * Seals the attributes of an Update or Terminate order (what a Waldur client sends with a resource
+ * action, e.g. terminate's) the way a Create order's plaintext attributes are: to the order's
+ * readers and the executor key, record id the new order's uuid, before the order is written.
+ */
+export async function sealFollowUpAttributes(
+  db: Db,
+  env: Bindings | undefined,
+  me: User,
+  offering: Offering,
+  project: Project,
+  attributes: Record<string, unknown>,
+): Promise<SealedOrderAttributes> {
+  const orderUuid = newUuid();
+  const publicAttributes = Object.fromEntries(Object.entries(attributes).filter(([k]) => (FOLLOW_UP_PUBLIC_ATTRIBUTES as readonly string[]).includes(k)));
+  if (Object.keys(publicAttributes).length === Object.keys(attributes).length) return { orderUuid, publicAttributes, undo: async () => {} };
+  if (!env) throw new Error("sealing an order's attributes needs the Worker's bindings");
+  const readers = await orderReaders(db, env, offering, project, me);
+  const plaintext = new TextEncoder().encode(JSON.stringify(attributes));
+  try {
+    await sealAndStore(db, env, { kind: ORDER_ATTRIBUTES_KIND, recordId: orderUuid, version: 1 }, plaintext, readers, "attributes");
+  } finally {
+    plaintext.fill(0);
+  }
+  return { orderUuid, publicAttributes, undo: () => dropSealed(db, env, ORDER_ATTRIBUTES_KIND, orderUuid) };
+}
+
 export const orderAttributesRef = (db: Db, orderUuid: string): Promise<SealedBlob | undefined> => currentSealed(db, ORDER_ATTRIBUTES_KIND, orderUuid);
 
 /**

@@ -4,11 +4,11 @@
 import { and, eq, ne } from "drizzle-orm";
 import { inArray } from "../../db/in-list.ts";
 import type { Db } from "../../app-env.ts";
-import { customers, offeringComponents, offeringUsers, offerings, plans, projects, roleGrants } from "../../db/schema/index.ts";
+import { customers, offeringComponents, offeringUsers, offerings, orders, plans, projects, roleGrants } from "../../db/schema/index.ts";
 import type { Bindings } from "../../env.ts";
 import { type AnyPlugin, pluginFor, settingsFor } from "../../plugins/registry.ts";
 import type { ComponentSpec, OrderRequest, ResourceRef, TeamMember } from "../../plugins/types.ts";
-import { resourceAttributesForPlugin } from "../../secrets/order-attributes.ts";
+import { openOrderAttributes, orderAttributesRef, resourceAttributesForPlugin } from "../../secrets/order-attributes.ts";
 import { openJson } from "../../secrets/sealed-json.ts";
 import type { Offering } from "../catalog/serialize.ts";
 import type { Order, Resource } from "../orders/context.ts";
@@ -20,6 +20,8 @@ export interface Execution {
   ref: ResourceRef;
   components: ComponentSpec[];
   team: TeamMember[];
+  /** The opened sealed attributes of the resource's executing Update/Terminate orders, by order uuid. */
+  orderAttributes: Map<string, Record<string, unknown>>;
 }
 
 /** Errors as values: `none` when no plugin serves the offering (the provider or its agent moves it). */
@@ -58,8 +60,9 @@ export async function loadExecution(db: Db, env: Bindings, resource: Resource): 
   const settings = settingsFor(match, secrets);
   if (!settings.ok) return { ok: false, none: false, error: settings.error };
   let attributes: Record<string, unknown>;
+  let orderAttributes: Map<string, Record<string, unknown>>;
   try {
-    attributes = await resourceAttributesForPlugin(db, env, resource);
+    [attributes, orderAttributes] = await Promise.all([resourceAttributesForPlugin(db, env, resource), followUpAttributes(db, env, resource)]);
   } catch (e) {
     return { ok: false, none: false, error: `sealed order attributes do not open: ${(e as Error).message}` };
   }
@@ -80,6 +83,7 @@ export async function loadExecution(db: Db, env: Bindings, resource: Resource): 
         unitFactor: c.unitFactor,
       })),
       team: [...team.values()],
+      orderAttributes,
       ref: {
         uuid: resource.uuid,
         offeringType: offering.type,
@@ -98,6 +102,21 @@ export async function loadExecution(db: Db, env: Bindings, resource: Resource): 
   };
 }
 
+/** Update and Terminate orders seal what the client sent with them: opened here, for the plugin call only. */
+async function followUpAttributes(db: Db, env: Bindings, resource: Resource): Promise<Map<string, Record<string, unknown>>> {
+  const rows = await db
+    .select({ uuid: orders.uuid, attributes: orders.attributes })
+    .from(orders)
+    .where(and(eq(orders.resourceId, resource.id), ne(orders.type, "Create"), eq(orders.state, "executing")))
+    .all();
+  const out = new Map<string, Record<string, unknown>>();
+  for (const o of rows) {
+    const ref = await orderAttributesRef(db, o.uuid);
+    if (ref) out.set(o.uuid, await openOrderAttributes(env, ref, o.attributes));
+  }
+  return out;
+}
+
 export async function planUuidOf(db: Db, planId: number | null): Promise<string | null> {
   if (!planId) return null;
   return (await db.select({ uuid: plans.uuid }).from(plans).where(eq(plans.id, planId)).get())?.uuid ?? null;
@@ -108,8 +127,8 @@ export function orderRequest(order: Order, x: Execution, planUuid: string | null
   return {
     orderUuid: order.uuid,
     type,
-    // A Create order's attributes are the resource's (opened from its envelope in loadExecution).
-    attributes: order.type === "Create" ? x.ref.attributes : order.attributes,
+    // A Create order's attributes are the resource's; an Update's or Terminate's its own (both opened from their envelopes in loadExecution).
+    attributes: order.type === "Create" ? x.ref.attributes : (x.orderAttributes.get(order.uuid) ?? order.attributes),
     limits: Object.keys(order.limits).length ? order.limits : x.ref.limits,
     planUuid,
     resource: x.ref,

@@ -14,6 +14,8 @@ import { ensureOfferingUsers } from "../offering-users/sync.ts";
 import type { Order, Resource } from "./context.ts";
 import { coupleResource, pendingOrderFor } from "./workflow.ts";
 import { orderCreatedItems } from "../../bridge/chain/marketplace.ts";
+import type { Bindings } from "../../env.ts";
+import { sealFollowUpAttributes } from "../../secrets/order-attributes.ts";
 
 type Project = { id: number; uuid: string; customerId: number; startDate: string | null; endDate: string | null; isRemoved: boolean };
 type Component = typeof offeringComponents.$inferSelect;
@@ -148,7 +150,15 @@ export async function createFollowUpOrder(
   offering: Offering,
   project: Project,
   type: "Update" | "Terminate",
-  extra: { limits?: Record<string, number>; planId?: number; attributes?: Record<string, unknown>; requestComment?: string | null },
+  extra: {
+    limits?: Record<string, number>;
+    planId?: number;
+    /** Sealed like a Create order's (src/secrets/order-attributes.ts): D1 keeps only `old_limits`. */
+    attributes?: Record<string, unknown>;
+    requestComment?: string | null;
+    /** Needed to seal attributes beyond `old_limits` (the executor key and R2). */
+    env?: Bindings;
+  },
 ): Promise<Order> {
   const allowed =
     (await canOrderIn(db, user, project)) || (type === "Terminate" && (await hasRole(db, user, "customer", offering.customerId, PROVIDER_ROLES)));
@@ -157,10 +167,12 @@ export async function createFollowUpOrder(
   if (await pendingOrderFor(db, resource.id)) throw viewError("Pending order for resource already exists.");
   const state = type === "Terminate" && (await managesOffering(db, user, offering)) ? "executing" : await initialState(db, user, offering, project, null, type);
   const now = nowIso();
+  // Sealed before the order exists, so the order is never written without its envelope.
+  const sealed = await sealFollowUpAttributes(db, extra.env, user, offering, project, extra.attributes ?? {});
   const row = await db
     .insert(orders)
     .values({
-      uuid: newUuid(),
+      uuid: sealed.orderUuid,
       offeringId: offering.id,
       planId: extra.planId ?? resource.planId,
       oldPlanId: extra.planId ? resource.planId : null,
@@ -168,7 +180,7 @@ export async function createFollowUpOrder(
       resourceId: resource.id,
       type,
       state,
-      attributes: extra.attributes ?? {},
+      attributes: sealed.publicAttributes,
       limits: extra.limits ?? {},
       slug: `${resource.slug}-${type.toLowerCase()}-${newUuid().slice(0, 6)}`,
       requestComment: extra.requestComment ?? null,
@@ -179,7 +191,11 @@ export async function createFollowUpOrder(
       modified: now,
     })
     .returning()
-    .get();
+    .get()
+    .catch(async (e) => {
+      await sealed.undo();
+      throw e;
+    });
   await coupleResource(db, row);
   return row;
 }
