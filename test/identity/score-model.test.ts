@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
+import * as tf from "@tensorflow/tfjs";
+import { loadFaceModels } from "../../src/identity/face/models.ts";
 import {
   extractFeatures,
   FeatureError,
@@ -27,7 +29,7 @@ import {
 } from "../../src/identity/scoring/model.ts";
 import { pipelineVersion, SCORE_PIPELINE_VERSION } from "../../src/identity/scoring/pipeline.ts";
 import { SYNTHETIC_NOW, syntheticAccounts } from "../../src/identity/scoring/synthetic.ts";
-import { trainScoreModel } from "../../src/identity/scoring/train.ts";
+import { DEFAULT_TRAINING, trainScoreModel } from "../../src/identity/scoring/train.ts";
 
 const NOW = new Date("2026-06-01T00:00:00.000Z");
 const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000).toISOString();
@@ -336,7 +338,7 @@ test("model file: a negative weight, a wrong shape, other inputs or junk are ref
   await assert.rejects(loadScoreModel(join(dir, "missing.json")), /cannot read the score model/);
 });
 
-test("training: the same seed gives identical weights, another seed different ones", async () => {
+test("training: the same seed gives identical weights (the committed file included), another seed different ones", async () => {
   const small = { samples: 600, epochs: 3, batch: 100, hidden: 8, learningRate: 0.02 };
   const a = await trainScoreModel({ seed: 11, ...small });
   const b = await trainScoreModel({ seed: 11, ...small });
@@ -345,6 +347,11 @@ test("training: the same seed gives identical weights, another seed different on
   assert.notEqual(JSON.stringify(a.hidden), JSON.stringify(c.hidden));
   assert.ok(a.hidden.kernel.flat().every((w) => w >= 0) && a.output.kernel.flat().every((w) => w >= 0));
   assert.deepEqual(checkModelFile(a).inputs, [...MODEL_INPUTS]);
+  // The committed weights are what the recorded training run produces, bit for bit.
+  const committed = JSON.parse(readFileSync(DEFAULT_MODEL_PATH, "utf8"));
+  const again = await trainScoreModel({ ...DEFAULT_TRAINING, seed: committed.training.seed });
+  assert.equal(JSON.stringify(again.hidden), JSON.stringify(committed.hidden));
+  assert.equal(JSON.stringify(again.output), JSON.stringify(committed.output));
   // The synthetic set itself is a pure function of its seed.
   assert.deepEqual(syntheticAccounts(5, 50), syntheticAccounts(5, 50));
 });
@@ -381,4 +388,17 @@ test("npm run eval:score: held-out figures and calibration, ending with one key=
   ]).catch((e) => e);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /cannot read the score model/);
+});
+
+// Last: it switches the process to the wasm backend, as the scorer does when it loads the face models.
+test("backends: scores on the wasm backend (the scorer's, for the face models) agree with the cpu backend's", async () => {
+  await tf.setBackend("cpu");
+  const m = await loadScoreModel();
+  const xs = syntheticAccounts(3, 1000).map((a) => a.inputs);
+  const cpu = scoreInputs(m, xs);
+  await loadFaceModels();
+  assert.equal(tf.getBackend(), "wasm");
+  const wasm = scoreInputs(m, xs);
+  const worst = Math.max(...cpu.map((s, i) => Math.abs(s - wasm[i]!)));
+  assert.ok(worst < 1e-3, `largest difference ${worst}`);
 });
