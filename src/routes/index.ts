@@ -20,6 +20,7 @@ import { mountOrders } from "./orders.ts";
 import { mountResources } from "./resources.ts";
 import { mountSealedOrders } from "./sealed-orders.ts";
 import { mountSealedSettings } from "./sealed-settings.ts";
+import { mountScreenshots } from "./screenshots.ts";
 import { mountUsages } from "./usages.ts";
 import { mountPlans } from "./plans.ts";
 import { mountServiceProviders } from "./service-providers.ts";
@@ -61,5 +62,6 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountIdentityLifecycle(app);
   mountWaldurConnections(app);
   mountChainStatus(app);
+  mountScreenshots(app);
   mountBroadcastMessages(app);
 }
