@@ -64,6 +64,27 @@ async function configured<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The identity validator the caller acts for. Without a configured identity network nobody is one:
+ * that is a refusal of this caller (403), not an outage of the lifecycle.
+ */
+async function validatorCaller(
+  db: AppEnv["Variables"]["db"],
+  env: unknown,
+  me: Parameters<typeof callerValidator>[2],
+) {
+  try {
+    return await callerValidator(db, identityEnv(env), me);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 503)
+      throw new ApiError(403, {
+        detail:
+          "Only identity validators may re-seal review evidence, and this deployment has no identity network configured.",
+      });
+    throw e;
+  }
+}
+
 export function mountIdentityLifecycle(app: Hono<AppEnv>) {
   const bucket = (c: { env: AppEnv["Bindings"] }) => c.env.BLOBS as unknown as EvidenceBucket & ResealBucket;
 
@@ -126,7 +147,7 @@ export function mountIdentityLifecycle(app: Hono<AppEnv>) {
   // Literal before /:uuid/.
   app.get("/api/identity/reviews/reseal/", async (c) => {
     const me = requireUser(c.var.user);
-    const validator = await callerValidator(c.var.db, identityEnv(c.env), me);
+    const validator = await validatorCaller(c.var.db, c.env, me);
     return c.json(await resealQueue(c.var.db, validator));
   });
 
@@ -157,7 +178,7 @@ export function mountIdentityLifecycle(app: Hono<AppEnv>) {
 
   app.get("/api/identity/reviews/:uuid/evidence/:capture/header/", async (c) => {
     const me = requireUser(c.var.user);
-    const validator = await callerValidator(c.var.db, identityEnv(c.env), me);
+    const validator = await validatorCaller(c.var.db, c.env, me);
     const header = await headerForValidator(
       c.var.db,
       bucket(c),
@@ -172,7 +193,7 @@ export function mountIdentityLifecycle(app: Hono<AppEnv>) {
 
   app.put("/api/identity/reviews/:uuid/evidence/:capture/", async (c) => {
     const me = requireUser(c.var.user);
-    const validator = await callerValidator(c.var.db, identityEnv(c.env), me);
+    const validator = await validatorCaller(c.var.db, c.env, me);
     const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     if (!ENVELOPE_TYPES.has(type))
       throw new ApiError(415, {
