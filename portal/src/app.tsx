@@ -10,17 +10,21 @@ import { Checkout } from "./pages/checkout.tsx";
 import { Dashboard } from "./pages/dashboard.tsx";
 import { Events } from "./pages/events.tsx";
 import { Identity } from "./pages/identity.tsx";
+import { InvitationAccept } from "./pages/invitation-accept.tsx";
 import { Keys } from "./pages/keys.tsx";
 import { Landing } from "./pages/landing.tsx";
 import { Marketplace } from "./pages/marketplace.tsx";
+import { NotificationsPage } from "./pages/notifications.tsx";
 import { OfferingPage } from "./pages/offering.tsx";
 import { OrderDetail, Orders } from "./pages/orders.tsx";
+import { OrganizationPage } from "./pages/organization.tsx";
 import { ProviderOfferingDetail, ProviderOfferings } from "./pages/provider-offerings.tsx";
 import { ProviderOrders } from "./pages/provider-orders.tsx";
 import { ProviderPage } from "./pages/provider-page.tsx";
 import { ProviderResources } from "./pages/provider-resources.tsx";
 import { Projects } from "./pages/projects.tsx";
 import { ResourceDetail, Resources } from "./pages/resources.tsx";
+import { TeamPage } from "./pages/team.tsx";
 import { WalletPage } from "./pages/wallet.tsx";
 import { OfferingWizard } from "./pages/wizard.tsx";
 import { Loading } from "./ui/states.tsx";
@@ -51,6 +55,10 @@ const ROUTES: Route[] = [
   { pattern: "/keys", page: Keys, signedIn: true },
   { pattern: "/events", page: Events, signedIn: true },
   { pattern: "/identity", page: Identity, signedIn: true },
+  { pattern: "/organization", page: OrganizationPage, signedIn: true },
+  { pattern: "/team", page: TeamPage, signedIn: true },
+  { pattern: "/notifications", page: NotificationsPage, signedIn: true },
+  { pattern: "/invitations/:uuid", page: InvitationAccept },
   { pattern: "/provider/offerings", page: ProviderOfferings, signedIn: true },
   { pattern: "/provider/offerings/new", page: OfferingWizard, signedIn: true },
   { pattern: "/provider/offerings/:uuid", page: ProviderOfferingDetail, signedIn: true },
@@ -69,6 +77,9 @@ function navLinks(user: { is_staff?: boolean; is_support?: boolean } | null | un
     ["/orders", s.nav.orders],
     ["/resources", s.nav.resources],
     ["/projects", s.nav.projects],
+    ["/organization", s.nav.organization],
+    ["/team", s.nav.team],
+    ["/notifications", s.nav.notifications],
     ["/keys", s.nav.keys],
     ["/events", s.nav.events],
     ["/identity", s.nav.identity],

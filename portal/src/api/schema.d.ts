@@ -55,6 +55,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/broadcast-messages/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List broadcast messages (staff and support)
+         * @description Newest first. Filters state (DRAFT, SCHEDULED, SENT) and subject (contains); o= created, subject, state, send_at.
+         */
+        get: operations["broadcast_messages_list"];
+        put?: never;
+        /**
+         * Write a broadcast message
+         * @description The query names the recipients (all_users, or customers/projects/offerings by uuid narrowed by customer_roles/project_roles); the objects must exist. With send_at the message is SCHEDULED, else DRAFT. Recipients' addresses are never stored with the message.
+         */
+        post: operations["broadcast_messages_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/broadcast-messages/recipients/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The users a query names, before sending
+         * @description Same query keys as the message's query, as query parameters (repeated or comma-separated). X-Result-Count is the number of recipients; only active users with an email address count.
+         */
+        get: operations["broadcast_messages_recipients_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/broadcast-messages/{uuid}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a broadcast message */
+        get: operations["broadcast_messages_retrieve"];
+        /** Replace an unsent broadcast message */
+        put: operations["broadcast_messages_update"];
+        post?: never;
+        /** Delete a broadcast message */
+        delete: operations["broadcast_messages_destroy"];
+        options?: never;
+        head?: never;
+        /** Change an unsent broadcast message */
+        patch: operations["broadcast_messages_partial_update"];
+        trace?: never;
+    };
+    "/api/broadcast-messages/{uuid}/send/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail the message to the recipients its query names now
+         * @description One email per recipient through VE_MAIL_TRANSPORT; the message becomes SENT (once; a second send is refused) and records how many were delivered and failed. Answers with the message.
+         */
+        post: operations["broadcast_messages_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chain-status/": {
         parameters: {
             query?: never;
@@ -377,138 +461,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/identity/capture/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Upload an attested capture (ID document or selfie)
-         * @description The body is the image (image/jpeg or image/png, at most 10 MiB, at least 200 and at most 8000 pixels a side, complete container). The X-Capture-Metadata header is a JSON object {scope, nonce, salt, captured_at, device, image_sha256, signature}: nonce from /api/identity/capture/nonce/ (single use, bound to this account and scope, 5 minutes), salt 16–64 random bytes (base64url), image_sha256 = hex SHA-256(salt ‖ image), device a registered device uuid, and signature the device key's signature (Ed25519, or ECDSA P-256 SHA-256 as 64-byte r‖s; base64url) over the UTF-8 text "virtengine-capture-v1\n{scope}\n{nonce}\n{salt}\n{captured_at}\n{image_sha256}". The nonce is spent by the attempt. Accepted images are sealed (VEENV envelope, kind identity.capture) to the identity validators' X25519 keys (VE_IDENTITY_VALIDATORS) and stored in R2; D1 and the chain keep the salted hash.
-         */
-        post: operations["ve_identity_capture_upload"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/identity/capture/nonce/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * A single-use capture nonce for this account and scope
-         * @description Valid 5 minutes, spent by one upload; at most 20 an hour per account. Only a keyed hash is stored.
-         */
-        post: operations["ve_identity_capture_nonce"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/identity/captures/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The caller's captures (commitments and status, never the image) */
-        get: operations["ve_identity_captures_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/identity/devices/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The caller's capture device keys */
-        get: operations["ve_identity_devices_list"];
-        put?: never;
-        /**
-         * Register a capture device's public signing key
-         * @description Ed25519 (32 bytes) or P-256 (65-byte uncompressed point), raw, base64url; the key must import with WebCrypto. At most 10 active devices.
-         */
-        post: operations["ve_identity_devices_create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/identity/devices/{uuid}/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Revoke a capture device key (its captures stay; new ones are refused) */
-        delete: operations["ve_identity_devices_revoke"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/identity/domain/start/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Get a token proving a customer's (service provider's) domain
-         * @description Publish the token as a DNS TXT record _virtengine-challenge.<domain> (checked through the DNS-over-HTTPS JSON resolver VE_DOH_URL) or as the body of https://<domain>/.well-known/virtengine-challenge, then call verify. Valid 7 days; stored only as a keyed hash. The caller must own or manage the customer (else 404).
-         */
-        post: operations["ve_identity_domain_start"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/identity/domain/verify/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Check the published token (DNS TXT, then the well-known file) */
-        post: operations["ve_identity_domain_verify"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/identity/email/start/": {
         parameters: {
             query?: never;
@@ -583,6 +535,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity/scoring/due/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Accounts the calling validator should (re)score, with their signal rows
+         * @description For identity validators only. Lists up to 50 active accounts with identity evidence (a verified scope, an enabled TOTP factor or a face verdict) that this validator has not scored, that changed after its latest score, or whose latest score is older than 7 days. Each carries the rows the scorer's feature code reads (src/identity/scoring/features.ts) and no contact detail, subject, image or address; session devices and networks are labels local to the answer (d0, n1, …) standing for keyed hashes.
+         */
+        get: operations["ve_identity_scoring_due"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity/scoring/pending/": {
         parameters: {
             query?: never;
@@ -594,6 +566,26 @@ export interface paths {
         get: operations["ve_identity_scoring_pending"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/scoring/scores/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A validator's identity score (0–100) of one account
+         * @description For identity validators only. Records the score the validator's scorer computed with the score model, naming the scoring pipeline by version and hash (model weights, thresholds, feature code, face pipeline). The reasons (which model inputs moved the score, in points) are kept here, off chain.
+         */
+        post: operations["ve_identity_scoring_score"];
         delete?: never;
         options?: never;
         head?: never;
@@ -731,6 +723,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity/totp/recovery_codes/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace the recovery codes (shown once), proven by a current TOTP code
+         * @description Every earlier recovery code stops working. The code counts toward the TOTP lockout like any guess.
+         */
+        post: operations["ve_identity_totp_recovery_codes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity/totp/setup/": {
         parameters: {
             query?: never;
@@ -765,6 +777,158 @@ export interface paths {
          * @description Exactly one of code or recovery_code. A code is accepted one step either side of now, and a step already accepted (or an earlier one) is refused as a replay. After 5 consecutive wrong codes or recovery codes the factor locks for 30 seconds, doubling with each further failure up to an hour (429 with Retry-After; nothing is checked while locked); an accepted code clears the count.
          */
         post: operations["ve_identity_totp_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/capture/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload an attested capture (ID document or selfie)
+         * @description The body is the image (image/jpeg or image/png, at most 10 MiB, at least 200 and at most 8000 pixels a side, complete container). The X-Capture-Metadata header is a JSON object {scope, nonce, salt, captured_at, device, image_sha256, signature}: nonce from /api/identity/capture/nonce/ (single use, bound to this account and scope, 5 minutes), salt 16–64 random bytes (base64url), image_sha256 = hex SHA-256(salt ‖ image), device a registered device uuid, and signature the device key's signature (Ed25519, or ECDSA P-256 SHA-256 as 64-byte r‖s; base64url) over the UTF-8 text "virtengine-capture-v1\n{scope}\n{nonce}\n{salt}\n{captured_at}\n{image_sha256}". The nonce is spent by the attempt. Accepted images are sealed (VEENV envelope, kind identity.capture) to the identity validators' X25519 keys (VE_IDENTITY_VALIDATORS) and stored in R2; D1 and the chain keep the salted hash.
+         */
+        post: operations["ve_identity_capture_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/capture/nonce/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A single-use capture nonce for this account and scope
+         * @description Valid 5 minutes, spent by one upload; at most 20 an hour per account. Only a keyed hash is stored.
+         */
+        post: operations["ve_identity_capture_nonce"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/captures/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's captures (commitments and status, never the image) */
+        get: operations["ve_identity_captures_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/captures/{uuid}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Erase a capture's sealed image (erasure on request)
+         * @description The sealed image is deleted from R2; the capture keeps only its hashes (the chain commitment) and shows status erased. Idempotent.
+         */
+        delete: operations["ve_identity_captures_erase"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/devices/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's capture device keys */
+        get: operations["ve_identity_devices_list"];
+        put?: never;
+        /**
+         * Register a capture device's public signing key
+         * @description Ed25519 (32 bytes) or P-256 (65-byte uncompressed point), raw, base64url; the key must import with WebCrypto. At most 10 active devices.
+         */
+        post: operations["ve_identity_devices_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/devices/{uuid}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a capture device key (its captures stay; new ones are refused) */
+        delete: operations["ve_identity_devices_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/domain/start/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a token proving a customer's (service provider's) domain
+         * @description Publish the token as a DNS TXT record _virtengine-challenge.<domain> (checked through the DNS-over-HTTPS JSON resolver VE_DOH_URL) or as the body of https://<domain>/.well-known/virtengine-challenge, then call verify. Valid 7 days; stored only as a keyed hash. The caller must own or manage the customer (else 404).
+         */
+        post: operations["ve_identity_domain_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/domain/verify/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check the published token (DNS TXT, then the well-known file) */
+        post: operations["ve_identity_domain_verify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1190,6 +1354,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/marketplace-orders/sealing_recipients/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whom to seal a new order's attributes to
+         * @description The recipients a client seals a new order's attributes to before POST /api/marketplace-orders/ (openapi/sealed-flows.md): the current encryption keys of the provider's readers (owners and managers of the offering's organization, the offering's managers), of the customer (the caller and the ordering organization's owners) and the executor key the provider's plugins read them with. Seal the attributes JSON as a VEENV envelope with kind order-attributes, record id a fresh order uuid (32 lowercase hex, the new order takes it) and version 1, to all listed keys (more keys from the directory may be added). readers_without_key lists readers who cannot read it yet. Only for callers who may order in the project.
+         */
+        get: operations["ve_marketplace_orders_sealing_recipients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/marketplace-orders/{uuid}/": {
         parameters: {
             query?: never;
@@ -1236,6 +1420,26 @@ export interface paths {
         put?: never;
         /** approve by provider (marketplace orders) */
         post: operations["marketplace_orders_approve_by_provider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/marketplace-orders/{uuid}/attributes/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The order's full attributes in plaintext, for a caller who presents a valid decryption
+         * @description For Waldur-style clients that need plaintext attributes. The caller proves it can open the order's attributes envelope by sending X-Envelope-Proof: the hex opening proof (openapi/envelope-format.md, "Opening proof") of that envelope for the audience "<order uuid>:<caller's user uuid>"; only the header is needed to compute it. The Worker checks the proof against its own opening with the executor key (constant-time) and only then returns the attributes. Orders without sealed attributes return their public attributes without a proof.
+         */
+        get: operations["ve_marketplace_orders_attributes"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1443,26 +1647,6 @@ export interface paths {
         put?: never;
         /** unlink (marketplace orders) */
         post: operations["marketplace_orders_unlink"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/marketplace-orders/sealing_recipients/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Whom to seal a new order's attributes to
-         * @description The recipients a client seals a new order's attributes to before POST /api/marketplace-orders/ (openapi/sealed-flows.md): the current encryption keys of the provider's readers (owners and managers of the offering's organization, the offering's managers), of the customer (the caller and the ordering organization's owners) and the executor key the provider's plugins read them with. Seal the attributes JSON as a VEENV envelope with kind order-attributes, record id a fresh order uuid (32 lowercase hex, the new order takes it) and version 1, to all listed keys (more keys from the directory may be added). readers_without_key lists readers who cannot read it yet. Only for callers who may order in the project.
-         */
-        get: operations["ve_marketplace_orders_sealing_recipients"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1947,6 +2131,46 @@ export interface paths {
         put?: never;
         /** remove partition (marketplace provider offerings) */
         post: operations["marketplace_provider_offerings_remove_partition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/marketplace-provider-offerings/{uuid}/sealed_secret_options/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The offering's secret options, as the envelope sealed to the provider's owners and the executor key
+         * @description The VEENV envelope (kind offering-secret-options, record id the offering uuid, version 1) of the plugin credentials, sealed to the provider organization's owners and to the executor key the provider authorised (openapi/sealed-flows.md). Only its recipients get it (anyone else, staff included: 404); the client opens it with its own key and the context in the X-Envelope-* headers.
+         */
+        get: operations["ve_marketplace_provider_offerings_sealed_secret_options"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/marketplace-provider-offerings/{uuid}/sealed_secret_options/recipients/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whom to seal the offering's secret options to
+         * @description The provider organization's owners' current keys and the executor key (holder executor). Send the envelope (record id the offering uuid, version 1) as secret_options_envelope to update_integration; executor_key_authorised says whether the provider authorised the Worker's current executor key (without it sealing is refused with 409).
+         */
+        get: operations["ve_marketplace_provider_offerings_sealed_secret_options_recipients"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3055,6 +3279,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/marketplace-service-providers/{uuid}/executor_key/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The Worker's executor key and which one the provider authorised for its plugins
+         * @description executor_key is the Worker's current executor key (X25519, holder executor, derived from the VE_EXECUTOR_KEY Worker secret); authorised is the key the organization's owner authorised (or null), current_key_authorised whether they match. Offering secret options are sealed only while they do (openapi/sealed-flows.md).
+         */
+        get: operations["ve_marketplace_service_providers_executor_key_retrieve"];
+        put?: never;
+        /**
+         * Authorise the Worker's current executor key for the provider's plugins
+         * @description Body {key_id}: the key id shown by GET (64 hex digits). Only the organization's owners (not staff: it is the provider's trust). A key that is not the Worker's current one is a 400 naming key_id.
+         */
+        post: operations["ve_marketplace_service_providers_executor_key_authorise"];
+        /** Withdraw the authorisation (new secret options are then refused) */
+        delete: operations["ve_marketplace_service_providers_executor_key_withdraw"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/marketplace-service-providers/{uuid}/keys/": {
         parameters: {
             query?: never;
@@ -3685,6 +3934,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/user-invitations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List user invitations
+         * @description Invitations the caller may manage: owners see those of their organizations and its projects, project managers those of their projects, staff and support all. The invitee address is stored sealed to the executor key with a keyed hash beside it, so email and email_exact both match the whole address (case-insensitively), not a part of it. state pending excludes invitations past their expiry, which read as expired.
+         */
+        get: operations["user_invitations_list"];
+        put?: never;
+        /**
+         * Invite someone by email to an organization or project with a role
+         * @description Organization owners (and staff) invite to the organization and its projects; project managers invite admins and members to their project. role is the role name (CUSTOMER.OWNER, CUSTOMER.MANAGER, CUSTOMER.SUPPORT, PROJECT.ADMIN, PROJECT.MANAGER, PROJECT.MEMBER) and must fit the scope. The message with the accept link goes out through the mail transport (VE_MAIL_TRANSPORT); when it cannot be sent the invitation is not kept (503). One pending invitation per address, scope and role (400 on email). Expires after 7 days.
+         */
+        post: operations["user_invitations_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user-invitations/{uuid}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve user invitation */
+        get: operations["user_invitations_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user-invitations/{uuid}/accept/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation
+         * @description Grants the invitation's role to the calling user, once: expired, canceled or already accepted invitations are refused (400, detail says which).
+         */
+        post: operations["user_invitations_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user-invitations/{uuid}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a pending invitation */
+        post: operations["user_invitations_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user-invitations/{uuid}/check/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check that an invitation can still be accepted (no authentication)
+         * @description For the holder of the link: the address it was sent to (to sign up with) while it is pending; 400 naming why otherwise.
+         */
+        post: operations["user_invitations_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user-invitations/{uuid}/details/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What an invitation is for, before accepting it
+         * @description Organization or project name, role and inviter, for a signed-in holder of the link (the address is not repeated).
+         */
+        get: operations["user_invitations_details_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user-invitations/{uuid}/send/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resend an invitation
+         * @description Mails a pending, expired or canceled invitation again and makes it pending for another 7 days; an accepted one is refused (400). The row changes only after the message went out (503 otherwise).
+         */
+        post: operations["user_invitations_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/": {
         parameters: {
             query?: never;
@@ -3850,110 +4237,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/waldur-connections/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List waldur connections */
-        get: operations["ve_get_api_waldur_connections"];
-        put?: never;
-        /** Create in waldur connections */
-        post: operations["ve_post_api_waldur_connections"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/waldur-connections/{uuid}/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Retrieve one of waldur connections */
-        get: operations["ve_get_api_waldur_connections_uuid"];
-        put?: never;
-        post?: never;
-        /** Delete from waldur connections */
-        delete: operations["ve_delete_api_waldur_connections_uuid"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/waldur-connections/{uuid}/check/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** check (waldur connections) */
-        post: operations["ve_post_api_waldur_connections_uuid_check"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/waldur-connections/{uuid}/import_offerings/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** import offerings (waldur connections) */
-        post: operations["ve_post_api_waldur_connections_uuid_import_offerings"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/waldur-connections/{uuid}/remote_offerings/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** remote offerings (waldur connections) */
-        get: operations["ve_get_api_waldur_connections_uuid_remote_offerings"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/waldur-connections/{uuid}/sync/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** sync (waldur connections) */
-        post: operations["ve_post_api_waldur_connections_uuid_sync"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/wallet-auth/challenge/": {
         parameters: {
             query?: never;
@@ -4005,10 +4288,242 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/waldur-connections/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List connections to remote Waldur instances
+         * @description The caller's organizations' connections to remote Waldur instances (staff and support see all). Each shows a readable status (OK or Erred), the last remote error and when it happened, and when the connection was last checked and synced. The token is never returned.
+         */
+        get: operations["ve_get_api_waldur_connections"];
+        put?: never;
+        /**
+         * Connect a provider organization to a remote Waldur
+         * @description An owner or manager of a service provider organization registers a remote Waldur (the first step of Waldur's Import offering wizard). The connection is checked before it is stored: GET /api/version/ (is it Waldur), GET /api/users/me/ (is the token accepted) and GET /api/customers/{remote_customer_uuid}/ plus the user's permissions (owner or manager of that remote organization, or staff). A check that fails refuses the connection with 400 naming the field (api_url, token or remote_customer_uuid) and the remote's reason. The token is sealed with the executor key (AES-256-GCM, the connection uuid as associated data) and never stored or returned in clear. Outside local mode only https URLs are accepted.
+         */
+        post: operations["ve_post_api_waldur_connections"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/waldur-connections/remote_organizations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remote organizations the credentials can import from
+         * @description The organization step of the Import offering wizard, before a connection exists: the credentials are checked as for a new connection (GET /api/version/, GET /api/users/me/) and the remote organizations whose offerings the token's user may import are listed (those where it is owner or manager, read with GET /api/customers/{uuid}/; every organization for a remote staff user, at most 200). Nothing is stored; the token is used for this call only. The caller must own or manage the local service provider organization named by customer. Outside local mode only https URLs are accepted.
+         */
+        post: operations["ve_post_api_waldur_connections_remote_organizations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/waldur-connections/{uuid}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a connection with its status and last error */
+        get: operations["ve_get_api_waldur_connections_uuid"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a connection
+         * @description The connection and its sealed token are deleted; the offerings imported through it stay (their resources point at them) but are archived.
+         */
+        delete: operations["ve_delete_api_waldur_connections_uuid"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename, change the default category, or rotate the token
+         * @description A new token is checked like a new connection (version, user, role on the remote organization) and refused with 400 on token when it cannot work; once accepted it is sealed and re-sealed into every imported offering's settings (a full offerings sync runs), and the connection's status is cleared.
+         */
+        patch: operations["ve_patch_api_waldur_connections_uuid"];
+        trace?: never;
+    };
+    "/api/waldur-connections/{uuid}/check/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run the connection checks again
+         * @description Repeats the version, user and permission checks with the stored token and records the outcome on the connection (status OK and the error cleared, or Erred with the reason). Answers the connection.
+         */
+        post: operations["ve_post_api_waldur_connections_uuid_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/waldur-connections/{uuid}/import_offerings/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import chosen remote offerings
+         * @description Lists every page of the remote organization's offerings, validates them, and only then writes: each chosen offering becomes a local Waldur.RemoteOffering offering of the connection's organization, with its name, descriptions, attributes, image, state, components, plans and prices, linked by remote_uuid (plans by backend_id = remote plan uuid). A remote error (a token revoked halfway, the remote down) imports nothing: 400 when the remote refused, 503 when it did not answer, and the error is recorded on the connection. Already imported offerings are updated instead (unchanged ones are skipped). Imported offerings are edited on the remote Waldur only: local edits answer 409.
+         */
+        post: operations["ve_post_api_waldur_connections_uuid_import_offerings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/waldur-connections/{uuid}/remote_offerings/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The remote organization's offerings (the wizard's offerings step)
+         * @description Every offering of the remote organization (all remote pages read), each marked importable or not (with the validation problem) and whether it is already imported (with the local offering uuid). Paginated here like any list.
+         */
+        get: operations["ve_get_api_waldur_connections_uuid_remote_offerings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/waldur-connections/{uuid}/sync/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-sync imported offerings and mirrored resources now
+         * @description What the cron does every run, on demand. Offerings: the remote list filtered by modified since the connection's cursor (full=true ignores it and archives imported offerings the remote no longer lists); changed ones update the local offering (fields, state, components, plans, prices; remote plans gone are archived). Resources: remote resources of the organization changed since the cursor are mirrored onto the local resources that point at them (state, backend id and metadata, limits, end date). Cursors advance only after a complete pass, so a remote that is down loses nothing. Remote errors are recorded on the connection and returned in errors; the call itself answers 200.
+         */
+        post: operations["ve_post_api_waldur_connections_uuid_sync"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        BroadcastQuery: {
+            all_users?: boolean;
+            customers?: string[];
+            projects?: string[];
+            offerings?: string[];
+            customer_roles?: ("CUSTOMER.OWNER" | "CUSTOMER.MANAGER" | "CUSTOMER.SUPPORT" | "owner" | "manager" | "service_manager" | "support")[];
+            project_roles?: ("PROJECT.ADMIN" | "PROJECT.MANAGER" | "PROJECT.MEMBER" | "admin" | "manager" | "member")[];
+        };
+        BroadcastMessageRequest: {
+            subject: string;
+            body: string;
+            query: components["schemas"]["BroadcastQuery"];
+            /** Format: date */
+            send_at?: string | null;
+        };
+        BroadcastMessage: {
+            uuid: string;
+            /** Format: date-time */
+            created: string;
+            subject: string;
+            body: string;
+            query: components["schemas"]["BroadcastQuery"];
+            author_full_name: string;
+            /** @description The recipients' current addresses (read from their accounts; empty until sent) */
+            emails: string[];
+            /** @enum {string} */
+            state: "DRAFT" | "SCHEDULED" | "SENT";
+            /** Format: date */
+            send_at: string | null;
+            /** Format: date-time */
+            sent_at: string | null;
+            recipient_count: number;
+            sent_count: number;
+            failed_count: number;
+        };
+        BroadcastRecipient: {
+            uuid: string;
+            username: string;
+            full_name: string;
+            email: string;
+        };
+        /** @description A provider organization's connection to a remote Waldur (the token is sealed and never shown) */
+        WaldurConnection: {
+            /** Format: uri */
+            url?: string;
+            uuid?: string;
+            name?: string;
+            /** Format: uri */
+            api_url?: string;
+            /** Format: uri */
+            customer?: string;
+            customer_uuid?: string;
+            customer_name?: string;
+            remote_customer_uuid?: string;
+            remote_customer_name?: string;
+            remote_username?: string;
+            remote_version?: string;
+            /** Format: uri */
+            category?: string | null;
+            category_uuid?: string | null;
+            /** @enum {string} */
+            status?: "OK" | "Erred";
+            /** @description The last remote error in words, empty when the last call worked */
+            last_error?: string;
+            /** Format: date-time */
+            last_error_at?: string | null;
+            /** Format: date-time */
+            last_check?: string | null;
+            /** Format: date-time */
+            last_sync?: string | null;
+            imported_offerings_count?: number;
+            /** Format: date-time */
+            created?: string;
+            /** Format: date-time */
+            modified?: string;
+        };
+        WaldurImportResult: {
+            /** @description Local uuids of the offerings created */
+            created?: string[];
+            /** @description Local uuids of already imported offerings updated */
+            updated?: string[];
+            unchanged?: number;
+        };
         IdentityScope: {
             uuid?: string;
             /** @enum {string} */
@@ -4032,6 +4547,17 @@ export interface components {
             key_id?: string;
             key_version?: number;
             public_key?: string;
+        };
+        /** @description The Worker's executor key and the one a provider organization authorised for its plugins (public values only) */
+        ExecutorKeyAuthorisation: {
+            executor_key?: components["schemas"]["SealingRecipient"];
+            authorised?: {
+                key_id?: string;
+                key_version?: number;
+                authorised_by_uuid?: string | null;
+                created?: string;
+            } | null;
+            current_key_authorised?: boolean;
         };
         /** @description What D1 keeps about a sealed record (never any of its content) */
         SealedReference: {
@@ -4063,7 +4589,7 @@ export interface components {
             /** @enum {string} */
             scope?: "id_document" | "selfie";
             /** @enum {string} */
-            status?: "pending" | "verified" | "rejected";
+            status?: "pending" | "verified" | "rejected" | "erased";
             /** @description hex SHA-256(salt ‖ image), the commitment */
             image_sha256?: string;
             format?: string;
@@ -4235,6 +4761,423 @@ export interface operations {
             };
             /** @description Not found or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    broadcast_messages_list: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+                field?: components["parameters"]["field"];
+                o?: components["parameters"]["o"];
+                state?: "DRAFT" | "SCHEDULED" | "SENT";
+                subject?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastMessage"][];
+                };
+            };
+            /** @description Unknown state (field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    broadcast_messages_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BroadcastMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastMessage"];
+                };
+            };
+            /** @description Validation error (DRF shape, field named; query errors under query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    broadcast_messages_recipients_retrieve: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+                o?: components["parameters"]["o"];
+                all_users?: boolean;
+                customers?: string[];
+                projects?: string[];
+                offerings?: string[];
+                customer_roles?: string[];
+                project_roles?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recipients (uuid, username, full_name, email) */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastRecipient"][];
+                };
+            };
+            /** @description No recipients chosen, malformed uuid or role, or an object that does not exist (field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    broadcast_messages_retrieve: {
+        parameters: {
+            query?: {
+                field?: components["parameters"]["field"];
+            };
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastMessage"];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    broadcast_messages_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BroadcastMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastMessage"];
+                };
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already sent */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    broadcast_messages_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    broadcast_messages_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    subject?: string;
+                    body?: string;
+                    query?: components["schemas"]["BroadcastQuery"];
+                    /** Format: date */
+                    send_at?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastMessage"];
+                };
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already sent */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    broadcast_messages_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastMessage"];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already sent */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No mail transport is configured */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4972,7 +5915,10 @@ export interface operations {
     };
     ve_customers_sealed_content_list: {
         parameters: {
-            query?: never;
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+            };
             header?: never;
             path: {
                 uuid: string;
@@ -4984,6 +5930,7 @@ export interface operations {
             /** @description uuid, key_version, created and the sealed reference of each item */
             200: {
                 headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5281,6 +6228,10 @@ export interface operations {
                 page_size?: components["parameters"]["page_size"];
                 field?: components["parameters"]["field"];
                 o?: components["parameters"]["o"];
+                /** @description The feed of these organizations (with their projects), whoever acted; only organizations the caller holds a role in (staff and support: any) */
+                customer_uuid?: string;
+                /** @description The feed of these projects, whoever acted; only projects the caller can see */
+                project_uuid?: string;
             };
             header?: never;
             path?: never;
@@ -5338,369 +6289,6 @@ export interface operations {
                 content?: never;
             };
             /** @description Not found or not visible to the caller */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_identity_capture_upload: {
-        parameters: {
-            query?: never;
-            header: {
-                "X-Capture-Metadata": string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The capture, pending validator scoring */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["IdentityCapture"];
-                };
-            };
-            /** @description Missing, foreign, used, expired or wrong-scope nonce (nonce), bad device (device), capture time outside the nonce's life (captured_at), hash mismatch (image_sha256), bad signature (signature), truncated, empty, too small or too large image (image), malformed metadata (metadata or the field) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The image is larger than 10 MiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not a JPEG or PNG, or bytes that do not match the declared type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The identity validators' keys are not configured */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_identity_capture_nonce: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @enum {string} */
-                    scope: "id_document" | "selfie";
-                };
-            };
-        };
-        responses: {
-            /** @description The nonce */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        nonce?: string;
-                        scope?: string;
-                        /** Format: date-time */
-                        expires_at?: string;
-                    };
-                };
-            };
-            /** @description Invalid scope */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Too many nonces requested */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_identity_captures_list: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Captures */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["IdentityCapture"][];
-                };
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_identity_devices_list: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Devices */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["IdentityDevice"][];
-                };
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_identity_devices_create: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @enum {string} */
-                    algorithm: "Ed25519" | "P-256";
-                    public_key: string;
-                    name?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Registered */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["IdentityDevice"];
-                };
-            };
-            /** @description Invalid key or algorithm (field named), or too many devices */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The key is already registered */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_identity_devices_revoke: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                uuid: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Revoked */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not an active device of the caller */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_identity_domain_start: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    domain: string;
-                    /**
-                     * Format: uri
-                     * @description Customer URL
-                     */
-                    customer: string;
-                };
-            };
-        };
-        responses: {
-            /** @description The token and where to publish it */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        domain?: string;
-                        customer_uuid?: string;
-                        token?: string;
-                        /** Format: date-time */
-                        expires_at?: string;
-                        dns_record?: {
-                            name?: string;
-                            type?: string;
-                            value?: string;
-                        };
-                        well_known_url?: string;
-                    };
-                };
-            };
-            /** @description Validation error (DRF shape, field named) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Customer not found or not owned/managed by the caller */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_identity_domain_verify: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    domain: string;
-                    /** Format: uri */
-                    customer: string;
-                    /** @enum {string} */
-                    method?: "dns" | "http";
-                };
-            };
-        };
-        responses: {
-            /** @description The verified domain scope */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["IdentityScope"];
-                };
-            };
-            /** @description Token not found, expired or used (field domain named), or invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Customer not found or not owned/managed by the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5951,6 +6539,78 @@ export interface operations {
             };
         };
     };
+    ve_identity_scoring_due: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Due accounts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        account?: string;
+                        /**
+                         * Format: date-time
+                         * @description The time the signals were read; ages are computed at it
+                         */
+                        as_of?: string;
+                        last_scored?: string | null;
+                        signals?: {
+                            account?: string;
+                            scopes?: {
+                                kind?: string;
+                                status?: string;
+                                verified_at?: string | null;
+                            }[];
+                            totp?: {
+                                enabled_at?: string | null;
+                            } | null;
+                            attestations?: {
+                                outcome?: string;
+                                distance?: number | null;
+                                created?: string;
+                            }[];
+                            sessions?: {
+                                device?: string;
+                                network?: string;
+                                first_seen?: string;
+                                last_seen?: string;
+                                hits?: number;
+                            }[];
+                        };
+                    }[];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not an identity validator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The identity network is not configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     ve_identity_scoring_pending: {
         parameters: {
             query?: never;
@@ -5968,6 +6628,78 @@ export interface operations {
                 content: {
                     "application/json": Record<string, never>[];
                 };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not an identity validator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The identity network is not configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_scoring_score: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    account: string;
+                    score: number;
+                    pipeline_version: string;
+                    pipeline_hash: string;
+                    reasons: {
+                        /** @description A model input (email_verified, email_age, phone_verified, phone_age, sso_verified, sso_age, totp_enabled, domain_verified, face_passed, face_margin, face_clean, device_consistency, ip_consistency) */
+                        input: string;
+                        points: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        uuid?: string;
+                        account?: string;
+                        validator?: string;
+                        score?: number;
+                        pipeline_version?: string;
+                        pipeline_hash?: string;
+                        reasons?: Record<string, never>[];
+                        /** Format: date-time */
+                        created?: string;
+                    };
+                };
+            };
+            /** @description Invalid input or unknown account (field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Authentication required or token invalid */
             401: {
@@ -6132,6 +6864,8 @@ export interface operations {
             content: {
                 "application/json": {
                     state: string;
+                    /** @description The binding secret start returned to this client (never sent to the provider); without it a state and code captured from another client's flow complete nothing */
+                    binding: string;
                     code: string;
                     /** @description The issuer from the authorization response (RFC 9207), when the provider sends one */
                     iss?: string;
@@ -6152,7 +6886,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Unknown, used or expired state, a code the provider refused, an ID token that failed validation, or invalid input (field named) */
+            /** @description Unknown, used or expired state, a binding from another client, a code the provider refused, an ID token that failed validation, or invalid input (field named) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6244,6 +6978,8 @@ export interface operations {
                         purpose?: string;
                         authorization_url?: string;
                         state?: string;
+                        /** @description Keep beside the state and send it with the callback; it never goes to the provider */
+                        binding?: string;
                         /** Format: date-time */
                         expires_at?: string;
                     };
@@ -6258,6 +6994,13 @@ export interface operations {
             };
             /** @description A link needs a signed-in account */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many flows started (20 per account, or 600 anonymous, per 10 minutes) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6314,6 +7057,62 @@ export interface operations {
             };
             /** @description TOTP not set up, or already enabled */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_totp_recovery_codes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new recovery codes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        recovery_codes?: string[];
+                    };
+                };
+            };
+            /** @description Wrong or replayed code (field code named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description TOTP is not enabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Locked after repeated wrong codes (Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6418,6 +7217,403 @@ export interface operations {
             };
             /** @description Locked after repeated wrong codes (Retry-After; the field is named) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_capture_upload: {
+        parameters: {
+            query?: never;
+            header: {
+                "X-Capture-Metadata": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The capture, pending validator scoring */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityCapture"];
+                };
+            };
+            /** @description Missing, foreign, used, expired or wrong-scope nonce (nonce), bad device (device), capture time outside the nonce's life (captured_at), hash mismatch (image_sha256), bad signature (signature), truncated, empty, too small or too large image (image), malformed metadata (metadata or the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The image is larger than 10 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a JPEG or PNG, or bytes that do not match the declared type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The identity validators' keys are not configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_capture_nonce: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    scope: "id_document" | "selfie";
+                };
+            };
+        };
+        responses: {
+            /** @description The nonce */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        nonce?: string;
+                        scope?: string;
+                        /** Format: date-time */
+                        expires_at?: string;
+                    };
+                };
+            };
+            /** @description Invalid scope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many nonces requested */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_captures_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Captures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityCapture"][];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_captures_erase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erased */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a capture of the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_devices_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Devices */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityDevice"][];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_devices_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    algorithm: "Ed25519" | "P-256";
+                    public_key: string;
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityDevice"];
+                };
+            };
+            /** @description Invalid key or algorithm (field named), or too many devices */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The key is already registered */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_devices_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an active device of the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_domain_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    domain: string;
+                    /**
+                     * Format: uri
+                     * @description Customer URL
+                     */
+                    customer: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The token and where to publish it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        domain?: string;
+                        customer_uuid?: string;
+                        token?: string;
+                        /** Format: date-time */
+                        expires_at?: string;
+                        dns_record?: {
+                            name?: string;
+                            type?: string;
+                            value?: string;
+                        };
+                        well_known_url?: string;
+                    };
+                };
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Customer not found or not owned/managed by the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_domain_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    domain: string;
+                    /** Format: uri */
+                    customer: string;
+                    /** @enum {string} */
+                    method?: "dns" | "http";
+                };
+            };
+        };
+        responses: {
+            /** @description The verified domain scope */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityScope"];
+                };
+            };
+            /** @description Token not found, expired or used (field domain named), or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Customer not found or not owned/managed by the caller */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7897,6 +9093,57 @@ export interface operations {
             };
         };
     };
+    ve_marketplace_orders_sealing_recipients: {
+        parameters: {
+            query: {
+                offering_uuid: string;
+                project_uuid: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The envelope kind and version, the attribute keys kept public, and the recipients */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind?: "order-attributes";
+                        version?: number;
+                        public_attributes?: string[];
+                        recipients?: components["schemas"]["SealingRecipient"][];
+                        readers_without_key?: string[];
+                    };
+                };
+            };
+            /** @description offering_uuid or project_uuid missing, malformed or not visible (field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller may not order in this project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     marketplace_orders_retrieve: {
         parameters: {
             query?: never;
@@ -8048,6 +9295,49 @@ export interface operations {
             };
             /** @description Authentication required or token invalid */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_marketplace_orders_attributes: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Envelope-Proof"?: string;
+            };
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {uuid, attributes} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid opening proof for this caller */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8580,57 +9870,6 @@ export interface operations {
             };
             /** @description Not found or not visible to the caller */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_marketplace_orders_sealing_recipients: {
-        parameters: {
-            query: {
-                offering_uuid: string;
-                project_uuid: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The envelope kind and version, the attribute keys kept public, and the recipients */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        kind?: "order-attributes";
-                        version?: number;
-                        public_attributes?: string[];
-                        recipients?: components["schemas"]["SealingRecipient"][];
-                        readers_without_key?: string[];
-                    };
-                };
-            };
-            /** @description offering_uuid or project_uuid missing, malformed or not visible (field named) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The caller may not order in this project */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10142,6 +11381,85 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_marketplace_provider_offerings_sealed_secret_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The envelope bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a recipient, no secret options stored, or the offering is not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_marketplace_provider_offerings_sealed_secret_options_recipients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description kind, record_id, version, executor_key_authorised, recipients and readers_without_key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kind?: string;
+                        record_id?: string;
+                        version?: number;
+                        executor_key_authorised?: boolean;
+                        recipients?: components["schemas"]["SealingRecipient"][];
+                        readers_without_key?: string[];
+                    };
+                };
             };
             /** @description Authentication required or token invalid */
             401: {
@@ -13311,6 +14629,139 @@ export interface operations {
             };
         };
     };
+    ve_marketplace_service_providers_executor_key_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description executor_key, authorised, current_key_authorised */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutorKeyAuthorisation"];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_marketplace_service_providers_executor_key_authorise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    key_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The authorisation as GET shows it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutorKeyAuthorisation"];
+                };
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an owner of the provider organization */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_marketplace_service_providers_executor_key_withdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Withdrawn */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an owner of the provider organization */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found, not visible, or nothing authorised */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     marketplace_service_providers_keys_list: {
         parameters: {
             query?: never;
@@ -15165,6 +16616,355 @@ export interface operations {
             };
         };
     };
+    user_invitations_list: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+                field?: components["parameters"]["field"];
+                o?: components["parameters"]["o"];
+                customer_uuid?: string;
+                project_uuid?: string;
+                scope?: string;
+                scope_type?: "customer" | "project";
+                role_name?: string;
+                state?: ("pending" | "accepted" | "canceled" | "expired")[];
+                email?: string;
+                email_exact?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    user_invitations_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    scope: string;
+                    role: string;
+                    /** Format: email */
+                    email: string;
+                    extra_invitation_text?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller may not invite with this role here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The invitation email could not be sent */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    user_invitations_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    user_invitations_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted; the role is granted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Expired, canceled or already accepted */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such invitation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    user_invitations_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Canceled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not pending (expired, canceled or accepted) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller may see but not manage it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    user_invitations_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pending */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Expired, canceled or already accepted */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such invitation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    user_invitations_details_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such invitation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    user_invitations_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already accepted */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller may see but not manage it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The invitation email could not be sent */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     users_list: {
         parameters: {
             query?: {
@@ -15782,331 +17582,6 @@ export interface operations {
             };
         };
     };
-    ve_get_api_waldur_connections: {
-        parameters: {
-            query?: {
-                page?: components["parameters"]["page"];
-                page_size?: components["parameters"]["page_size"];
-                field?: components["parameters"]["field"];
-                o?: components["parameters"]["o"];
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    "X-Result-Count": components["headers"]["XResultCount"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not found or not visible to the caller */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_post_api_waldur_connections: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Success */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation error (DRF shape, field named) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not found or not visible to the caller */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_get_api_waldur_connections_uuid: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                uuid: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not found or not visible to the caller */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_delete_api_waldur_connections_uuid: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                uuid: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description No content */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation error (DRF shape, field named) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not found or not visible to the caller */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_post_api_waldur_connections_uuid_check: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                uuid: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation error (DRF shape, field named) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not found or not visible to the caller */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_post_api_waldur_connections_uuid_import_offerings: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                uuid: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation error (DRF shape, field named) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not found or not visible to the caller */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_get_api_waldur_connections_uuid_remote_offerings: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                uuid: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not found or not visible to the caller */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_post_api_waldur_connections_uuid_sync: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                uuid: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation error (DRF shape, field named) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not found or not visible to the caller */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     ve_post_api_wallet_auth_challenge: {
         parameters: {
             query?: never;
@@ -16212,6 +17687,538 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_get_api_waldur_connections: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+                field?: components["parameters"]["field"];
+                o?: components["parameters"]["o"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Connections */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaldurConnection"][];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_post_api_waldur_connections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Defaults to "<remote organization> at <host>" */
+                    name?: string;
+                    /**
+                     * Format: uri
+                     * @description The remote API root, with or without /api/ (http or https)
+                     */
+                    api_url: string;
+                    /** @description The remote user's API token (printable ASCII); sealed, never returned */
+                    token: string;
+                    /**
+                     * Format: uri
+                     * @description The local service provider organization the imported offerings belong to
+                     */
+                    customer: string;
+                    /** @description The remote organization whose offerings are imported and in which remote projects are created */
+                    remote_customer_uuid: string;
+                    /**
+                     * Format: uri
+                     * @description Default local category for imported offerings
+                     */
+                    category?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Connected */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaldurConnection"];
+                };
+            };
+            /** @description Validation error or a failed remote check (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not an owner or manager of the organization */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_post_api_waldur_connections_remote_organizations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uri
+                     * @description The remote API root, with or without /api/ (http or https)
+                     */
+                    api_url: string;
+                    /** @description The remote user's API token (printable ASCII); not stored */
+                    token: string;
+                    /**
+                     * Format: uri
+                     * @description The local service provider organization the import is for
+                     */
+                    customer: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The remote organizations, sorted by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        remote_version?: string;
+                        remote_username?: string;
+                        organizations?: {
+                            uuid?: string;
+                            name?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Validation error or failed remote check (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not an owner or manager of the organization */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_get_api_waldur_connections_uuid: {
+        parameters: {
+            query?: {
+                field?: components["parameters"]["field"];
+            };
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connection */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaldurConnection"];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_delete_api_waldur_connections_uuid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_patch_api_waldur_connections_uuid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    token?: string;
+                    /** Format: uri */
+                    category?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The updated connection */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaldurConnection"];
+                };
+            };
+            /** @description Validation error or the new token does not work (field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_post_api_waldur_connections_uuid_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connection with the new status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaldurConnection"];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_post_api_waldur_connections_uuid_import_offerings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Remote offering uuids of the connection's remote organization */
+                    offerings: string[];
+                    /**
+                     * Format: uri
+                     * @description Local category for the new offerings; default the connection's
+                     */
+                    category?: string | null;
+                    /**
+                     * @description Waldur's plugin option; when false the local provider reviews orders before they are forwarded
+                     * @default false
+                     */
+                    auto_approve_remote_orders?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Nothing new created (all already imported) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaldurImportResult"];
+                };
+            };
+            /** @description Offerings created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaldurImportResult"];
+                };
+            };
+            /** @description Validation error (offerings.N names an offering that is not the remote organization's or is invalid), or the remote refused */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The remote Waldur did not answer; nothing was imported */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_get_api_waldur_connections_uuid_remote_offerings: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+                field?: components["parameters"]["field"];
+            };
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Remote offerings */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        uuid?: string;
+                        name?: string;
+                        type?: string;
+                        state?: string;
+                        category_title?: string;
+                        description?: string;
+                        plans_count?: number;
+                        components_count?: number;
+                        importable?: boolean;
+                        problem?: string;
+                        imported?: boolean;
+                        local_offering_uuid?: string | null;
+                    }[];
+                };
+            };
+            /** @description The remote refused (recorded on the connection) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found, not visible to the caller, or an invalid page */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The remote Waldur did not answer (recorded on the connection) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_post_api_waldur_connections_uuid_sync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @default false */
+                    full?: boolean;
+                    /**
+                     * @default all
+                     * @enum {string}
+                     */
+                    scope?: "all" | "offerings" | "resources";
+                };
+            };
+        };
+        responses: {
+            /** @description The pass's outcome and the connection */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ok?: boolean;
+                        offerings_updated?: number;
+                        offerings_unchanged?: number;
+                        offerings_archived?: number;
+                        resources_mirrored?: number;
+                        errors?: string[];
+                        connection?: components["schemas"]["WaldurConnection"];
+                    };
+                };
             };
             /** @description Validation error (DRF shape, field named) */
             400: {
