@@ -4,7 +4,16 @@
 //   VE_SCORER_KEY       the validator's X25519 private key, raw 32 bytes base64url
 //                       (or VE_SCORER_KEY_FILE: a file holding that text)
 //   VE_SCORER_INTERVAL  seconds between rounds (default 30)
+//   VE_CHAIN_RPC        the chain node (CometBFT RPC); with VE_SCORER_OPERATOR_MNEMONIC (or
+//                       VE_SCORER_OPERATOR_MNEMONIC_FILE), the validator operator account's
+//                       mnemonic, the scorer makes its key the operator's current x/roles
+//                       encryption key at start if it is not: the identity network is the bonded
+//                       validators' registered keys, so an unregistered key receives no captures.
+//                       The API rereads that set every 30 s: a round right after a new
+//                       registration may still be refused (403), the next one is not.
+//   VE_CHAIN_PREFIX, VE_CHAIN_GAS_PRICE  account prefix (default virtengine), uve per gas (default 0)
 import { readFileSync } from "node:fs";
+import { ensureEncryptionKeyRegistered } from "../src/bridge/chain/identity-keys.ts";
 import { importPrivateKey } from "../src/crypto/keys.ts";
 import { scoreOnce } from "../src/identity/scoring/scorer.ts";
 
@@ -18,6 +27,24 @@ const keyText = process.env.VE_SCORER_KEY || (process.env.VE_SCORER_KEY_FILE ? r
 const raw = Buffer.from(keyText.trim(), "base64url");
 if (raw.length !== 32) fail("VE_SCORER_KEY must be 32 bytes, base64url");
 const key = await importPrivateKey(new Uint8Array(raw));
+raw.fill(0);
+
+const rpcUrl = process.env.VE_CHAIN_RPC;
+const operatorMnemonic =
+  process.env.VE_SCORER_OPERATOR_MNEMONIC ||
+  (process.env.VE_SCORER_OPERATOR_MNEMONIC_FILE ? readFileSync(process.env.VE_SCORER_OPERATOR_MNEMONIC_FILE, "utf8").trim() : undefined);
+if (rpcUrl && operatorMnemonic) {
+  const gasPriceUve = Number(process.env.VE_CHAIN_GAS_PRICE ?? "0");
+  if (!Number.isFinite(gasPriceUve) || gasPriceUve < 0) fail("VE_CHAIN_GAS_PRICE must be a number ≥ 0");
+  try {
+    const r = await ensureEncryptionKeyRegistered({ rpcUrl, mnemonic: operatorMnemonic, publicKey: key.publicKey, prefix: process.env.VE_CHAIN_PREFIX || undefined, gasPriceUve });
+    console.log(`scorer: identity key ${r.registered ? "registered" : "already registered"} on chain for ${r.account} (version ${r.version})`);
+  } catch (e) {
+    fail(`registering the identity key on chain failed: ${(e as Error).message}`);
+  }
+} else if (rpcUrl) {
+  console.log("scorer: VE_SCORER_OPERATOR_MNEMONIC is not set; not checking that the key is registered on chain");
+}
 const cfg = { apiUrl: process.env.VE_API_URL ?? "http://127.0.0.1:8787", token, key, log: (l: string) => console.log(l) };
 const interval = Number(process.env.VE_SCORER_INTERVAL ?? "30");
 if (!Number.isFinite(interval) || interval < 1) fail("VE_SCORER_INTERVAL must be a number of seconds ≥ 1");

@@ -11,7 +11,7 @@ import "../src/plugins/builtin.ts";
 import { checkPluginConfig } from "../src/plugins/registry.ts";
 import { ensureStaff, staffCredentials } from "../src/seed/staff.ts";
 import type { Db } from "../src/app-env.ts";
-import { bridgeAccount, fundAndGrant, readAccounts, waitForNode } from "./lib/chain-bridge-setup.ts";
+import { bridgeAccount, ensureLocalValidatorIdentityKey, fundAndGrant, readAccounts, waitForNode } from "./lib/chain-bridge-setup.ts";
 import { DEMO_WALLETS, type DemoWallets, seedDemo } from "./lib/demo-seed.ts";
 import { buildPortal } from "./lib/build-worker.ts";
 import { ROOT, startWorkerHost } from "./lib/worker-host.ts";
@@ -69,6 +69,11 @@ if (process.env.VE_CHAIN !== "off" && existsSync(chainScript)) {
     Object.assign(chainVars, { VE_CHAIN_RPC: rpcUrl, VE_CHAIN_MNEMONIC: bridge.mnemonic, VE_CHAIN_PREFIX: prefix });
     wallets = { prefix, accounts };
     console.log(`chain bridge: account ${bridge.address}; orders, offerings and usage go on chain through x/authz grants`);
+    // Identity captures are sealed to the bonded validators' x/roles keys: give the localnet's validator one.
+    await ensureLocalValidatorIdentityKey(rpcUrl, chainHome, accounts, prefix).then(
+      (k) => console.log(`identity network: the localnet validator's key (version ${k.version}) is on chain; its scorer key is ${k.file} (VE_SCORER_KEY_FILE)`),
+      (e) => console.error(`identity network: registering the validator's key failed, captures will answer 503: ${(e as Error).message}`),
+    );
   } catch (e) {
     console.error(`chain bridge off: ${(e as Error).message}`);
   }

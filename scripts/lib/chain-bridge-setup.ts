@@ -8,6 +8,8 @@ import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { SigningStargateClient } from "@cosmjs/stargate";
 import { GenericAuthorization } from "cosmjs-types/cosmos/authz/v1beta1/authz";
 import { bridgeMsgTypes, makeRegistry, MsgNominateRole, Role, typeUrlOf } from "../../src/bridge/chain/index.ts";
+import { ensureEncryptionKeyRegistered, type RegisteredKey } from "../../src/bridge/chain/identity-keys.ts";
+import { exportPrivateKey, generateKeyPair, importPrivateKey } from "../../src/crypto/keys.ts";
 
 export interface LocalAccount {
   name: string;
@@ -123,4 +125,32 @@ export async function enrollProvider(rpcUrl: string, accounts: Record<string, Lo
   }
   await grantBridge(rpcUrl, provider, bridge, prefix);
   return provider;
+}
+
+/** Where the localnet validator's identity key lives: the X25519 private key, base64url (VE_SCORER_KEY_FILE). */
+export const identityKeyFile = (home: string) => path.join(home, "identity-key");
+
+/**
+ * The localnet validator's identity key: made once and kept in the chain home (0600, beside the
+ * localnet's test mnemonics), and registered on chain in x/roles for the validator's operator
+ * account, signed by it. Captures are sealed to bonded validators' registered keys, so without
+ * this a local upload would have no identity network to seal to.
+ */
+export async function ensureLocalValidatorIdentityKey(rpcUrl: string, home: string, accounts: Record<string, LocalAccount>, prefix: string): Promise<RegisteredKey & { file: string }> {
+  const validator = accounts.validator;
+  if (!validator) throw new Error("the localnet has no validator account");
+  const file = identityKeyFile(home);
+  let raw: Uint8Array;
+  if (existsSync(file)) {
+    raw = new Uint8Array(Buffer.from(readFileSync(file, "utf8").trim(), "base64url"));
+    if (raw.length !== 32) throw new Error(`${file} does not hold a 32-byte X25519 private key`);
+  } else {
+    raw = await exportPrivateKey((await generateKeyPair()).privateKey);
+    writeFileSync(file, Buffer.from(raw).toString("base64url"), { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  const pair = await importPrivateKey(raw);
+  raw.fill(0);
+  const r = await ensureEncryptionKeyRegistered({ rpcUrl, mnemonic: validator.mnemonic, publicKey: pair.publicKey, prefix });
+  return { ...r, file };
 }

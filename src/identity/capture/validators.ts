@@ -1,19 +1,28 @@
-// The identity network: validators whose X25519 encryption keys (published in x/roles) captures
-// are sealed to, from VE_IDENTITY_VALIDATORS:
+// The identity network: validators whose X25519 encryption keys captures are sealed to. Only these
+// validators (and nobody at the edge) can open a captured image.
+//
+// With a chain (VE_CHAIN_RPC set) the set is the chain's: every bonded validator's current x/roles
+// encryption key (src/bridge/chain/identity-keys.ts, cached briefly), and VE_IDENTITY_VALIDATORS
+// is ignored, so a deployment cannot seal identity data to keys the staking set does not vouch for.
+// Without a chain, and only in local mode (VE_MODE=local: `VE_CHAIN=off npm start`, tests that run
+// no localnet), the set comes from that variable instead:
 //   [{"validator": "virtenginevaloper1…", "public_key": "<base64url X25519>", "key_version": 1}, …]
-// Only these validators (and nobody at the edge) can open a captured image.
 import { fromBech32 } from "@cosmjs/encoding";
 import * as v from "valibot";
 import { BECH32_PREFIX } from "../../bridge/chain/client.ts";
+import { identityNetworkKeys, IdentityKeysError } from "../../bridge/chain/identity-keys.ts";
 import { hex } from "../../crypto/bytes.ts";
 import { keyId } from "../../crypto/keys.ts";
 import type { IdentityEnv } from "../scopes/common.ts";
 import { b64urlDecode } from "../sso/id-token.ts";
 
+/** The set cannot be had (misconfigured, chain unreachable, no keyed validator): uploads answer 503. */
 export class ValidatorConfigError extends Error {}
 
 export interface IdentityValidator {
   validator: string;
+  /** Where the key came from: the bonded set on chain, or the local-mode configuration. */
+  source: "chain" | "config";
   publicKey: Uint8Array<ArrayBuffer>;
   keyId: string;
   keyVersion: number;
@@ -40,7 +49,39 @@ const schema = v.pipe(
   v.maxLength(100),
 );
 
+/**
+ * The identity network's keys: the chain's bonded set when a chain is configured, else (local mode
+ * only) VE_IDENTITY_VALIDATORS. Null when neither is there; throws ValidatorConfigError when the
+ * set cannot be had.
+ */
 export async function identityValidators(env: IdentityEnv): Promise<IdentityValidator[] | null> {
+  const rpc = env.VE_CHAIN_RPC;
+  if (typeof rpc === "string" && rpc.trim() !== "") return chainValidators(rpc.trim(), typeof env.VE_CHAIN_PREFIX === "string" && env.VE_CHAIN_PREFIX ? env.VE_CHAIN_PREFIX : BECH32_PREFIX);
+  // The configured fallback: a fixed key list, acceptable only where no chain runs (local mode).
+  if (env.VE_MODE !== "local") {
+    if (typeof env.VE_IDENTITY_VALIDATORS === "string" && env.VE_IDENTITY_VALIDATORS.trim() !== "") {
+      throw new ValidatorConfigError("VE_IDENTITY_VALIDATORS is honoured only in local mode; elsewhere the identity network's keys come from chain (set VE_CHAIN_RPC)");
+    }
+    return null;
+  }
+  return configValidators(env);
+}
+
+async function chainValidators(rpcUrl: string, prefix: string): Promise<IdentityValidator[]> {
+  let keys: Awaited<ReturnType<typeof identityNetworkKeys>>;
+  try {
+    keys = await identityNetworkKeys(rpcUrl, prefix);
+  } catch (e) {
+    if (e instanceof IdentityKeysError) throw new ValidatorConfigError(`the identity network's keys could not be read from chain: ${e.message}`);
+    throw new ValidatorConfigError(`the identity network's keys could not be read from chain: ${(e as Error).message}`);
+  }
+  if (keys.length === 0) throw new ValidatorConfigError("no bonded validator has registered an encryption key on chain (x/roles)");
+  return Promise.all(
+    keys.map(async (k) => ({ validator: k.validator, source: "chain" as const, publicKey: k.publicKey, keyId: hex(await keyId(k.publicKey)), keyVersion: k.keyVersion })),
+  );
+}
+
+async function configValidators(env: IdentityEnv): Promise<IdentityValidator[] | null> {
   const raw = env.VE_IDENTITY_VALIDATORS;
   if (typeof raw !== "string" || raw.trim() === "") return null;
   let json: unknown;
@@ -58,7 +99,7 @@ export async function identityValidators(env: IdentityEnv): Promise<IdentityVali
     r.output.map(async (x, i) => {
       const key = b64urlDecode(x.public_key);
       if (key?.length !== 32) throw new ValidatorConfigError(`VE_IDENTITY_VALIDATORS ${i}.public_key: not a base64url X25519 key`);
-      return { validator: x.validator, publicKey: key, keyId: hex(await keyId(key)), keyVersion: x.key_version };
+      return { validator: x.validator, source: "config" as const, publicKey: key, keyId: hex(await keyId(key)), keyVersion: x.key_version };
     }),
   );
 }

@@ -1,7 +1,9 @@
 // The edge side of scoring. A validator's scorer signs in with the account that registered the
-// validator's identity key (the X25519 key in VE_IDENTITY_VALIDATORS, published in the encryption
-// key directory), lists the captures sealed to that key, downloads their envelopes (only it can
-// open them) and posts its verdict on an account's ID document against its selfie. One verdict
+// validator's identity key in the encryption key directory; that key must be in the identity
+// network's set (capture/validators.ts: the bonded validators' x/roles keys, which the scorer
+// registers on chain at start, or VE_IDENTITY_VALIDATORS in local mode without a chain). It lists
+// the captures sealed to that key, downloads their envelopes (only it can open them) and posts its
+// verdict on an account's ID document against its selfie. One verdict
 // settles the captures here; with several validators the chain's aggregation decides.
 import { desc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
