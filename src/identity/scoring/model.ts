@@ -8,6 +8,7 @@
 // uses wasm for the face models, training uses cpu) computes the same score to well under 0.01;
 // attested scores are whole numbers.
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import * as v from "valibot";
 import {
@@ -19,7 +20,7 @@ import {
 } from "./features.ts";
 
 export const MODEL_FORMAT = "virtengine-score-model/1";
-export const DEFAULT_MODEL_PATH = new URL("../../../models/score/model.json", import.meta.url).pathname;
+export const DEFAULT_MODEL_PATH = fileURLToPath(new URL("../../../models/score/model.json", import.meta.url));
 
 const finite = v.pipe(v.number(), v.finite());
 const modelFileSchema = v.object({
