@@ -5,13 +5,14 @@
 // The client seals them itself (recommended) or sends plaintext that is sealed on arrival; D1 keeps
 // only the metadata, and the JSON carries empty texts plus the sealed reference.
 import { and, count, desc, eq, or, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Context, Hono } from "hono";
 import type { AppEnv, Db } from "../app-env.ts";
 import { PROVIDER_ROLES, scopeIdsOf, seesEverything } from "../auth/access.ts";
 import { requireUser, type User } from "../auth/session.ts";
 import { inArray } from "../db/in-list.ts";
-import { customers, supportComments, supportIssues, users } from "../db/schema/index.ts";
-import { fieldError, notFound } from "../http/errors.ts";
+import { customers, sealedBlobs, supportComments, supportIssues, users } from "../db/schema/index.ts";
+import { fieldError, notFound, permissionDenied } from "../http/errors.ts";
 import { newUuid, nowIso, pathUuid } from "../http/ids.ts";
 import { hyperlink, linksFor } from "../http/links.ts";
 import { pageOf, paginated, qUuid, sparse } from "../http/list.ts";
@@ -21,12 +22,14 @@ import {
   currentSealed,
   envelopeFromBase64,
   envelopeResponse,
+  headerOf,
   isRecipient,
   renderSealed,
   SMALL_ENVELOPE,
   sealedByRecord,
   type SealedBlob,
   sealAndStore,
+  storeEnvelopeBytes,
   storeNewRecordEnvelope,
 } from "../secrets/sealed-records.ts";
 import { fullName } from "../structure/users.ts";
@@ -49,6 +52,21 @@ const issueSchema = v.object({
 const commentSchema = v.object({
   description: v.optional(v.nullable(str(20_000)), null),
   is_public: v.optional(bool(), true),
+  envelope: envelopeField,
+});
+/** PUT and PATCH of an issue: the texts are replaced whole (sealed, they cannot be merged on the server). */
+const issueEditSchema = (partial: boolean) =>
+  v.object({
+    type: partial ? v.optional(choice(ISSUE_TYPES)) : choice(ISSUE_TYPES),
+    summary: v.optional(v.nullable(str(255)), null),
+    description: v.optional(v.nullable(str(20_000)), null),
+    priority: v.optional(str(255)),
+    customer: v.optional(v.nullable(hyperlink("customers"))),
+    envelope: envelopeField,
+  });
+const commentEditSchema = v.object({
+  description: v.optional(v.nullable(str(20_000)), null),
+  is_public: v.optional(bool()),
   envelope: envelopeField,
 });
 
@@ -93,6 +111,64 @@ async function sealTexts(
     plaintext.fill(0);
   }
 }
+
+/**
+ * Replaces a record's sealed texts with its next version, to the record's readers now: the
+ * client's envelope (record id this record, version one more than the stored one), or plaintext
+ * sealed here. The superseded envelope is deleted from R2 once the new one is recorded.
+ */
+async function resealTexts(
+  c: Context<AppEnv>,
+  kind: string,
+  recordId: string,
+  readers: ReaderSet,
+  texts: Record<string, string> | null,
+  envelope: string | null,
+): Promise<void> {
+  const db = c.var.db;
+  if (envelope !== null) {
+    if (texts) throw fieldError(Object.keys(texts)[0]!, "Send the texts either sealed in envelope or in plaintext, not both.");
+    const bytes = envelopeFromBase64("envelope", envelope);
+    const header = headerOf("envelope", bytes, kind);
+    if (header.context.recordId !== recordId) throw fieldError("envelope", `The envelope is sealed for another record: seal it for record id ${recordId}.`);
+    await storeEnvelopeBytes(db, c.env, header.context, bytes, { field: "envelope", required: listed(readers), allowExtra: true });
+    return;
+  }
+  if (!texts) return;
+  const prev = await currentSealed(db, kind, recordId);
+  const plaintext = new TextEncoder().encode(JSON.stringify(texts));
+  try {
+    await sealAndStore(db, c.env, { kind, recordId, version: (prev?.version ?? 0) + 1 }, plaintext, readers, "envelope");
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+/**
+ * The plaintext texts of an edit, whole: on PATCH a text sent alone would need the other one read
+ * back, which the server cannot do (it is not a reader), so both come together or neither.
+ */
+function editedTexts(sent: Record<string, string | null>, required: string, partial: boolean): Record<string, string> | null {
+  const given = Object.entries(sent).filter(([, t]) => t !== null);
+  if (!given.length && partial) return null;
+  const missing = Object.keys(sent).filter((k) => sent[k] === null);
+  if (partial && missing.length) {
+    throw fieldError(missing[0]!, `The stored texts are sealed and cannot be merged on the server: send ${Object.keys(sent).join(" and ")} together, or an envelope.`);
+  }
+  if (!sent[required]?.trim()) throw fieldError(required, "This field is required.");
+  return Object.fromEntries(Object.entries(sent).map(([k, t]) => [k, t ?? ""]));
+}
+
+/** Deletes sealed references in the same batch as their records, then their R2 objects (only ciphertext either way). */
+async function dropRecords(c: Context<AppEnv>, refs: SealedBlob[], rows: BatchItem<"sqlite">[]): Promise<void> {
+  const db = c.var.db;
+  const stmts: BatchItem<"sqlite">[] = [...(refs.length ? [db.delete(sealedBlobs).where(inArray(sealedBlobs.id, refs.map((r) => r.id)))] : []), ...rows];
+  await db.batch(stmts as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  for (const r of refs) await c.env.BLOBS.delete(r.objectKey);
+}
+
+/** Who may change an issue or comment: whoever wrote it, and the moderators (staff and support users). */
+const mayEdit = (me: User, authorId: number) => me.id === authorId || seesEverything(me);
 
 async function renderIssues(c: Context<AppEnv>, rows: Issue[]) {
   const db = c.var.db;
@@ -223,6 +299,61 @@ export function mountSupport(app: Hono<AppEnv>) {
     return c.json(sparse(c, (await renderIssues(c, [await findIssue(c.var.db, me, pathUuid(c.req.param("uuid")))]))[0]!));
   });
 
+  const editIssue = (partial: boolean) => async (c: Context<AppEnv>) => {
+    const me = requireUser(c.var.user);
+    const db = c.var.db;
+    const issue = await findIssue(db, me, pathUuid(c.req.param("uuid")));
+    if (!mayEdit(me, issue.callerId)) throw permissionDenied();
+    const b = await body(c, issueEditSchema(partial));
+    if (b.customer !== undefined) {
+      const current = issue.customerId === null ? null : (await db.select({ uuid: customers.uuid }).from(customers).where(eq(customers.id, issue.customerId)).get())?.uuid;
+      if ((b.customer ?? null) !== (current ?? null)) {
+        throw fieldError("customer", "The addressed organization cannot be changed: the texts are sealed to its readers. Open a new issue instead.");
+      }
+    }
+    const texts = b.envelope === null ? editedTexts({ summary: b.summary, description: b.description }, "summary", partial) : null;
+    if (b.envelope !== null && (b.summary !== null || b.description !== null)) {
+      throw fieldError(b.summary !== null ? "summary" : "description", "Send the texts either sealed in envelope or in plaintext, not both.");
+    }
+    const readers = await issueReaders(db, c.env, issue.callerId, issue.customerId);
+    await resealTexts(c, ISSUE_KIND, issue.uuid, readers, texts, b.envelope);
+    const updated = await db
+      .update(supportIssues)
+      .set({ ...(b.type ? { type: b.type } : {}), ...(b.priority !== undefined ? { priority: b.priority } : {}), modified: nowIso() })
+      .where(eq(supportIssues.id, issue.id))
+      .returning()
+      .get();
+    return c.json((await renderIssues(c, [updated]))[0]!);
+  };
+  app.put(`${ISSUES}/:uuid/`, editIssue(false));
+  app.patch(`${ISSUES}/:uuid/`, editIssue(true));
+
+  app.delete(`${ISSUES}/:uuid/`, async (c) => {
+    const me = requireUser(c.var.user);
+    const db = c.var.db;
+    const issue = await findIssue(db, me, pathUuid(c.req.param("uuid")));
+    if (!mayEdit(me, issue.callerId)) throw permissionDenied();
+    const comments = await db.select({ uuid: supportComments.uuid }).from(supportComments).where(eq(supportComments.issueId, issue.id)).all();
+    const [own, replies] = await Promise.all([currentSealed(db, ISSUE_KIND, issue.uuid), sealedByRecord(db, COMMENT_KIND, comments.map((r) => r.uuid))]);
+    await dropRecords(c, [...(own ? [own] : []), ...replies.values()], [
+      db.delete(supportComments).where(eq(supportComments.issueId, issue.id)),
+      db.delete(supportIssues).where(eq(supportIssues.id, issue.id)),
+    ]);
+    return c.body(null, 204);
+  });
+
+  /**
+   * Waldur pulls the issue from its helpdesk backend here. There is none: the issue is its D1 row
+   * and its envelopes, so sync answers the issue as stored and writes nothing (no text is ever
+   * produced or stored in clear by it).
+   */
+  app.post(`${ISSUES}/:uuid/sync/`, async (c) => {
+    const me = requireUser(c.var.user);
+    const issue = await findIssue(c.var.db, me, pathUuid(c.req.param("uuid")));
+    if (!mayEdit(me, issue.callerId)) throw permissionDenied();
+    return c.json((await renderIssues(c, [issue]))[0]!);
+  });
+
   app.get(`${ISSUES}/:uuid/sealed/`, async (c) => {
     const me = requireUser(c.var.user);
     const issue = await findIssue(c.var.db, me, pathUuid(c.req.param("uuid")));
@@ -275,6 +406,32 @@ export function mountSupport(app: Hono<AppEnv>) {
   app.get(`${COMMENTS}/:uuid/`, async (c) => {
     const me = requireUser(c.var.user);
     return c.json(sparse(c, (await renderComments(c, [await findComment(c, me)]))[0]!));
+  });
+
+  const editComment = (partial: boolean) => async (c: Context<AppEnv>) => {
+    const me = requireUser(c.var.user);
+    const db = c.var.db;
+    const comment = await findComment(c, me);
+    if (!mayEdit(me, comment.authorId)) throw permissionDenied();
+    const b = await body(c, commentEditSchema);
+    if (b.envelope !== null && b.description !== null) throw fieldError("description", "Send the text either sealed in envelope or in plaintext, not both.");
+    const texts = b.envelope === null ? editedTexts({ description: b.description }, "description", partial) : null;
+    const issue = (await db.select().from(supportIssues).where(eq(supportIssues.id, comment.issueId)).get())!;
+    await resealTexts(c, COMMENT_KIND, comment.uuid, await issueReaders(db, c.env, issue.callerId, issue.customerId), texts, b.envelope);
+    const updated = b.is_public === undefined ? comment : await db.update(supportComments).set({ isPublic: b.is_public }).where(eq(supportComments.id, comment.id)).returning().get();
+    await db.update(supportIssues).set({ modified: nowIso() }).where(eq(supportIssues.id, issue.id));
+    return c.json((await renderComments(c, [updated]))[0]!);
+  };
+  app.put(`${COMMENTS}/:uuid/`, editComment(false));
+  app.patch(`${COMMENTS}/:uuid/`, editComment(true));
+
+  app.delete(`${COMMENTS}/:uuid/`, async (c) => {
+    const me = requireUser(c.var.user);
+    const comment = await findComment(c, me);
+    if (!mayEdit(me, comment.authorId)) throw permissionDenied();
+    const ref = await currentSealed(c.var.db, COMMENT_KIND, comment.uuid);
+    await dropRecords(c, ref ? [ref] : [], [c.var.db.delete(supportComments).where(eq(supportComments.id, comment.id))]);
+    return c.body(null, 204);
   });
 
   app.get(`${COMMENTS}/:uuid/sealed/`, async (c) => {
