@@ -172,6 +172,15 @@ test("team: owner invites by email, the invitee signs up through the mailed link
     await o.getByRole("row", { name: /nina@example\.org/ }).getByText("Accepted").waitFor();
   });
 
+  await step(o, "the owner changes the new member's role, through add_user then delete_user", async () => {
+    const member = () => o.getByRole("row", { name: /nina@example\.org/ }).filter({ has: o.getByTestId("member-role") });
+    await member().getByLabel("New role for nina").selectOption({ label: "Organization support" });
+    await member().getByRole("button", { name: "Change role" }).click();
+    await o.getByText("Role of nina changed.").waitFor();
+    await member().getByTestId("member-role").filter({ hasText: "Organization support" }).waitFor();
+    assert.equal(await member().count(), 1, "the old role is gone");
+  });
+
   await step(o, "a second invitation is canceled, then sent again", async () => {
     await o.getByLabel("Email address", { exact: true }).fill("pavel@example.org");
     await o.getByRole("button", { name: "Send invitation" }).click();
@@ -188,6 +197,12 @@ test("team: owner invites by email, the invitee signs up through the mailed link
     await mailTo(o, "pavel@example.org", 2);
     await o.getByLabel(/^State/).selectOption("pending");
     await o.getByRole("row", { name: /pavel@example\.org/ }).getByText("Pending").waitFor();
+  });
+
+  await step(o, "the owner removes the member", async () => {
+    await o.getByRole("button", { name: "Remove nina (Organization support)" }).click();
+    await o.getByText("nina removed from the organization.").waitFor();
+    await o.getByRole("row", { name: /nina@example\.org/ }).filter({ has: o.getByTestId("member-role") }).waitFor({ state: "detached" });
   });
 
   await step(o, "notifications tell the owner who joined", async () => {

@@ -155,6 +155,8 @@ test("owner invites by email; the mailed link accepts once and grants the role; 
   assert.equal(joined?.context.user_username, invitee.username);
   assert.match(joined?.message, /joined Invite Org A as CUSTOMER\.MANAGER/);
   assert.ok(!JSON.stringify(feed).includes("colleague"));
+  // The feed reaches every member: it must not carry the uuid, which is what accepting needs.
+  assert.ok(!JSON.stringify(feed).includes(inv.uuid));
   assert.deepEqual(await other.expect(200, other.get(`/api/events/?customer_uuid=${org.uuid}`)), []);
 });
 

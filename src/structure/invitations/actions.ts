@@ -33,7 +33,10 @@ export function unusable(inv: Invitation): ApiError {
 
 const expiry = () => new Date(Date.now() + INVITATION_LIFETIME_MS).toISOString();
 
-/** One event on the organization (and project) feed, read by /api/events/?customer_uuid=. */
+/**
+ * One event on the organization (and project) feed, read by /api/events/?customer_uuid=. Never the
+ * invitation's uuid: whoever holds it can accept, and the feed reaches every member of the scope.
+ */
 async function notify(db: Db, actor: User, scope: ScopeInfo, type: string, message: string, extra: Record<string, string>) {
   await db.insert(events).values({
     uuid: newUuid(),
@@ -98,7 +101,7 @@ export async function createInvitation(db: Db, env: IdentityEnv, me: User, porta
     await db.delete(userInvitations).where(eq(userInvitations.id, row.id));
     throw e;
   }
-  await notify(db, me, n.scope, "user_invitation_created", `${me.username} invited someone as ${n.role} to ${n.scope.name}`, { invitation_uuid: uuid });
+  await notify(db, me, n.scope, "user_invitation_created", `${me.username} invited someone as ${n.role} to ${n.scope.name}`, {});
   return row;
 }
 
@@ -159,6 +162,6 @@ export async function acceptInvitation(db: Db, me: User, inv: Invitation): Promi
   }
   await grantRole(db, me.id, scope.type, scope.id, inv.role, inv.createdById);
   if (scope.type === "project") await ensureForProject(db, scope.id);
-  await notify(db, me, scope, "role_granted", `${me.username} joined ${scope.name} as ${inv.role}`, { invitation_uuid: inv.uuid, user_uuid: me.uuid });
+  await notify(db, me, scope, "role_granted", `${me.username} joined ${scope.name} as ${inv.role}`, { user_uuid: me.uuid });
   return scope;
 }
