@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Miniflare } from "miniflare";
-import { type BlockSource, type ChainEvent, type IndexedBlock, indexChain, indexedHeight } from "../../src/bridge/chain/indexer.ts";
+import { type BlockSource, indexChain, indexedHeight } from "../../src/bridge/chain/indexer.ts";
+import type { ChainBlock, ChainEvent, ChainTx } from "../../src/bridge/chain/subscribe.ts";
 import { blocksPerUnit, fixedRatePerBlock, orderDeposit, PricingError, usagePricePerStep, usageSteps } from "../../src/bridge/chain/pricing.ts";
 import { chainEscrowEvents, chainOrders, chainUsage } from "../../src/db/schema/index.ts";
 import { startD1, type TestDb } from "../helpers/chain.ts";
@@ -54,7 +55,7 @@ const CUSTOMER = "virtengine1customer";
 const PROVIDER = "virtengine1provider";
 
 /** A block list served like a node would (named as what it is: a stand-in for the RPC). */
-function fakeNode(blocks: IndexedBlock[]): BlockSource & { fetched: number[] } {
+function fakeNode(blocks: ChainBlock[]): BlockSource & { fetched: number[] } {
   const fetched: number[] = [];
   return {
     fetched,
@@ -67,46 +68,52 @@ function fakeNode(blocks: IndexedBlock[]): BlockSource & { fetched: number[] } {
   };
 }
 
-const empty = (height: number): IndexedBlock => ({ height, txs: [], blockEvents: [] });
-const blocks: IndexedBlock[] = [
+/** A tx result as decodeBlock gives it; only the hash, code and events matter to the indexer. */
+const tx = (hash: string, code: number, events: ChainEvent[]): ChainTx => ({
+  hash,
+  tx: new Uint8Array(),
+  code,
+  codespace: code ? "market" : "",
+  log: "",
+  data: new Uint8Array(),
+  gasWanted: 0,
+  gasUsed: 0,
+  events,
+});
+const T = "2026-01-01T00:00:00Z";
+const empty = (height: number): ChainBlock => ({ height, time: T, txs: [], events: [] });
+const blocks: ChainBlock[] = [
   {
     height: 1,
+    time: T,
     txs: [
-      {
-        hash: "AA",
-        index: 0,
-        code: 0,
-        events: [
-          ev(`${E}EventAccountCreated`, { id: "order/7", owner: CUSTOMER, deposit: { denom: "uve", amount: "5000000" } }),
-          ev(`${M}EventOrderCreated`, { id: "7", customer: CUSTOMER, offering_id: "3" }),
-        ],
-      },
+      tx("AA", 0, [
+        ev(`${E}EventAccountCreated`, { id: "order/7", owner: CUSTOMER, deposit: { denom: "uve", amount: "5000000" } }),
+        ev(`${M}EventOrderCreated`, { id: "7", customer: CUSTOMER, offering_id: "3" }),
+      ]),
       // Refused in the block: its events must not count.
-      { hash: "BB", index: 1, code: 6, events: [ev(`${M}EventOrderCreated`, { id: "8", customer: CUSTOMER, offering_id: "3" })] },
+      tx("BB", 6, [ev(`${M}EventOrderCreated`, { id: "8", customer: CUSTOMER, offering_id: "3" })]),
     ],
-    blockEvents: [],
+    events: [],
   },
   empty(2),
   {
     height: 3,
+    time: T,
     txs: [
-      {
-        hash: "CC",
-        index: 0,
-        code: 0,
-        events: [
-          ev(`${M}EventLeaseCreated`, { order_id: "7", provider: PROVIDER, price: "4uve" }),
-          ev(`${M}EventOrderStateChanged`, { id: "7", previous: "ORDER_STATE_PENDING_PROVIDER", state: "ORDER_STATE_EXECUTING", by: PROVIDER }),
-          ev(`${M}EventUsagePosted`, { order_id: "7", seq: "1", component: "cpu", amount: "250", cost: "1250000uve" }),
-        ],
-      },
+      tx("CC", 0, [
+        ev(`${M}EventLeaseCreated`, { order_id: "7", provider: PROVIDER, price: "4uve" }),
+        ev(`${M}EventOrderStateChanged`, { id: "7", previous: "ORDER_STATE_PENDING_PROVIDER", state: "ORDER_STATE_EXECUTING", by: PROVIDER }),
+        ev(`${M}EventUsagePosted`, { order_id: "7", seq: "1", component: "cpu", amount: "250", cost: "1250000uve" }),
+      ]),
     ],
-    blockEvents: [ev(`${E}EventSettled`, { account_id: "order/7", height: "3", transferred: { denom: "uve", amount: "8" } })],
+    events: [ev(`${E}EventSettled`, { account_id: "order/7", height: "3", transferred: { denom: "uve", amount: "8" } })],
   },
   {
     height: 4,
+    time: T,
     txs: [],
-    blockEvents: [ev(`${M}EventLeaseStateChanged`, { order_id: "7", state: "LEASE_STATE_CLOSED", reason: "LEASE_CLOSE_REASON_INSUFFICIENT_FUNDS" })],
+    events: [ev(`${M}EventLeaseStateChanged`, { order_id: "7", state: "LEASE_STATE_CLOSED", reason: "LEASE_CLOSE_REASON_INSUFFICIENT_FUNDS" })],
   },
 ];
 
@@ -168,7 +175,7 @@ describe("indexer", () => {
   });
 
   test("a malformed event stops the run before the cursor moves past it", async () => {
-    const bad: IndexedBlock[] = [...blocks, { height: 5, txs: [{ hash: "DD", index: 0, code: 0, events: [ev(`${M}EventOrderCreated`, { id: "-1", customer: CUSTOMER })] }], blockEvents: [] }];
+    const bad: ChainBlock[] = [...blocks, { height: 5, time: T, txs: [tx("DD", 0, [ev(`${M}EventOrderCreated`, { id: "-1", customer: CUSTOMER })])], events: [] }];
     await assert.rejects(indexChain(db, fakeNode(bad)), /not a chain id/);
     assert.equal(await indexedHeight(db, "test-chain"), 4);
   });

@@ -3,63 +3,31 @@
 // crash re-reads at most the block it was on; every write is an upsert keyed by chain ids or by the
 // event's place in its block, and state updates never go back to an older height, so indexing a
 // range again changes nothing.
-import { toHex } from "@cosmjs/encoding";
-import { sha256 } from "@cosmjs/crypto";
-import type { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { and, eq, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { chainEscrowEvents, chainIndexCursor, chainOfferings, chainOrders, chainUsage } from "../../db/schema/chain-index.ts";
+import { CometHttpClient } from "./client.ts";
+import { type ChainBlock, type ChainEvent, fetchBlock, nodeStatus } from "./subscribe.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: any schema that includes the chain index tables
 type AnyDb = DrizzleD1Database<any>;
 type Item = BatchItem<"sqlite">;
 
-export interface ChainEvent {
-  type: string;
-  attributes: readonly { key: string; value: string }[];
-}
-export interface IndexedTx {
-  hash: string;
-  index: number;
-  code: number;
-  events: readonly ChainEvent[];
-}
-export interface IndexedBlock {
-  height: number;
-  txs: IndexedTx[];
-  /** FinalizeBlock events (BeginBlocker/EndBlocker: escrow sweeps, leases running dry). */
-  blockEvents: readonly ChainEvent[];
-}
-
-/** Where blocks come from: the node's RPC now; an event subscription can stand in later. */
+/** Where blocks come from: the node's JSON-RPC (the same reads the block feed in subscribe.ts makes). */
 export interface BlockSource {
   chainId(): Promise<string>;
   /** Latest committed height and the lowest height the node still serves. */
   heights(): Promise<{ latest: number; earliest: number }>;
-  block(height: number): Promise<IndexedBlock>;
+  block(height: number): Promise<ChainBlock>;
 }
 
-const txHash = (bytes: Uint8Array) => toHex(sha256(bytes)).toUpperCase();
-
-export function cometBlockSource(comet: Comet38Client): BlockSource {
+export function cometBlockSource(rpcUrl: string): BlockSource {
+  const rpc = new CometHttpClient(rpcUrl, { maxInFlight: 4 });
   return {
-    async chainId() {
-      return (await comet.status()).nodeInfo.network;
-    },
-    async heights() {
-      const s = await comet.status();
-      return { latest: s.syncInfo.latestBlockHeight, earliest: s.syncInfo.earliestBlockHeight ?? 1 };
-    },
-    async block(height) {
-      const results = await comet.blockResults(height);
-      const hashes = results.results.length ? (await comet.block(height)).block.txs.map(txHash) : [];
-      return {
-        height,
-        txs: results.results.map((r, i) => ({ hash: hashes[i] ?? "", index: i, code: r.code, events: r.events })),
-        blockEvents: results.finalizeBlockEvents,
-      };
-    },
+    chainId: async () => (await nodeStatus(rpc)).chainId,
+    heights: () => nodeStatus(rpc),
+    block: (height) => fetchBlock(rpc, height),
   };
 }
 
@@ -194,13 +162,13 @@ function writesFor(db: AnyDb, chainId: string, height: number, txIndex: number, 
 }
 
 /** Every write a block makes, in the order its events happened. */
-export function blockWrites(db: AnyDb, chainId: string, b: IndexedBlock): Item[] {
+export function blockWrites(db: AnyDb, chainId: string, b: ChainBlock): Item[] {
   const out: Item[] = [];
-  for (const tx of b.txs) {
+  for (const [index, tx] of b.txs.entries()) {
     if (tx.code !== 0) continue; // a failed tx changed nothing
-    for (const [i, e] of tx.events.entries()) out.push(...writesFor(db, chainId, b.height, tx.index, i, tx.hash || null, e));
+    for (const [i, e] of tx.events.entries()) out.push(...writesFor(db, chainId, b.height, index, i, tx.hash || null, e));
   }
-  for (const [i, e] of b.blockEvents.entries()) out.push(...writesFor(db, chainId, b.height, -1, i, null, e));
+  for (const [i, e] of b.events.entries()) out.push(...writesFor(db, chainId, b.height, -1, i, null, e));
   return out;
 }
 

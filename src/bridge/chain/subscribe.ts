@@ -119,6 +119,35 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
 
+let rpcIds = 0;
+function call(rpc: CometHttpClient, method: string, params: Json): Promise<Json> {
+  return rpc.execute({ jsonrpc: "2.0", id: ++rpcIds, method, params: params as never }).then((r) => r.result as Json);
+}
+
+/** The node's chain id, latest committed height and lowest height it still serves (/status). */
+export async function nodeStatus(rpc: CometHttpClient): Promise<{ chainId: string; latest: number; earliest: number }> {
+  const status = await call(rpc, "status", {});
+  const sync = status.sync_info as Json;
+  return { chainId: String((status.node_info as Json).network), latest: toNum(sync.latest_block_height), earliest: toNum(sync.earliest_block_height) || 1 };
+}
+
+/** One committed block with its results by JSON-RPC (/block + /block_results), for the feed and the indexer. */
+export async function fetchBlock(rpc: CometHttpClient, height: number, signal?: AbortSignal): Promise<ChainBlock> {
+  const block = await call(rpc, "block", { height: String(height) });
+  // The node can announce a height a moment before it has stored the results.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const results = await call(rpc, "block_results", { height: String(height) });
+      return decodeBlock((block.block as Json) ?? {}, results);
+    } catch (e) {
+      if (attempt >= 40 || !/could not find results|must be less than or equal/i.test(asError(e).message)) throw e;
+      const stop = signal ?? new AbortController().signal;
+      await sleep(100, stop);
+      if (stop.aborted) throw e;
+    }
+  }
+}
+
 class Feed implements BlockSubscription {
   nextHeight = 0;
   mode: SubscriptionMode = "polling";
@@ -132,7 +161,6 @@ class Feed implements BlockSubscription {
   private readonly wsUrl: string;
   private readonly pollMs: number;
   private readonly maxBackoffMs: number;
-  private ids = 0;
   private readonly loop: Promise<void>;
 
   constructor(
@@ -157,28 +185,12 @@ class Feed implements BlockSubscription {
     await this.loop;
   }
 
-  private call(method: string, params: Json): Promise<Json> {
-    return this.rpc.execute({ jsonrpc: "2.0", id: ++this.ids, method, params: params as never }).then((r) => r.result as Json);
-  }
-
   private async latestHeight(): Promise<number> {
-    const status = await this.call("status", {});
-    return toNum((status.sync_info as Json).latest_block_height);
+    return (await nodeStatus(this.rpc)).latest;
   }
 
-  private async fetchBlock(height: number): Promise<ChainBlock> {
-    const block = await this.call("block", { height: String(height) });
-    // The node can announce a height a moment before it has stored the results.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const results = await this.call("block_results", { height: String(height) });
-        return decodeBlock((block.block as Json) ?? {}, results);
-      } catch (e) {
-        if (attempt >= 40 || !/could not find results|must be less than or equal/i.test(asError(e).message)) throw e;
-        await sleep(100, this.stop.signal);
-        if (this.stop.signal.aborted) throw e;
-      }
-    }
+  private fetchBlock(height: number): Promise<ChainBlock> {
+    return fetchBlock(this.rpc, height, this.stop.signal);
   }
 
   private setMode(mode: SubscriptionMode) {

@@ -3,7 +3,6 @@
 import { inArray } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { chainOutbox } from "../../db/schema/chain.ts";
-import { cometClient } from "./client.ts";
 import { cometBlockSource, type IndexReport, indexChain } from "./indexer.ts";
 import { ChainSender, type ChainSenderConfig, type RoundReport } from "./sender.ts";
 
@@ -61,12 +60,7 @@ const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).sli
 /** Mirrors new blocks into the read tables (needs only VE_CHAIN_RPC). */
 export async function indexChainFromEnv(env: ChainBridgeEnv, db: AnyDb, opts: { deadlineMs?: number; maxBlocks?: number } = {}): Promise<IndexReport | null> {
   if (!env.VE_CHAIN_RPC) return null;
-  const comet = cometClient(env.VE_CHAIN_RPC);
-  try {
-    return await indexChain(db, cometBlockSource(comet), opts);
-  } finally {
-    comet.disconnect();
-  }
+  return indexChain(db, cometBlockSource(env.VE_CHAIN_RPC), opts);
 }
 
 /** The cron's chain work: send what waits in the outbox, then index what the chain did. Never throws. */
