@@ -17,6 +17,7 @@ import { mountOrgContent } from "./org-content.ts";
 import { mountOfferingSecrets } from "./offering-secrets.ts";
 import { mountOfferingUsers } from "./offering-users.ts";
 import { mountOrders } from "./orders.ts";
+import { mountProviderReports } from "./provider-reports.ts";
 import { mountResources } from "./resources.ts";
 import { mountSealedOrders } from "./sealed-orders.ts";
 import { mountSealedSettings } from "./sealed-settings.ts";
@@ -62,6 +63,7 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountIdentityLifecycle(app);
   mountWaldurConnections(app);
   mountChainStatus(app);
+  mountProviderReports(app);
   mountScreenshots(app);
   mountBroadcastMessages(app);
 }
