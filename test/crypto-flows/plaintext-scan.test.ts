@@ -3,7 +3,8 @@
 // platform keeps data: every row of every D1 table (the chain outbox's payloads included) and every
 // R2 object is scanned for them, raw, base64 and base64url. The access details reach the member
 // only through the envelope. A second flow adds sealed order attributes (client-sealed and
-// Waldur plaintext), a support request with a reply, and account settings.
+// Waldur plaintext, and a terminate's), provider credentials sealed on the provider's client, a
+// support request with replies, edited and deleted, and account settings.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
@@ -85,7 +86,7 @@ test("full order flow: no sensitive value is readable in any D1 table or R2 obje
   assert.deepEqual(found, [], `sensitive values stored readable: ${found.join("; ")}`);
 });
 
-test("every sealed flow: order attributes (client-sealed and Waldur plaintext), support request and reply, account settings — no sensitive value in D1 (chain outbox included) or R2", async () => {
+test("every sealed flow: order attributes (client-sealed, Waldur plaintext, terminate's), provider credentials, support request and replies with edits and deletes, account settings — no sensitive value in D1 (chain outbox included) or R2", async () => {
   const f = await orderFixture(host, {
     type: "Kubernetes.Namespace",
     components: COMPONENTS,
@@ -102,7 +103,25 @@ test("every sealed flow: order attributes (client-sealed and Waldur plaintext), 
     "support description": "VeScanSupportDescJm93Qe",
     "support reply": "VeScanSupportReplyWz15",
     "account setting": "VeScanSettingPhoneHc48",
+    "provider API token": k8s.token,
+    "CA certificate": CA_MARK,
+    "terminate attribute": "VeScanTerminateNoteFv38",
+    "edited support summary": "VeScanEditedSummaryJd50",
+    "edited support description": "VeScanEditedDescNs72",
+    "superseded support reply": "VeScanSupersededReplyKb13",
+    "edited support reply": "VeScanEditedReplyUe84",
+    "deleted support reply": "VeScanDeletedReplyWa26",
+    "first draft of a reply": "VeScanFirstDraftReplyMm90",
   };
+
+  // The provider's plugin credentials: sealed on arrival by the fixture (plaintext, to the owner and
+  // the executor key it authorised), then replaced by an envelope sealed on the provider's client.
+  // The orders below run with these, so the plugins open the client-sealed credentials.
+  const secretsDir = await f.provider.expect(200, f.provider.get(`/api/marketplace-provider-offerings/${f.offering.uuid}/sealed_secret_options/recipients/`));
+  assert.deepEqual(secretsDir.recipients.map((r: { holder: string }) => r.holder).sort(), ["executor", f.provider.uuid].sort());
+  const secrets = await sealJson({ k8s_token: k8s.token, k8s_ca: CA_PEM }, { kind: "offering-secret-options", recordId: f.offering.uuid, version: 1 }, secretsDir.recipients);
+  await f.provider.expect(200, f.provider.post(`/api/marketplace-provider-offerings/${f.offering.uuid}/update_integration/`, { secret_options_envelope: b64url(secrets) }));
+  assert.equal((await openAs(host, f.provider, providerKey, `/api/marketplace-provider-offerings/${f.offering.uuid}/sealed_secret_options/`)).k8s_token, k8s.token);
 
   // Order attributes sealed on the client, and a Waldur client's plaintext attributes sealed on arrival.
   const dir = await f.customerApi.expect(200, f.customerApi.get(`/api/marketplace-orders/sealing_recipients/?offering_uuid=${f.offering.uuid}&project_uuid=${f.project.uuid}`));
@@ -115,6 +134,11 @@ test("every sealed flow: order attributes (client-sealed and Waldur plaintext), 
   assert.deepEqual(await openAs(host, f.provider, providerKey, `/api/marketplace-orders/${sealedUuid}/sealed_attributes/`), attributes);
   assert.equal((await openAs(host, f.provider, providerKey, `/api/marketplace-orders/${o2.uuid}/sealed_attributes/`)).db_password, sensitive["plaintext attribute"]);
 
+  // A Waldur client's terminate with plaintext attributes, sealed and opened by the plugin path (the order finishes).
+  const term = await f.customerApi.expect(200, f.customerApi.post(`/api/marketplace-resources/${o2.marketplace_resource_uuid}/terminate/`, { attributes: { wipe_note: sensitive["terminate attribute"] } }));
+  assert.equal((await waitOrder(f.customerApi, term.order_uuid)).state, "done");
+  assert.equal((await openAs(host, f.provider, providerKey, `/api/marketplace-orders/${term.order_uuid}/sealed_attributes/`)).wipe_note, sensitive["terminate attribute"]);
+
   // A support request to the provider (plaintext, sealed on arrival) and a reply sealed on the provider's client.
   const issue = await f.customerApi.expect(
     201,
@@ -126,6 +150,16 @@ test("every sealed flow: order attributes (client-sealed and Waldur plaintext), 
   await f.provider.expect(201, f.provider.post(`/api/support-issues/${issue.uuid}/comment/`, { envelope: b64url(reply) }));
   assert.equal((await openAs(host, f.customerApi, customerKey, `/api/support-issues/${issue.uuid}/sealed/`)).summary, sensitive["support summary"]);
   assert.equal((await openAs(host, f.customerApi, customerKey, `/api/support-comments/${replyUuid}/sealed/`)).description, sensitive["support reply"]);
+
+  // Edits and deletes: the issue re-sealed from plaintext, a reply edited twice, another deleted.
+  await f.customerApi.expect(200, f.customerApi.put(`/api/support-issues/${issue.uuid}/`, { type: "INCIDENT", summary: sensitive["edited support summary"], description: sensitive["edited support description"] }));
+  assert.equal((await openAs(host, f.provider, providerKey, `/api/support-issues/${issue.uuid}/sealed/`)).description, sensitive["edited support description"]);
+  const edited = await f.customerApi.expect(201, f.customerApi.post(`/api/support-issues/${issue.uuid}/comment/`, { description: sensitive["first draft of a reply"] }));
+  await f.customerApi.expect(200, f.customerApi.patch(`/api/support-comments/${edited.uuid}/`, { description: sensitive["superseded support reply"] }));
+  await f.customerApi.expect(200, f.customerApi.put(`/api/support-comments/${edited.uuid}/`, { description: sensitive["edited support reply"] }));
+  assert.equal((await openAs(host, f.provider, providerKey, `/api/support-comments/${edited.uuid}/sealed/`)).description, sensitive["edited support reply"]);
+  const deleted = await f.customerApi.expect(201, f.customerApi.post(`/api/support-issues/${issue.uuid}/comment/`, { description: sensitive["deleted support reply"] }));
+  assert.equal((await f.customerApi.delete(`/api/support-comments/${deleted.uuid}/`)).status, 204);
 
   // Account settings.
   const sdir = await f.customerApi.expect(200, f.customerApi.get(`/api/users/${f.customerApi.uuid}/sealed_settings/recipients/`));
@@ -141,7 +175,9 @@ test("every sealed flow: order attributes (client-sealed and Waldur plaintext), 
   const r2 = await r2Dump(host);
   // The scan sees every place the flows wrote: the references, the envelopes, the chain outbox rows.
   const refs = d1.get("sealed_blobs") ?? "";
-  for (const id of [sealedUuid, o2.uuid, issue.uuid, replyUuid, f.customerApi.uuid]) assert.ok(refs.includes(id), `sealed_blobs references ${id}`);
+  for (const id of [sealedUuid, o2.uuid, term.order_uuid, issue.uuid, replyUuid, edited.uuid, f.customerApi.uuid]) assert.ok(refs.includes(id), `sealed_blobs references ${id}`);
+  assert.ok(!refs.includes(deleted.uuid), "the deleted reply's reference is gone");
+  assert.ok((d1.get("offerings") ?? "").includes(`v2.${b64url(secrets)}.`), "the scan sees the provider-sealed credentials");
   for (const prefix of ["order-attributes/", "support-issue/", "support-comment/", "user-settings/"]) assert.ok([...r2.keys()].some((k) => k.startsWith(prefix)), `R2 holds ${prefix}`);
   assert.ok(d1.has("chain_outbox"), "the chain outbox table is scanned");
   assert.ok([...d1.values()].some((t) => t.includes("scan-sealed")), "control: the public resource name is found");
