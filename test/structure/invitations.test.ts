@@ -211,6 +211,9 @@ test("who may invite: owners to the organization and its projects, project manag
   await joiner.expect(200, joiner.get(`/api/projects/${proj.uuid}/`));
   const projFeed = await pm.expect(200, pm.get(`/api/events/?project_uuid=${proj.uuid}`));
   assert.ok(projFeed.some((e: { event_type: string }) => e.event_type === "role_granted"));
+  // A project role opens the project's feed, not the whole organization's.
+  assert.deepEqual(await pm.expect(200, pm.get(`/api/events/?customer_uuid=${org.uuid}`)), []);
+  assert.ok((await owner.expect(200, owner.get(`/api/events/?customer_uuid=${org.uuid}`))).some((e: { event_type: string }) => e.event_type === "role_granted"));
 });
 
 test("bad input is refused naming the field, and nothing is sent or kept", async () => {
