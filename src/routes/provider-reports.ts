@@ -84,8 +84,10 @@ export function mountProviderReports(app: Hono<AppEnv>) {
     const rows = new Map<string, Row>();
     const rowOf = (o: (typeof offs)[number], month: string) => {
       const k = `${o.id}:${month}`;
-      let r = rows.get(k);
-      if (!r) rows.set(k, (r = { offering_uuid: o.uuid, offering_name: o.name, month, usage_uve: 0n, fixed_uve: 0n, resources: new Set() }));
+      const found = rows.get(k);
+      if (found) return found;
+      const r: Row = { offering_uuid: o.uuid, offering_name: o.name, month, usage_uve: 0n, fixed_uve: 0n, resources: new Set() };
+      rows.set(k, r);
       return r;
     };
     const offById = new Map(offs.map((o) => [o.id, o]));
@@ -112,7 +114,7 @@ export function mountProviderReports(app: Hono<AppEnv>) {
     for (const u of usages) {
       const res = resById.get(u.resourceId)!;
       const comp = compById.get(u.componentId);
-      if (!comp || comp.billingType !== "usage") continue;
+      if (comp?.billingType !== "usage") continue;
       const planId = (u.planPeriodId !== null ? periods.find((p) => p.id === u.planPeriodId)?.planId : undefined) ?? res.planId;
       const pc = planId === null ? undefined : priceOf(planId, comp.id);
       const row = rowOf(offById.get(res.offeringId)!, u.billingPeriod.slice(0, 7));
