@@ -88,9 +88,7 @@ async function findByUuid(c: Context<AppEnv>): Promise<Invitation> {
 }
 
 async function mayManage(c: Context<AppEnv>, me: User, inv: Invitation) {
-  const db = c.var.db;
-  const cu = { id: inv.customerId, uuid: "", name: "" };
-  if (!(await canInvite(db, me, { type: inv.scopeType, id: inv.scopeId, customer: cu }, inv.role))) throw permissionDenied();
+  if (!(await canInvite(c.var.db, me, { type: inv.scopeType, id: inv.scopeId, customerId: inv.customerId }, inv.role))) throw permissionDenied();
 }
 
 export function mountInvitations(app: Hono<AppEnv>) {
@@ -147,7 +145,7 @@ export function mountInvitations(app: Hono<AppEnv>) {
     const scope = await scopeFor(c, me, b.scope);
     const fits = scope.type === "customer" ? b.role.startsWith("CUSTOMER.") : b.role.startsWith("PROJECT.");
     if (!fits) throw fieldError("role", `Role ${b.role} cannot be granted in a ${scope.type === "customer" ? "organization" : "project"}.`);
-    if (!(await canInvite(c.var.db, me, scope, b.role))) throw permissionDenied();
+    if (!(await canInvite(c.var.db, me, { type: scope.type, id: scope.id, customerId: scope.customer.id }, b.role))) throw permissionDenied();
     const env = identityEnv(c.env);
     const row = await createInvitation(c.var.db, env, me, origin(c), { scope, role: b.role, email: b.email, extraText: b.extra_invitation_text });
     return c.json((await serializeInvitations(c.var.db, env, linksFor(c), [row]))[0], 201);

@@ -15,8 +15,8 @@ import { fullName } from "../users.ts";
 import { sendInvitation } from "./mail.ts";
 import { emailHash, INVITATION_LIFETIME_MS, type Invitation, openEmail, type ScopeInfo, sealEmail, scopesOf, stateIs, stateOf } from "./store.ts";
 
-export async function canInvite(db: Db, me: User, scope: Pick<ScopeInfo, "type" | "id" | "customer">, role: string) {
-  if (await hasRole(db, me, "customer", scope.customer.id, ["CUSTOMER.OWNER"])) return true;
+export async function canInvite(db: Db, me: User, scope: { type: "customer" | "project"; id: number; customerId: number }, role: string) {
+  if (await hasRole(db, me, "customer", scope.customerId, ["CUSTOMER.OWNER"])) return true;
   return scope.type === "project" && role !== "PROJECT.MANAGER" && (await hasRole(db, me, "project", scope.id, ["PROJECT.MANAGER"]));
 }
 
