@@ -216,6 +216,15 @@ test("export: everything held about the account as JSON, sealed values only by o
       ...PIPELINE,
     }),
   );
+  await validator.expect(
+    201,
+    validator.post("/api/identity/scoring/scores/", {
+      account: carol.api.uuid,
+      score: 37,
+      reasons: [],
+      ...PIPELINE,
+    }),
+  );
   const totp = await carol.api.expect(200, carol.api.post("/api/identity/totp/setup/", {}));
   const key = await generateKeyPair();
   await carol.api.expect(
@@ -240,6 +249,7 @@ test("export: everything held about the account as JSON, sealed values only by o
     "encryption_keys",
     "events",
     "exported_at",
+    "face_verdicts",
     "format",
     "reviews",
     "scopes",
@@ -256,9 +266,11 @@ test("export: everything held about the account as JSON, sealed values only by o
   assert.equal(doc.envelope_sha256, row.envelopeSha256);
   assert.equal(doc.image_sha256, row.imageHash);
   assert.equal(doc.evidence_held, true);
+  assert.equal(x.face_verdicts.length, 1);
+  assert.equal(x.face_verdicts[0].outcome, "no_match");
+  assert.equal(x.face_verdicts[0].distance, 0.71);
   assert.equal(x.scores.length, 1);
-  assert.equal(x.scores[0].outcome, "no_match");
-  assert.equal(x.scores[0].distance, 0.71);
+  assert.equal(x.scores[0].score, 37);
   assert.deepEqual(x.scopes.map((s: { kind: string }) => s.kind).sort(), ["id_document", "selfie", "totp"]);
   assert.equal(x.totp.enabled, false);
   assert.equal(x.devices.length, 1);

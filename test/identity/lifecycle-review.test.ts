@@ -15,7 +15,7 @@ import {
   users,
 } from "../../src/db/schema/index.ts";
 import { decodeBundle } from "../../src/identity/capture/bundle.ts";
-import { captureContext, resealHeaderFor } from "../../src/identity/lifecycle/reseal-client.ts";
+import { captureContext, resealHeaderFor, resealOnce } from "../../src/identity/lifecycle/reseal-client.ts";
 import { b64urlEncode } from "../../src/identity/sso/id-token.ts";
 import { type Api, dbOf, staffApi, userApi } from "../helpers/api.ts";
 import { fixture, registerDevice, upload } from "../identity-scopes/capture-client.ts";
@@ -263,16 +263,43 @@ test("manual review: borderline score queued, one moderator claims, evidence re-
   assert.equal((await dbOf(host).select().from(identityReviewEvidence).all()).length, 0);
   assert.equal((await host.blobs.list({ prefix: `identity/reviews/${item.uuid}/` })).objects.length, 0);
 
-  for (const capture of [doc, selfie]) {
-    const h = await resealHeaderFor(await headerOf(capture), validatorKey, capture, {
-      publicKey: mod1Key.publicKey,
-      keyVersion: 1,
-    });
-    assert.ok(h.ok);
-    const res = await put(capture, h.value);
-    assert.equal(res.status, 201, await res.clone().text());
-    assert.equal((await put(capture, h.value)).status, 409, "re-sealed once");
-  }
+  // Evidence under an open review outlives the retention period until the decision.
+  const erinId = (await dbOf(host).select().from(users).where(eq(users.uuid, erin.uuid)).get())!.id;
+  await dbOf(host)
+    .update(identityCaptures)
+    .set({ created: new Date(Date.now() - 31 * 86_400_000).toISOString() })
+    .where(eq(identityCaptures.userId, erinId));
+  await (await host.mf.getWorker()).scheduled({ cron: "*/5 * * * *" });
+  const originals = await dbOf(host)
+    .select()
+    .from(identityCaptures)
+    .where(eq(identityCaptures.userId, erinId))
+    .all();
+  for (const c of originals) assert.ok(await host.blobs.head(c.objectKey), "kept while under review");
+
+  // A validator key that is not the one sealed to re-seals nothing.
+  const stranger = await resealOnce({
+    apiUrl: host.url,
+    token: validator.token!,
+    key: await generateKeyPair(),
+  });
+  assert.deepEqual(stranger.resealed, []);
+  assert.equal(stranger.failed.length, 2);
+  assert.ok(
+    stranger.failed.every((f) => /cannot re-wrap/.test(f.reason)),
+    JSON.stringify(stranger.failed),
+  );
+
+  // The validator's re-seal round, as it runs beside the scorer.
+  const round = await resealOnce({ apiUrl: host.url, token: validator.token!, key: validatorKey });
+  assert.deepEqual(round.failed, []);
+  assert.deepEqual(round.resealed.map((x) => x.capture).sort(), [doc, selfie].sort());
+  const again = await resealHeaderFor(await headerOf(doc), validatorKey, doc, {
+    publicKey: mod1Key.publicKey,
+    keyVersion: 1,
+  });
+  assert.ok(again.ok);
+  assert.equal((await put(doc, again.value)).status, 409, "re-sealed once");
   assert.deepEqual(await validator.expect(200, validator.get("/api/identity/reviews/reseal/")), []);
 
   // The claimant fetches and opens the copy; the image inside is the one captured.
@@ -371,6 +398,10 @@ test("manual review: borderline score queued, one moderator claims, evidence re-
     ["id_document", "verified", "review"],
     ["selfie", "verified", "review"],
   ]);
+
+  // Decided: the next retention sweep takes the (long expired) originals.
+  await (await host.mf.getWorker()).scheduled({ cron: "*/5 * * * *" });
+  for (const c of originals) assert.equal(await host.blobs.head(c.objectKey), null, "deleted once decided");
 
   // The account sees the outcome and reason in its export, not the moderator.
   const exported = await erin.expect(200, erin.get("/api/identity/export/"));

@@ -17,12 +17,14 @@ import {
   identityRecoveryCodes,
   identityReviews,
   identityScopes,
+  identityScores,
   identityTotp,
   sealedBlobs,
 } from "../../db/schema/index.ts";
 import { nowIso } from "../../http/ids.ts";
 import { serializeCapture } from "../capture/upload.ts";
 import { serializeAttestation } from "../scoring/attestations.ts";
+import { serializeScore } from "../scoring/scores.ts";
 import { serializeAppeal } from "./appeals.ts";
 import { serializeReview } from "./reviews.ts";
 
@@ -52,6 +54,12 @@ export async function exportAccount(db: Db, me: User) {
         .orderBy(identityAttestations.id)
         .all()
     : [];
+  const scoreRows = await db
+    .select()
+    .from(identityScores)
+    .where(eq(identityScores.userId, me.id))
+    .orderBy(identityScores.id)
+    .all();
   const scopes = await db
     .select()
     .from(identityScopes)
@@ -150,7 +158,8 @@ export async function exportAccount(db: Db, me: User) {
         disposal: d ? { reason: d.reason, previous_status: d.previousStatus, at: d.created } : null,
       };
     }),
-    scores: attestations.map((a) =>
+    scores: scoreRows.map((s) => serializeScore(s, me.uuid)),
+    face_verdicts: attestations.map((a) =>
       serializeAttestation(a, uuidOf.get(a.documentCaptureId) ?? "", uuidOf.get(a.selfieCaptureId) ?? ""),
     ),
     reviews: await Promise.all(reviews.map((r) => serializeReview(db, r, { forAccount: true }))),
