@@ -150,6 +150,8 @@ if [[ ! -f "$HOME_DIR/config/genesis.json" ]]; then
   # Short gov periods so proposals (e.g. param changes) finish in a local session.
   genesis="$HOME_DIR/config/genesis.json"
   sed -i 's/"voting_period": "172800s"/"voting_period": "60s"/; s/"expedited_voting_period": "86400s"/"expedited_voting_period": "30s"/; s/"max_deposit_period": "172800s"/"max_deposit_period": "60s"/' "$genesis"
+  # The repo's identity scoring pipeline, approved as governance would (x/veid approved_pipelines).
+  (cd "$ROOT" && node --import tsx scripts/genesis-pipeline.ts "$genesis") >/dev/null
   "$BIN" genesis validate "$genesis" --home "$HOME_DIR" >/dev/null
 fi
 

@@ -143,7 +143,11 @@ func (k Keeper) finalize(ctx context.Context, r *types.Round, score uint32, how 
 	if err != nil {
 		return err
 	}
-	r.State, r.Score, r.TotalPower = how, score, total
+	tolerance := uint32(0)
+	if p, err := k.Params.Get(ctx); err == nil {
+		tolerance = p.Tolerance
+	}
+	r.State, r.Score, r.TotalPower, r.Disputed = how, score, total, types.Disputed(r.Attestations, tolerance)
 	if err := k.Rounds.Set(ctx, r.Id, *r); err != nil {
 		return err
 	}
@@ -159,7 +163,7 @@ func (k Keeper) finalize(ctx context.Context, r *types.Round, score uint32, how 
 		return err
 	}
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventScoreFinalized{
-		RoundId: r.Id, Account: r.Account, Score: score, How: how, Attesters: s.Attesters})
+		RoundId: r.Id, Account: r.Account, Score: score, How: how, Attesters: s.Attesters, Disputed: r.Disputed})
 }
 
 // EndBlocker decides rounds whose deadline has come: with whatever

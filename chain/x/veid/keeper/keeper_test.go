@@ -28,6 +28,9 @@ type fixture struct {
 
 var now = time.Unix(1_800_000_000, 0).UTC()
 
+// The pipeline the tests' validators score with, approved in params by setup (as governance would).
+var pipeline = sha256.Sum256([]byte("score-v1"))
+
 func setup(t *testing.T) *fixture {
 	ta, accs := app.SetupTestAppWithValidators(t, 4, 2, nil)
 	f := &fixture{t: t, ta: ta, msg: keeper.NewMsgServerImpl(ta.VeidKeeper), q: keeper.NewQueryServerImpl(ta.VeidKeeper),
@@ -42,6 +45,10 @@ func setup(t *testing.T) *fixture {
 		_, err := rm.RegisterEncryptionKey(f.ctx(), &rolestypes.MsgRegisterEncryptionKey{Owner: sdk.AccAddress(v).String(), PublicKey: pub, Version: 1})
 		require.NoError(t, err)
 	}
+	p, err := ta.VeidKeeper.Params.Get(f.ctx())
+	require.NoError(t, err)
+	p.ApprovedPipelines = []types.ApprovedPipeline{{Version: "score-v1", Hash: pipeline[:]}}
+	require.NoError(t, ta.VeidKeeper.Params.Set(f.ctx(), p))
 	return f
 }
 
@@ -70,7 +77,7 @@ func (f *fixture) submit(id string, st types.ScopeType) error {
 }
 
 func (f *fixture) attest(i int, round uint64, score uint32) (*types.MsgAttestScoreResponse, error) {
-	return f.msg.AttestScore(f.ctx(), &types.MsgAttestScore{Operator: sdk.AccAddress(f.ta.Validators[i]).String(), RoundId: round, Score: score})
+	return f.msg.AttestScore(f.ctx(), &types.MsgAttestScore{Operator: sdk.AccAddress(f.ta.Validators[i]).String(), RoundId: round, Score: score, ModelHash: pipeline[:]})
 }
 
 func TestScopesAndQuorum(t *testing.T) {
@@ -100,8 +107,12 @@ func TestScopesAndQuorum(t *testing.T) {
 	require.ErrorIs(t, err, types.ErrRoundOpen)
 
 	// Only bonded validator operators attest, once each.
-	_, err = f.msg.AttestScore(f.ctx(), &types.MsgAttestScore{Operator: f.other.String(), RoundId: r.RoundId, Score: 99})
+	_, err = f.msg.AttestScore(f.ctx(), &types.MsgAttestScore{Operator: f.other.String(), RoundId: r.RoundId, Score: 99, ModelHash: pipeline[:]})
 	require.ErrorIs(t, err, types.ErrNotBondedValidator)
+	// A pipeline governance has not approved does not count, even from a bonded validator.
+	other := sha256.Sum256([]byte("score-v2-unvoted"))
+	_, err = f.msg.AttestScore(f.ctx(), &types.MsgAttestScore{Operator: sdk.AccAddress(f.ta.Validators[0]).String(), RoundId: r.RoundId, Score: 80, ModelHash: other[:]})
+	require.ErrorIs(t, err, types.ErrUnapprovedPipeline)
 	res, err := f.attest(0, r.RoundId, 80)
 	require.NoError(t, err)
 	require.False(t, res.Finalized)
@@ -127,6 +138,7 @@ func TestScopesAndQuorum(t *testing.T) {
 	round, err := f.q.Round(f.ctx(), &types.QueryRoundRequest{Id: r.RoundId})
 	require.NoError(t, err)
 	require.EqualValues(t, 4, round.Round.TotalPower)
+	require.True(t, round.Round.Disputed, "the outlier at 20 disagreed beyond the tolerance: manual review")
 }
 
 func TestDeadline(t *testing.T) {
@@ -153,6 +165,7 @@ func TestDeadline(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, types.ROUND_STATE_FINALIZED_AT_DEADLINE, round.State)
 	require.EqualValues(t, 60, round.Score)
+	require.False(t, round.Disputed, "60 and 64 agree within the tolerance")
 
 	// Nobody attests: the round expires, and the previous score stands.
 	r2, err := f.msg.RequestScore(f.at(106), &types.MsgRequestScore{Owner: f.user.String()})
@@ -202,6 +215,20 @@ func TestValidateBasic(t *testing.T) {
 	bad = good
 	bad.Owner = "cosmos1xyz"
 	require.ErrorIs(t, bad.ValidateBasic(), types.ErrInvalidAddress)
-	require.ErrorIs(t, (&types.MsgAttestScore{Operator: f.user.String(), RoundId: 1, Score: 101}).ValidateBasic(), types.ErrInvalidScore)
-	require.ErrorIs(t, (&types.MsgAttestScore{Operator: f.user.String(), RoundId: 0, Score: 1}).ValidateBasic(), types.ErrRoundNotFound)
+	require.ErrorIs(t, (&types.MsgAttestScore{Operator: f.user.String(), RoundId: 1, Score: 101, ModelHash: pipeline[:]}).ValidateBasic(), types.ErrInvalidScore)
+	require.ErrorIs(t, (&types.MsgAttestScore{Operator: f.user.String(), RoundId: 0, Score: 1, ModelHash: pipeline[:]}).ValidateBasic(), types.ErrRoundNotFound)
+	require.ErrorIs(t, (&types.MsgAttestScore{Operator: f.user.String(), RoundId: 1, Score: 1}).ValidateBasic(), types.ErrUnapprovedPipeline, "no pipeline named")
+
+	// Params: approved pipelines are 32-byte hashes with a version, each listed once.
+	p := types.DefaultParams()
+	p.ApprovedPipelines = []types.ApprovedPipeline{{Version: "v1", Hash: pipeline[:]}}
+	require.NoError(t, p.Validate())
+	require.True(t, p.Approves(pipeline[:]))
+	require.False(t, p.Approves(h[:]))
+	p.ApprovedPipelines = append(p.ApprovedPipelines, types.ApprovedPipeline{Version: "v1b", Hash: pipeline[:]})
+	require.ErrorIs(t, p.Validate(), types.ErrInvalidParams)
+	p.ApprovedPipelines = []types.ApprovedPipeline{{Version: "", Hash: pipeline[:]}}
+	require.ErrorIs(t, p.Validate(), types.ErrInvalidParams)
+	p.ApprovedPipelines = []types.ApprovedPipeline{{Version: "v1", Hash: pipeline[:8]}}
+	require.ErrorIs(t, p.Validate(), types.ErrInvalidParams)
 }

@@ -164,6 +164,13 @@ func (m msgServer) AttestScore(ctx context.Context, msg *types.MsgAttestScore) (
 	if r.State != types.ROUND_STATE_OPEN {
 		return nil, errorsmod.Wrapf(types.ErrRoundClosed, "round %d is %s", r.Id, r.State)
 	}
+	p, err := m.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Approves(msg.ModelHash) {
+		return nil, errorsmod.Wrapf(types.ErrUnapprovedPipeline, "model_hash %X", msg.ModelHash)
+	}
 	valStr := val.String()
 	for _, a := range r.Attestations {
 		if a.Validator == valStr {
@@ -174,10 +181,6 @@ func (m msgServer) AttestScore(ctx context.Context, msg *types.MsgAttestScore) (
 	r.Attestations = append(r.Attestations, types.Attestation{Validator: valStr, Score: msg.Score, Power: power,
 		ModelHash: msg.ModelHash, Height: sdkCtx.BlockHeight()})
 	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventScoreAttested{RoundId: r.Id, Validator: valStr, Score: msg.Score}); err != nil {
-		return nil, err
-	}
-	p, err := m.Params.Get(ctx)
-	if err != nil {
 		return nil, err
 	}
 	total, err := m.staking.GetLastTotalPower(ctx)

@@ -30,6 +30,19 @@ func WeightedMedian(atts []Attestation) uint32 {
 	return s[len(s)-1].Score
 }
 
+// Disputed reports whether some attestation lies outside the tolerance of the
+// weighted median: the validators disagreed, whatever the quorum decided.
+func Disputed(atts []Attestation, tolerance uint32) bool {
+	m := WeightedMedian(atts)
+	for _, a := range atts {
+		d := int64(a.Score) - int64(m)
+		if d < -int64(tolerance) || d > int64(tolerance) {
+			return true
+		}
+	}
+	return false
+}
+
 // Aggregate decides a round from its attestations. The attestations within
 // tolerance of the weighted median "agree"; if their power is at least 2/3
 // of totalPower (all bonded power, not just attesters) the round has a

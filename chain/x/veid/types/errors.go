@@ -19,4 +19,5 @@ var (
 	ErrNoScore            = errorsmod.Register(ModuleName, 14, "account has no score")
 	ErrInvalidParams      = errorsmod.Register(ModuleName, 15, "invalid params")
 	ErrInvalidGenesis     = errorsmod.Register(ModuleName, 16, "invalid genesis state")
+	ErrUnapprovedPipeline = errorsmod.Register(ModuleName, 17, "scoring pipeline is not approved by governance")
 )

@@ -82,8 +82,8 @@ func (m *MsgAttestScore) ValidateBasic() error {
 	if m.Score > MaxScore {
 		return errorsmod.Wrapf(ErrInvalidScore, "got %d", m.Score)
 	}
-	if len(m.ModelHash) != 0 && len(m.ModelHash) != 32 {
-		return errorsmod.Wrapf(ErrInvalidScore, "model_hash must be 32 bytes when set, got %d", len(m.ModelHash))
+	if len(m.ModelHash) != 32 {
+		return errorsmod.Wrapf(ErrUnapprovedPipeline, "model_hash must be the 32-byte pipeline hash, got %d bytes", len(m.ModelHash))
 	}
 	return nil
 }

@@ -41,6 +41,7 @@ export interface EventScoreFinalized {
   score: number;
   how: RoundState;
   attesters: number;
+  disputed: boolean;
 }
 
 export interface EventRoundExpired {
@@ -370,7 +371,7 @@ export const EventScoreAttested: MessageFns<EventScoreAttested, "virtengine.veid
 };
 
 function createBaseEventScoreFinalized(): EventScoreFinalized {
-  return { roundId: 0n, account: "", score: 0, how: 0, attesters: 0 };
+  return { roundId: 0n, account: "", score: 0, how: 0, attesters: 0, disputed: false };
 }
 
 export const EventScoreFinalized: MessageFns<EventScoreFinalized, "virtengine.veid.v1.EventScoreFinalized"> = {
@@ -394,6 +395,9 @@ export const EventScoreFinalized: MessageFns<EventScoreFinalized, "virtengine.ve
     }
     if (message.attesters !== 0) {
       writer.uint32(40).uint32(message.attesters);
+    }
+    if (message.disputed !== false) {
+      writer.uint32(48).bool(message.disputed);
     }
     return writer;
   },
@@ -451,6 +455,14 @@ export const EventScoreFinalized: MessageFns<EventScoreFinalized, "virtengine.ve
             message.attesters = reader.uint32();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.disputed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -473,6 +485,7 @@ export const EventScoreFinalized: MessageFns<EventScoreFinalized, "virtengine.ve
     message.score = object.score ?? 0;
     message.how = object.how ?? 0;
     message.attesters = object.attesters ?? 0;
+    message.disputed = object.disputed ?? false;
     return message;
   },
 };

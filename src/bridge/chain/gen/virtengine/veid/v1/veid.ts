@@ -82,6 +82,11 @@ export interface Round {
   score: number;
   /** Total bonded power when the round was decided. */
   totalPower: bigint;
+  /**
+   * Some attestation lay outside the tolerance of the weighted median: the
+   * validators disagreed, so the result goes to manual review off chain.
+   */
+  disputed: boolean;
 }
 
 /** Score is an agreed result; the history of an account is its scores by round. */
@@ -100,6 +105,19 @@ export interface Params {
   /** Attestations within this many points of the weighted median agree. */
   tolerance: number;
   maxScopesPerAccount: number;
+  /**
+   * Scoring pipelines (model weights, thresholds, feature code) whose
+   * attestations count; changed only by governance, so a new model is a
+   * visible, voted event. An attestation naming any other hash is refused.
+   */
+  approvedPipelines: ApprovedPipeline[];
+}
+
+/** ApprovedPipeline names a scoring pipeline by version and content hash. */
+export interface ApprovedPipeline {
+  version: string;
+  /** sha-256 over the pipeline's files, as the scorer computes it. */
+  hash: Uint8Array;
 }
 
 function createBaseSealedTo(): SealedTo {
@@ -452,7 +470,17 @@ export const Attestation: MessageFns<Attestation, "virtengine.veid.v1.Attestatio
 };
 
 function createBaseRound(): Round {
-  return { id: 0n, account: "", state: 0, openedAt: 0n, deadline: 0n, attestations: [], score: 0, totalPower: 0n };
+  return {
+    id: 0n,
+    account: "",
+    state: 0,
+    openedAt: 0n,
+    deadline: 0n,
+    attestations: [],
+    score: 0,
+    totalPower: 0n,
+    disputed: false,
+  };
 }
 
 export const Round: MessageFns<Round, "virtengine.veid.v1.Round"> = {
@@ -494,6 +522,9 @@ export const Round: MessageFns<Round, "virtengine.veid.v1.Round"> = {
         throw new globalThis.Error("value provided for field message.totalPower of type int64 too large");
       }
       writer.uint32(64).int64(message.totalPower);
+    }
+    if (message.disputed !== false) {
+      writer.uint32(72).bool(message.disputed);
     }
     return writer;
   },
@@ -575,6 +606,14 @@ export const Round: MessageFns<Round, "virtengine.veid.v1.Round"> = {
             message.totalPower = reader.int64() as bigint;
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.disputed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -602,6 +641,7 @@ export const Round: MessageFns<Round, "virtengine.veid.v1.Round"> = {
     message.totalPower = (object.totalPower !== undefined && object.totalPower !== null)
       ? BigInt(object.totalPower)
       : 0n;
+    message.disputed = object.disputed ?? false;
     return message;
   },
 };
@@ -730,7 +770,7 @@ export const Score: MessageFns<Score, "virtengine.veid.v1.Score"> = {
 };
 
 function createBaseParams(): Params {
-  return { attestationWindow: 0n, tolerance: 0, maxScopesPerAccount: 0 };
+  return { attestationWindow: 0n, tolerance: 0, maxScopesPerAccount: 0, approvedPipelines: [] };
 }
 
 export const Params: MessageFns<Params, "virtengine.veid.v1.Params"> = {
@@ -748,6 +788,9 @@ export const Params: MessageFns<Params, "virtengine.veid.v1.Params"> = {
     }
     if (message.maxScopesPerAccount !== 0) {
       writer.uint32(24).uint32(message.maxScopesPerAccount);
+    }
+    for (const v of message.approvedPipelines) {
+      ApprovedPipeline.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -789,6 +832,14 @@ export const Params: MessageFns<Params, "virtengine.veid.v1.Params"> = {
             message.maxScopesPerAccount = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.approvedPipelines.push(ApprovedPipeline.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -811,6 +862,76 @@ export const Params: MessageFns<Params, "virtengine.veid.v1.Params"> = {
       : 0n;
     message.tolerance = object.tolerance ?? 0;
     message.maxScopesPerAccount = object.maxScopesPerAccount ?? 0;
+    message.approvedPipelines = object.approvedPipelines?.map((e) => ApprovedPipeline.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseApprovedPipeline(): ApprovedPipeline {
+  return { version: "", hash: new Uint8Array(0) };
+}
+
+export const ApprovedPipeline: MessageFns<ApprovedPipeline, "virtengine.veid.v1.ApprovedPipeline"> = {
+  $type: "virtengine.veid.v1.ApprovedPipeline" as const,
+
+  encode(message: ApprovedPipeline, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== "") {
+      writer.uint32(10).string(message.version);
+    }
+    if (message.hash.length !== 0) {
+      writer.uint32(18).bytes(message.hash);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApprovedPipeline {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApprovedPipeline();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hash = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ApprovedPipeline>): ApprovedPipeline {
+    return ApprovedPipeline.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ApprovedPipeline>): ApprovedPipeline {
+    const message = createBaseApprovedPipeline();
+    message.version = object.version ?? "";
+    message.hash = object.hash ?? new Uint8Array(0);
     return message;
   },
 };
