@@ -63,6 +63,14 @@ async function authorisedExecutor(db: Db, env: Bindings, customerId: number, fie
   return current;
 }
 
+/** Why the plugins may not use the organization's credentials now (null: they may). */
+export async function unauthorisedExecutor(db: Db, env: Bindings, customerId: number): Promise<string | null> {
+  const [auth, current] = await Promise.all([authorisationOf(db, customerId), executorKey(env)]);
+  if (!auth) return `the provider has not authorised the executor key ${current.keyId} for its plugins`;
+  if (auth.keyId !== current.keyId) return `the provider authorised executor key ${auth.keyId}, not the Worker's current ${current.keyId}`;
+  return null;
+}
+
 /** Refuses (409 naming `field`) before anything is written when the organization has not authorised the executor key. */
 export async function requireSealableSecretOptions(db: Db, env: Bindings, customerId: number, field: string): Promise<void> {
   await authorisedExecutor(db, env, customerId, field);

@@ -8,6 +8,7 @@ import { customers, offeringComponents, offeringUsers, offerings, orders, plans,
 import type { Bindings } from "../../env.ts";
 import { type AnyPlugin, pluginFor, settingsFor } from "../../plugins/registry.ts";
 import type { ComponentSpec, OrderRequest, ResourceRef, TeamMember } from "../../plugins/types.ts";
+import { unauthorisedExecutor } from "../../secrets/offering-secrets.ts";
 import { openOrderAttributes, orderAttributesRef, resourceAttributesForPlugin } from "../../secrets/order-attributes.ts";
 import { openJson } from "../../secrets/sealed-json.ts";
 import type { Offering } from "../catalog/serialize.ts";
@@ -51,6 +52,13 @@ export async function loadExecution(db: Db, env: Bindings, resource: Resource): 
   if (!offering || !proj || !cust) return { ok: false, none: false, error: "the resource's offering or project is gone" };
   const match = pluginFor(env, offering);
   if (!match.ok) return { ok: false, none: match.error.startsWith("no plugin"), error: match.error };
+  // The provider's credentials are for the executor key it authorised: once it withdraws that (or
+  // the Worker's key changes), its plugins stop using them. Imported offerings' settings are sealed
+  // by the Waldur import itself, under the connection's authority.
+  if (offering.secretOptionsSealed && !offering.remoteUuid) {
+    const why = await unauthorisedExecutor(db, env, offering.customerId);
+    if (why) return { ok: false, none: false, error: why };
+  }
   let secrets: Record<string, unknown>;
   try {
     secrets = await openJson(env, { kind: "offering-secret-options", recordId: offering.uuid }, offering.secretOptionsSealed);
