@@ -910,6 +910,45 @@ CREATE TABLE `chain_usage` (
 	PRIMARY KEY(`chain_id`, `order_id`, `seq`)
 );
 --> statement-breakpoint
+CREATE TABLE `chain_veid_attestations` (
+	`chain_id` text NOT NULL,
+	`round_id` integer NOT NULL,
+	`validator` text NOT NULL,
+	`score` integer NOT NULL,
+	`height` integer NOT NULL,
+	`tx_hash` text,
+	PRIMARY KEY(`chain_id`, `round_id`, `validator`)
+);
+--> statement-breakpoint
+CREATE TABLE `chain_veid_rounds` (
+	`chain_id` text NOT NULL,
+	`round_id` integer NOT NULL,
+	`account` text NOT NULL,
+	`state` text NOT NULL,
+	`score` integer,
+	`disputed` integer DEFAULT false NOT NULL,
+	`attesters` integer DEFAULT 0 NOT NULL,
+	`deadline` integer NOT NULL,
+	`opened_height` integer NOT NULL,
+	`height` integer NOT NULL,
+	`tx_hash` text,
+	`review_queued` text,
+	PRIMARY KEY(`chain_id`, `round_id`)
+);
+--> statement-breakpoint
+CREATE INDEX `chain_veid_rounds_account` ON `chain_veid_rounds` (`account`);--> statement-breakpoint
+CREATE TABLE `chain_veid_scores` (
+	`chain_id` text NOT NULL,
+	`account` text NOT NULL,
+	`score` integer NOT NULL,
+	`round_id` integer NOT NULL,
+	`how` text NOT NULL,
+	`attesters` integer NOT NULL,
+	`disputed` integer DEFAULT false NOT NULL,
+	`height` integer NOT NULL,
+	PRIMARY KEY(`chain_id`, `account`)
+);
+--> statement-breakpoint
 CREATE TABLE `waldur_connections` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`uuid` text NOT NULL,

@@ -108,3 +108,61 @@ export const chainOffchain = sqliteTable(
   },
   (t) => [index("chain_offchain_ref").on(t.ref), index("chain_offchain_reason").on(t.reason)],
 );
+
+/** x/veid scoring rounds: opened by MsgRequestScore, decided by attestations or at the deadline. */
+export const chainVeidRounds = sqliteTable(
+  "chain_veid_rounds",
+  {
+    chainId: text("chain_id").notNull(),
+    roundId: integer("round_id").notNull(),
+    /** The scored account (bech32). */
+    account: text("account").notNull(),
+    /** open | finalized | finalized_at_deadline | expired (x/veid RoundState without the prefix). */
+    state: text("state").notNull(),
+    /** The agreed score once decided; null while open or when expired. */
+    score: integer("score"),
+    disputed: integer("disputed", { mode: "boolean" }).notNull().default(false),
+    attesters: integer("attesters").notNull().default(0),
+    /** Block height at which the chain decides the round without more attestations. */
+    deadline: integer("deadline").notNull(),
+    openedHeight: integer("opened_height").notNull(),
+    /** Height and tx of the last change mirrored. */
+    height: integer("height").notNull(),
+    txHash: text("tx_hash"),
+    /** When a manual review was queued for this round (disputed or near a threshold); null if none. */
+    reviewQueued: text("review_queued"),
+  },
+  (t) => [primaryKey({ columns: [t.chainId, t.roundId] }), index("chain_veid_rounds_account").on(t.account)],
+);
+
+/** x/veid attestations, one per validator and round (scores are public once attested). */
+export const chainVeidAttestations = sqliteTable(
+  "chain_veid_attestations",
+  {
+    chainId: text("chain_id").notNull(),
+    roundId: integer("round_id").notNull(),
+    /** Validator operator address (valoper). */
+    validator: text("validator").notNull(),
+    score: integer("score").notNull(),
+    height: integer("height").notNull(),
+    txHash: text("tx_hash"),
+  },
+  (t) => [primaryKey({ columns: [t.chainId, t.roundId, t.validator] })],
+);
+
+/** The agreed x/veid score per account: its latest decided round. */
+export const chainVeidScores = sqliteTable(
+  "chain_veid_scores",
+  {
+    chainId: text("chain_id").notNull(),
+    account: text("account").notNull(),
+    score: integer("score").notNull(),
+    roundId: integer("round_id").notNull(),
+    /** finalized | finalized_at_deadline. */
+    how: text("how").notNull(),
+    attesters: integer("attesters").notNull(),
+    disputed: integer("disputed", { mode: "boolean" }).notNull().default(false),
+    height: integer("height").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.chainId, t.account] })],
+);
