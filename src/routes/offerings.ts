@@ -21,6 +21,7 @@ import { newUuid, nowIso, pathUuid } from "../http/ids.ts";
 import { ordering, pageOf, paginated, qAll, qBool, qChoices, qOne, qUuids, sparse } from "../http/list.ts";
 import { hyperlink, linksFor } from "../http/links.ts";
 import { body, bool, jsonObject, optStr, requiredStr, str, v } from "../http/validate.ts";
+import { attributeConditions, parseAttributeFilter } from "../marketplace/catalog/attribute-filter.ts";
 import { cached, catalogVersion, gzip, remember } from "../marketplace/catalog/page-cache.ts";
 import { findProviderOffering, findPublicOffering, providerVisible, publicVisible } from "../marketplace/catalog/queries.ts";
 import { componentSchema, offeringCreateSchema } from "../marketplace/catalog/schemas.ts";
@@ -62,6 +63,7 @@ function listFilters(c: Context<AppEnv>): (SQL | undefined)[] {
   if (uuids.length) conds.push(inArray(offerings.uuid, uuids));
   const slug = qOne(c, "slug");
   if (slug) conds.push(eq(offerings.slug, slug));
+  conds.push(...attributeConditions(parseAttributeFilter(qOne(c, "attributes"))));
   // Conditional re-sync (the bridge): changed at or after the given instant.
   const modified = qOne(c, "modified");
   if (modified) {
