@@ -30,6 +30,7 @@ import { mountSlurmJobs } from "./slurm-jobs.ts";
 import { mountSupport } from "./support.ts";
 import { mountUsers } from "./users.ts";
 import { mountWalletAuth } from "./wallet-auth.ts";
+import { mountWalletBalance } from "./wallet-balance.ts";
 import { mountWaldurConnections } from "./waldur-connections.ts";
 
 /** Every route module registers itself here; order matters only for literal-vs-param paths. */
@@ -44,6 +45,7 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountKeys(app);
   mountEncryptionKeys(app);
   mountWalletAuth(app);
+  mountWalletBalance(app);
   mountEvents(app);
   mountCategories(app);
   mountServiceProviders(app);
