@@ -105,9 +105,11 @@ export async function sealNewOrderAttributes(
 
 /**
  * Keys of an Update or Terminate order's attributes that stay readable: the limits before the
- * change, which the API writes itself from the resource's (already readable) limits.
+ * change, which the API writes itself from the resource's (already readable) limits, and the order
+ * uuid a VirtEngine acting as a remote Waldur's client marks its Terminate with
+ * (src/plugins/waldur/: it finds its own order again by that mark, an identifier only).
  */
-export const FOLLOW_UP_PUBLIC_ATTRIBUTES = ["old_limits"] as const;
+export const FOLLOW_UP_PUBLIC_ATTRIBUTES = ["old_limits", "virtengine_order_uuid"] as const;
 
 /**
  * Seals the attributes of an Update or Terminate order (what a Waldur client sends with a resource

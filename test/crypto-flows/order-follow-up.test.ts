@@ -48,7 +48,9 @@ test("terminate's plaintext attributes are sealed like a Create order's; update_
 
   // Terminate with a Waldur client's plaintext attributes.
   const SECRET = "VeTerminateNoteDp52Hx";
-  const attributes = { action: "force_destroy", wipe_passphrase: SECRET };
+  // A VirtEngine bridge marks its remote Terminate with its own order uuid: an identifier, kept readable.
+  const mark = "0123456789abcdef0123456789abcdef";
+  const attributes = { action: "force_destroy", wipe_passphrase: SECRET, virtengine_order_uuid: mark };
   const before = (await r2Keys(w.host, "order-attributes/")).length;
   // Attributes that are not an object are refused, naming the field, before anything is sealed.
   const bad = await f.customerApi.post(`/api/marketplace-resources/${rid}/terminate/`, { attributes: "not an object" });
@@ -58,7 +60,7 @@ test("terminate's plaintext attributes are sealed like a Create order's; update_
   const term = await f.customerApi.expect(200, f.customerApi.post(`/api/marketplace-resources/${rid}/terminate/`, { attributes }));
   await f.provider.expect(200, f.provider.post(`/api/marketplace-orders/${term.order_uuid}/approve_by_provider/`, {}));
   const order = await f.customerApi.expect(200, f.customerApi.get(`/api/marketplace-orders/${term.order_uuid}/`));
-  assert.deepEqual(order.attributes, {}, "D1 keeps none of it");
+  assert.deepEqual(order.attributes, { virtengine_order_uuid: mark }, "D1 keeps only the mark");
   assert.equal((await r2Keys(w.host, `order-attributes/${term.order_uuid}/`)).length, 1);
   assert.equal((await r2Keys(w.host, "order-attributes/")).length, before + 1);
   const path = `/api/marketplace-orders/${term.order_uuid}/sealed_attributes/`;
