@@ -98,36 +98,38 @@ export function mountIdentityLifecycle(app: Hono<AppEnv>) {
     const me = requireUser(c.var.user);
     c.header("Content-Disposition", `attachment; filename="identity-export-${me.uuid}.json"`);
     c.header("Cache-Control", "no-store");
-    return c.json(await exportAccount(c.var.db, me));
+    return c.json(await exportAccount(c.var.db, lifecycleEnv(c.env), me));
   });
 
   app.get("/api/identity/appeals/", async (c) => {
     const me = requireUser(c.var.user);
     const q = parseWith(appealStatus, c.req.query());
-    return c.json(await listAppeals(c.var.db, me, q.status));
+    return c.json(await listAppeals(c.var.db, lifecycleEnv(c.env), me, q.status));
   });
 
   app.post("/api/identity/appeals/", async (c) => {
     const me = requireUser(c.var.user);
     const b = await body(c, appealSchema);
     const a = await configured(() => fileAppeal(c.var.db, lifecycleEnv(c.env), me, b));
-    return c.json(await serializeAppeal(c.var.db, a, me.uuid, me.username), 201);
+    return c.json(await serializeAppeal(c.var.db, lifecycleEnv(c.env), a, me.uuid, me.username), 201);
   });
 
   app.get("/api/identity/appeals/:uuid/", async (c) => {
     const me = requireUser(c.var.user);
     const { a, account, username } = await appealFor(c.var.db, me, pathUuid(c.req.param("uuid")));
-    return c.json(await serializeAppeal(c.var.db, a, account, username, me.isStaff || me.isSupport));
+    return c.json(
+      await serializeAppeal(c.var.db, lifecycleEnv(c.env), a, account, username, me.isStaff || me.isSupport),
+    );
   });
 
   app.post("/api/identity/appeals/:uuid/decide/", async (c) => {
     const me = requireModerator(c.var.user);
     const b = await body(c, appealDecisionSchema);
     const uuid = pathUuid(c.req.param("uuid"));
-    const { appeal, review } = await decideAppeal(c.var.db, me, uuid, b);
+    const { appeal, review } = await decideAppeal(c.var.db, lifecycleEnv(c.env), me, uuid, b);
     const { account, username } = await appealFor(c.var.db, me, uuid);
     return c.json({
-      ...(await serializeAppeal(c.var.db, appeal, account, username, true)),
+      ...(await serializeAppeal(c.var.db, lifecycleEnv(c.env), appeal, account, username, true)),
       review: review?.uuid ?? null,
     });
   });
@@ -141,7 +143,14 @@ export function mountIdentityLifecycle(app: Hono<AppEnv>) {
   app.post("/api/identity/reviews/", async (c) => {
     const me = requireModerator(c.var.user);
     const b = await body(c, flagSchema);
-    return c.json(await serializeReview(c.var.db, await flagForReview(c.var.db, me, b)), 201);
+    return c.json(
+      await serializeReview(
+        c.var.db,
+        lifecycleEnv(c.env),
+        await flagForReview(c.var.db, lifecycleEnv(c.env), me, b),
+      ),
+      201,
+    );
   });
 
   // Literal before /:uuid/.
@@ -154,14 +163,22 @@ export function mountIdentityLifecycle(app: Hono<AppEnv>) {
   app.get("/api/identity/reviews/:uuid/", async (c) => {
     requireModerator(c.var.user);
     return c.json(
-      await serializeReview(c.var.db, await reviewByUuid(c.var.db, pathUuid(c.req.param("uuid")))),
+      await serializeReview(
+        c.var.db,
+        lifecycleEnv(c.env),
+        await reviewByUuid(c.var.db, pathUuid(c.req.param("uuid"))),
+      ),
     );
   });
 
   app.post("/api/identity/reviews/:uuid/claim/", async (c) => {
     const me = requireModerator(c.var.user);
     return c.json(
-      await serializeReview(c.var.db, await claimReview(c.var.db, me, pathUuid(c.req.param("uuid")))),
+      await serializeReview(
+        c.var.db,
+        lifecycleEnv(c.env),
+        await claimReview(c.var.db, me, pathUuid(c.req.param("uuid"))),
+      ),
     );
   });
 
@@ -171,7 +188,8 @@ export function mountIdentityLifecycle(app: Hono<AppEnv>) {
     return c.json(
       await serializeReview(
         c.var.db,
-        await decideReview(c.var.db, bucket(c), me, pathUuid(c.req.param("uuid")), b),
+        lifecycleEnv(c.env),
+        await decideReview(c.var.db, lifecycleEnv(c.env), bucket(c), me, pathUuid(c.req.param("uuid")), b),
       ),
     );
   });

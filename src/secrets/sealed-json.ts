@@ -30,6 +30,7 @@ const LEGACY_AAD = {
   "job-output": (id: string) => `job-output:${id}`,
   // Never written as v1 (sealed only since v2); listed so the kind exists.
   "user-invitation": (id: string) => `user-invitation:${id}`,
+  "identity-lifecycle": (id: string) => `identity-lifecycle:${id}`,
 } as const;
 
 export type SealedJsonKind = keyof typeof LEGACY_AAD;

@@ -12,7 +12,13 @@ import {
   identityEvidenceDisposals,
   identityScopes,
 } from "../../src/db/schema/index.ts";
-import { LifecycleConfigError, retentionMs } from "../../src/identity/lifecycle/config.ts";
+import {
+  appealPeriodMs,
+  borderlineBand,
+  LifecycleConfigError,
+  retentionMs,
+  scoreBand,
+} from "../../src/identity/lifecycle/config.ts";
 import { b64urlEncode } from "../../src/identity/sso/id-token.ts";
 import { Api, dbOf, userApi } from "../helpers/api.ts";
 import { fixture, registerDevice, upload } from "../identity-scopes/capture-client.ts";
@@ -135,7 +141,25 @@ test("retention: the cron deletes sealed images older than the period from R2 an
   assert.equal((await dbOf(host).select().from(identityEvidenceDisposals).all()).length, 2);
 });
 
-test("retention setting: malformed values are named, not replaced by the default", () => {
+test("lifecycle settings: malformed values are named, not replaced by the default", () => {
+  assert.deepEqual(scoreBand({}), { thresholds: [50], margin: 5 });
+  assert.deepEqual(
+    scoreBand({ VE_IDENTITY_REVIEW_SCORE_THRESHOLDS: "40, 70", VE_IDENTITY_REVIEW_SCORE_MARGIN: "3" }),
+    { thresholds: [40, 70], margin: 3 },
+  );
+  assert.throws(
+    () => scoreBand({ VE_IDENTITY_REVIEW_SCORE_THRESHOLDS: "50,high" }),
+    /VE_IDENTITY_REVIEW_SCORE_THRESHOLDS/,
+  );
+  assert.throws(
+    () => scoreBand({ VE_IDENTITY_REVIEW_SCORE_MARGIN: "-2" }),
+    /VE_IDENTITY_REVIEW_SCORE_MARGIN/,
+  );
+  assert.throws(
+    () => appealPeriodMs({ VE_IDENTITY_APPEAL_PERIOD_DAYS: "0" }),
+    /VE_IDENTITY_APPEAL_PERIOD_DAYS/,
+  );
+  assert.throws(() => borderlineBand({ VE_IDENTITY_REVIEW_MARGIN: "2" }), /VE_IDENTITY_REVIEW_MARGIN/);
   assert.equal(retentionMs({}), 30 * 86_400_000);
   assert.equal(retentionMs({ VE_IDENTITY_RETENTION_DAYS: "0" }), 0);
   for (const bad of ["seven", "-1", "1.5", "99999"]) {

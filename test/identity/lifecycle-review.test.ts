@@ -9,7 +9,9 @@ import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.
 import { open } from "../../src/crypto/envelope.ts";
 import { generateKeyPair, type KeyPair } from "../../src/crypto/keys.ts";
 import {
+  identityAppeals,
   identityCaptures,
+  identityReviews,
   identityReviewEvidence,
   identityScopes,
   users,
@@ -74,6 +76,15 @@ test("appeals: once per period (429 with the next date), fields named, moderator
     carol.post("/api/identity/appeals/", { reason: "My selfie was taken in poor light; please look again." }),
   );
   assert.equal(appeal.status, "open");
+  assert.equal(appeal.reason, "My selfie was taken in poor light; please look again.");
+  // D1 holds the reason sealed, never in the clear.
+  const stored = (await dbOf(host)
+    .select()
+    .from(identityAppeals)
+    .where(eq(identityAppeals.uuid, appeal.uuid))
+    .get())!;
+  assert.match(stored.reason, /^v2\./);
+  assert.ok(!stored.reason.includes("poor light"));
   const soon = await carol.post("/api/identity/appeals/", {
     reason: "Trying again straight away, which is too soon.",
   });
@@ -446,6 +457,13 @@ test("flagging and granted appeals queue reviews; bad input is named by field", 
     mod1.post("/api/identity/reviews/", { document: doc, selfie, note: "Document looks edited." }),
   );
   assert.equal(flagged.trigger, "flagged");
+  assert.equal(flagged.note, "Document looks edited.");
+  const storedNote = (await dbOf(host)
+    .select()
+    .from(identityReviews)
+    .where(eq(identityReviews.uuid, flagged.uuid))
+    .get())!.note;
+  assert.ok(storedNote.startsWith("v2.") && !storedNote.includes("edited"), "note sealed in D1");
   assert.equal(
     (await mod2.post("/api/identity/reviews/", { document: doc, selfie, note: "Again." })).status,
     409,
@@ -470,4 +488,30 @@ test("flagging and granted appeals queue reviews; bad input is named by field", 
   const gone = await mod2.post(`/api/identity/reviews/${flagged.uuid}/claim/`);
   assert.equal(gone.status, 409);
   assert.match(gone.body.detail, /erased/);
+});
+
+test("a latest score near a threshold queues the account's evidence for review; a clear score does not", async () => {
+  const enrolled = async (name: string, score: number) => {
+    const api = await userApi(host, name);
+    const phone = await registerDevice(api);
+    await upload(api, phone, { scope: "id_document", image: fixture("img2.jpg") });
+    await upload(api, phone, { scope: "selfie", image: fixture("img1.jpg") });
+    await validator.expect(
+      201,
+      validator.post("/api/identity/scoring/scores/", { account: api.uuid, score, reasons: [], ...PIPELINE }),
+    );
+    return api;
+  };
+  const gus = await enrolled("rvgus", 53);
+  const hal = await enrolled("rvhal", 81);
+  const queue = await mod2.expect(200, mod2.get("/api/identity/reviews/?status=queued"));
+  const forGus = queue.filter((r: { account: string }) => r.account === gus.uuid);
+  assert.equal(forGus.length, 1);
+  assert.equal(forGus[0].trigger, "borderline");
+  assert.equal(forGus[0].note, "Score 53 is within 5 of the threshold 50.");
+  assert.ok(!queue.some((r: { account: string }) => r.account === hal.uuid));
+  // Asked again (or by the cron) nothing is queued twice for the same score.
+  await (await host.mf.getWorker()).scheduled({ cron: "*/5 * * * *" });
+  const again = await mod2.expect(200, mod2.get("/api/identity/reviews/"));
+  assert.equal(again.filter((r: { account: string }) => r.account === gus.uuid).length, 1);
 });

@@ -4,18 +4,26 @@
 //   VE_IDENTITY_APPEAL_PERIOD_DAYS    an account may appeal its score once per this many days (default 30)
 //   VE_IDENTITY_REVIEW_MARGIN         a face distance within this of the match threshold is borderline
 //                                     and goes to manual review (default 0.05)
+//   VE_IDENTITY_REVIEW_SCORE_THRESHOLDS  comma-separated 0-100 scores that decide access (default "50");
+//   VE_IDENTITY_REVIEW_SCORE_MARGIN      an account whose latest score is within this many points of
+//                                     one of them goes to manual review (default 5)
 // A malformed value is a deployment error: it is named, never silently replaced by the default.
+import type { SecretEnv } from "../../secrets/sealed-json.ts";
 import { MATCH_THRESHOLD } from "../face/verify.ts";
 
 export interface LifecycleEnv {
   VE_IDENTITY_RETENTION_DAYS?: string;
   VE_IDENTITY_APPEAL_PERIOD_DAYS?: string;
   VE_IDENTITY_REVIEW_MARGIN?: string;
+  VE_IDENTITY_REVIEW_SCORE_THRESHOLDS?: string;
+  VE_IDENTITY_REVIEW_SCORE_MARGIN?: string;
 }
 
 export const DEFAULT_RETENTION_DAYS = 30;
 export const DEFAULT_APPEAL_PERIOD_DAYS = 30;
 export const DEFAULT_REVIEW_MARGIN = 0.05;
+export const DEFAULT_SCORE_THRESHOLDS = [50];
+export const DEFAULT_SCORE_MARGIN = 5;
 
 export class LifecycleConfigError extends Error {}
 
@@ -66,4 +74,26 @@ export function borderlineBand(env: LifecycleEnv): { low: number; high: number }
   return { low: MATCH_THRESHOLD - m, high: MATCH_THRESHOLD + m };
 }
 
-export const lifecycleEnv = (env: unknown): LifecycleEnv => env as LifecycleEnv;
+/** Score thresholds and the margin around them that counts as borderline. */
+export function scoreBand(env: LifecycleEnv): { thresholds: number[]; margin: number } {
+  const margin = number(
+    env,
+    "VE_IDENTITY_REVIEW_SCORE_MARGIN",
+    DEFAULT_SCORE_MARGIN,
+    (n) => Number.isInteger(n) && n >= 0 && n <= 50,
+    "a whole number of points (0..50)",
+  );
+  const raw = env.VE_IDENTITY_REVIEW_SCORE_THRESHOLDS;
+  if (raw === undefined || raw.trim() === "") return { thresholds: DEFAULT_SCORE_THRESHOLDS, margin };
+  const thresholds = raw.split(",").map((x) => Number(x.trim()));
+  if (thresholds.some((t) => !Number.isInteger(t) || t < 0 || t > 100)) {
+    throw new LifecycleConfigError(
+      `VE_IDENTITY_REVIEW_SCORE_THRESHOLDS=${JSON.stringify(raw)} is not a comma-separated list of whole scores 0..100`,
+    );
+  }
+  return { thresholds, margin };
+}
+
+/** The settings above plus the executor key that seals what people write (texts.ts). */
+export type LifecycleSecretEnv = LifecycleEnv & SecretEnv;
+export const lifecycleEnv = (env: unknown): LifecycleSecretEnv => env as LifecycleSecretEnv;

@@ -1,18 +1,18 @@
 // The lifecycle's share of the cron: the retention sweep, and borderline results into the review queue.
 import type { Db } from "../../app-env.ts";
-import { LifecycleConfigError, type LifecycleEnv } from "./config.ts";
+import { LifecycleConfigError, type LifecycleSecretEnv } from "./config.ts";
 import type { EvidenceBucket } from "./dispose.ts";
 import { sweepRetention } from "./retention.ts";
-import { queueBorderline } from "./reviews.ts";
+import { queueBorderline, queueBorderlineScores } from "./reviews.ts";
 
 export async function runIdentityLifecycleCron(
   db: Db,
   bucket: EvidenceBucket,
-  env: LifecycleEnv,
+  env: LifecycleSecretEnv,
 ): Promise<{ deleted: number; queued: number } | { error: string }> {
   try {
     const { deleted } = await sweepRetention(db, bucket, env);
-    const queued = await queueBorderline(db, env);
+    const queued = (await queueBorderline(db, env)) + (await queueBorderlineScores(db, env));
     return { deleted, queued };
   } catch (e) {
     // A bad setting (or a failing store) must be visible in the logs and must not stop the rest of the cron.

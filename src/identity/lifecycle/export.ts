@@ -22,6 +22,7 @@ import {
   sealedBlobs,
 } from "../../db/schema/index.ts";
 import { nowIso } from "../../http/ids.ts";
+import type { SecretEnv } from "../../secrets/sealed-json.ts";
 import { serializeCapture } from "../capture/upload.ts";
 import { serializeAttestation } from "../scoring/attestations.ts";
 import { serializeScore } from "../scoring/scores.ts";
@@ -30,7 +31,7 @@ import { serializeReview } from "./reviews.ts";
 
 export const EXPORT_FORMAT = "virtengine-identity-export-v1";
 
-export async function exportAccount(db: Db, me: User) {
+export async function exportAccount(db: Db, env: SecretEnv, me: User) {
   const captures = await db
     .select()
     .from(identityCaptures)
@@ -162,8 +163,8 @@ export async function exportAccount(db: Db, me: User) {
     face_verdicts: attestations.map((a) =>
       serializeAttestation(a, uuidOf.get(a.documentCaptureId) ?? "", uuidOf.get(a.selfieCaptureId) ?? ""),
     ),
-    reviews: await Promise.all(reviews.map((r) => serializeReview(db, r, { forAccount: true }))),
-    appeals: await Promise.all(appeals.map((a) => serializeAppeal(db, a, me.uuid, me.username))),
+    reviews: await Promise.all(reviews.map((r) => serializeReview(db, env, r, { forAccount: true }))),
+    appeals: await Promise.all(appeals.map((a) => serializeAppeal(db, env, a, me.uuid, me.username))),
     devices: devices.map((d) => ({
       uuid: d.uuid,
       name: d.name,

@@ -3,7 +3,7 @@
 // look at the queue), when a moderator flags an account's document/selfie pair, or when an appeal
 // is granted. One moderator claims it; the evidence is then re-sealed to that moderator's current
 // encryption key alone (reseal.ts) and the moderator records approve or reject with a reason.
-import { and, desc, eq, gte, inArray, isNotNull, lte, ne } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNotNull, lte, ne, sql } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
 import type { User } from "../../auth/session.ts";
 import {
@@ -18,8 +18,10 @@ import { conflict, fieldError, notFound, permissionDenied } from "../../http/err
 import { newUuid, nowIso } from "../../http/ids.ts";
 import { v } from "../../http/validate.ts";
 import { currentKeys } from "../../routes/encryption-keys.ts";
-import { borderlineBand, type LifecycleEnv } from "./config.ts";
+import type { SecretEnv } from "../../secrets/sealed-json.ts";
+import { borderlineBand, type LifecycleSecretEnv, scoreBand } from "./config.ts";
 import { deleteReviewCopies, type EvidenceBucket } from "./dispose.ts";
+import { openText, sealText } from "./texts.ts";
 
 type Review = typeof identityReviews.$inferSelect;
 type Capture = typeof identityCaptures.$inferSelect;
@@ -59,27 +61,57 @@ async function hasOpenReview(db: Db, documentId: number, selfieId: number) {
 
 async function queue(
   db: Db,
+  env: SecretEnv,
   userId: number,
   documentId: number,
   selfieId: number,
   fields: Pick<Review, "trigger" | "note"> & { attestationId?: number; distance?: number | null },
 ) {
+  const uuid = newUuid();
   return db
     .insert(identityReviews)
     .values({
-      uuid: newUuid(),
+      uuid,
       userId,
       documentCaptureId: documentId,
       selfieCaptureId: selfieId,
       created: nowIso(),
       ...fields,
+      note: await sealText(env, uuid, "note", fields.note),
     })
     .returning()
     .get();
 }
 
+/**
+ * Queues a review of the account's latest document/selfie pair when its latest score is within the
+ * margin of a threshold and no review of the account started after that score.
+ */
+export async function queueBorderlineScores(db: Db, env: LifecycleSecretEnv): Promise<number> {
+  const { thresholds, margin } = scoreBand(env);
+  if (!thresholds.length) return 0;
+  const latest = await db.all<{ user_id: number; score: number; created: string }>(sql`
+    SELECT s.user_id AS user_id, s.score AS score, s.created AS created FROM identity_scores s
+    WHERE s.id = (SELECT MAX(id) FROM identity_scores WHERE user_id = s.user_id)
+      AND NOT EXISTS (SELECT 1 FROM identity_reviews r WHERE r.user_id = s.user_id AND r.created >= s.created)`);
+  let queued = 0;
+  for (const row of latest) {
+    const near = thresholds.find((t) => Math.abs(row.score - t) <= margin);
+    if (near === undefined) continue;
+    const review = await queueLatestPair(
+      db,
+      env,
+      row.user_id,
+      "borderline",
+      `Score ${row.score} is within ${margin} of the threshold ${near}.`,
+    );
+    if (review) queued++;
+  }
+  return queued;
+}
+
 /** Queues every borderline attestation not reviewed yet (a pair is reviewed once per attestation). */
-export async function queueBorderline(db: Db, env: LifecycleEnv): Promise<number> {
+export async function queueBorderline(db: Db, env: LifecycleSecretEnv): Promise<number> {
   const band = borderlineBand(env);
   const rows = await db
     .select({ a: identityAttestations, userId: identityCaptures.userId, status: identityCaptures.status })
@@ -112,7 +144,7 @@ export async function queueBorderline(db: Db, env: LifecycleEnv): Promise<number
   let queued = 0;
   for (const r of rows) {
     if (seen.has(r.a.id) || (await hasOpenReview(db, r.a.documentCaptureId, r.a.selfieCaptureId))) continue;
-    await queue(db, r.userId, r.a.documentCaptureId, r.a.selfieCaptureId, {
+    await queue(db, env, r.userId, r.a.documentCaptureId, r.a.selfieCaptureId, {
       trigger: "borderline",
       note: "",
       attestationId: r.a.id,
@@ -129,6 +161,7 @@ const captureByUuid = (db: Db, uuid: string) =>
 /** A moderator flags an account's document/selfie pair for review. */
 export async function flagForReview(
   db: Db,
+  env: SecretEnv,
   moderator: User,
   input: v.InferOutput<typeof flagSchema>,
 ): Promise<Review> {
@@ -144,14 +177,15 @@ export async function flagForReview(
     throw fieldError("selfie", "Its evidence was erased; there is nothing to review.");
   if (doc.userId === moderator.id) throw permissionDenied("A moderator cannot review their own identity.");
   if (await hasOpenReview(db, doc.id, selfie.id)) throw conflict("This pair is already in the review queue.");
-  return queue(db, doc.userId, doc.id, selfie.id, { trigger: "flagged", note: input.note });
+  return queue(db, env, doc.userId, doc.id, selfie.id, { trigger: "flagged", note: input.note });
 }
 
 /** After a granted appeal: the account's latest document and selfie with evidence, if any. */
 export async function queueLatestPair(
   db: Db,
+  env: SecretEnv,
   userId: number,
-  trigger: "appeal",
+  trigger: "appeal" | "borderline",
   note: string,
 ): Promise<Review | null> {
   const latest = async (scope: "id_document" | "selfie") =>
@@ -170,7 +204,7 @@ export async function queueLatestPair(
   const doc = await latest("id_document");
   const selfie = await latest("selfie");
   if (!doc || !selfie || (await hasOpenReview(db, doc.id, selfie.id))) return null;
-  return queue(db, userId, doc.id, selfie.id, { trigger, note });
+  return queue(db, env, userId, doc.id, selfie.id, { trigger, note });
 }
 
 export async function reviewByUuid(db: Db, uuid: string): Promise<Review> {
@@ -226,6 +260,7 @@ export function requireClaimant(r: Review, me: User) {
 
 export async function decideReview(
   db: Db,
+  env: SecretEnv,
   bucket: EvidenceBucket,
   moderator: User,
   uuid: string,
@@ -237,7 +272,12 @@ export async function decideReview(
   const now = nowIso();
   const done = await db
     .update(identityReviews)
-    .set({ status: "decided", outcome: input.outcome, decisionReason: input.reason, decidedAt: now })
+    .set({
+      status: "decided",
+      outcome: input.outcome,
+      decisionReason: await sealText(env, r.uuid, "decision", input.reason),
+      decidedAt: now,
+    })
     .where(and(eq(identityReviews.id, r.id), eq(identityReviews.status, "claimed")))
     .returning()
     .get();
@@ -260,8 +300,13 @@ export async function decideReview(
   return done;
 }
 
-export async function listReviews(db: Db, env: LifecycleEnv, status?: (typeof REVIEW_STATUSES)[number]) {
+export async function listReviews(
+  db: Db,
+  env: LifecycleSecretEnv,
+  status?: (typeof REVIEW_STATUSES)[number],
+) {
   await queueBorderline(db, env);
+  await queueBorderlineScores(db, env);
   const rows = await db
     .select()
     .from(identityReviews)
@@ -269,10 +314,15 @@ export async function listReviews(db: Db, env: LifecycleEnv, status?: (typeof RE
     .orderBy(desc(identityReviews.id))
     .limit(500)
     .all();
-  return Promise.all(rows.map((r) => serializeReview(db, r)));
+  return Promise.all(rows.map((r) => serializeReview(db, env, r)));
 }
 
-export async function serializeReview(db: Db, r: Review, opts: { forAccount?: boolean } = {}) {
+export async function serializeReview(
+  db: Db,
+  env: SecretEnv,
+  r: Review,
+  opts: { forAccount?: boolean } = {},
+) {
   const caps = await db
     .select()
     .from(identityCaptures)
@@ -309,14 +359,14 @@ export async function serializeReview(db: Db, r: Review, opts: { forAccount?: bo
     account: person(r.userId)?.uuid ?? null,
     trigger: r.trigger,
     distance: r.distance,
-    note: r.note,
+    note: await openText(env, r.uuid, "note", r.note),
     status: r.status,
     // The account sees the decision, not who made it.
     moderator: opts.forAccount || !moderator ? null : { uuid: moderator.uuid, username: moderator.username },
     moderator_key_id: opts.forAccount ? null : r.moderatorKeyId,
     claimed_at: r.claimedAt,
     outcome: r.outcome,
-    decision_reason: r.decisionReason,
+    decision_reason: await openText(env, r.uuid, "decision", r.decisionReason),
     decided_at: r.decidedAt,
     evidence: [evidence(r.documentCaptureId), evidence(r.selfieCaptureId)],
     created: r.created,
