@@ -4,7 +4,7 @@ import { useEffect, useRef } from "preact/hooks";
 import { logOut, type Session, useSession } from "./auth/session.ts";
 import { s } from "./i18n/en.ts";
 import { match, navigate, useLocation } from "./lib/router.ts";
-import { AdminOrgs, AdminUsers } from "./pages/admin.tsx";
+import { AdminAudit, AdminBroadcast, AdminOrders, AdminOrgs, AdminResources, AdminUserDetail, AdminUsers } from "./pages/admin.tsx";
 import { Login, Signup } from "./pages/auth.tsx";
 import { Checkout } from "./pages/checkout.tsx";
 import { Dashboard } from "./pages/dashboard.tsx";
@@ -21,6 +21,7 @@ import { OrganizationPage } from "./pages/organization.tsx";
 import { ProviderOfferingDetail, ProviderOfferings } from "./pages/provider-offerings.tsx";
 import { ProviderOrders } from "./pages/provider-orders.tsx";
 import { ProviderPage } from "./pages/provider-page.tsx";
+import { ProviderReport } from "./pages/provider-report.tsx";
 import { ProviderResources } from "./pages/provider-resources.tsx";
 import { Projects } from "./pages/projects.tsx";
 import { ResourceDetail, Resources } from "./pages/resources.tsx";
@@ -66,6 +67,12 @@ const ROUTES: Route[] = [
   { pattern: "/provider/resources", page: ProviderResources, signedIn: true },
   { pattern: "/admin/users", page: AdminUsers, signedIn: true },
   { pattern: "/admin/organizations", page: AdminOrgs, signedIn: true },
+  { pattern: "/admin/users/:uuid", page: AdminUserDetail, signedIn: true },
+  { pattern: "/admin/broadcast", page: AdminBroadcast, signedIn: true },
+  { pattern: "/admin/orders", page: AdminOrders, signedIn: true },
+  { pattern: "/admin/resources", page: AdminResources, signedIn: true },
+  { pattern: "/admin/audit", page: AdminAudit, signedIn: true },
+  { pattern: "/provider/report", page: ProviderReport, signedIn: true },
 ];
 
 /** The main navigation in display order: everyone, then signed-in users, then staff and support. */
@@ -86,8 +93,16 @@ function navLinks(user: { is_staff?: boolean; is_support?: boolean } | null | un
     ["/provider/offerings", s.nav.providerOfferings],
     ["/provider/orders", s.nav.providerOrders],
     ["/provider/resources", s.nav.providerResources],
+    ["/provider/report", s.adminTools.navReport],
   );
-  if (user.is_staff || user.is_support) links.push(["/admin/users", s.nav.adminUsers], ["/admin/organizations", s.nav.adminOrgs]);
+  if (user.is_staff || user.is_support) links.push(
+      ["/admin/users", s.nav.adminUsers],
+      ["/admin/organizations", s.nav.adminOrgs],
+      ["/admin/broadcast", s.adminTools.navBroadcast],
+      ["/admin/orders", s.adminTools.navOrders],
+      ["/admin/resources", s.adminTools.navResources],
+      ["/admin/audit", s.adminTools.navAudit],
+    );
   return links;
 }
 

@@ -783,6 +783,240 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity/erasure/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase all of the caller's sealed identity evidence (erasure on request)
+         * @description Deletes every capture's sealed envelope (ID document, selfie) and every re-sealed review copy of it from R2. The content keys existed only wrapped in those envelope headers, so they go with them. Captures keep their hashes (salted image hash, envelope hash, size) as the chain commitment and show status erased; scope statuses and scores stay. Idempotent; each accepted request is in the audit trail (event identity_erasure_create) without any value.
+         */
+        post: operations["ve_identity_erasure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/export/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything held about the caller, as one JSON document
+         * @description Account fields, identity scopes (phone numbers and SSO subjects as the keyed hashes held), TOTP status (never the seed), captures with their R2 object keys and hashes and whether the evidence is still held, scores (0-100, with pipeline and reasons) and face verdicts, manual reviews and appeals with their outcomes, capture devices, sessions (created, last used), encryption keys, sealed blobs the caller is a recipient of (object key and hash only; the client fetches and opens them), and audit events by or about the caller. Nothing sealed is opened.
+         */
+        get: operations["ve_identity_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/appeals/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Appeals against identity scores (the caller's own; moderators see all) */
+        get: operations["ve_identity_appeals_list"];
+        put?: never;
+        /**
+         * Appeal the caller's identity score (once per period)
+         * @description One appeal per VE_IDENTITY_APPEAL_PERIOD_DAYS (default 30) per account, counted from the previous appeal. The reason is stored sealed to the executor key and shown to the account and moderators.
+         */
+        post: operations["ve_identity_appeals_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/appeals/{uuid}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One appeal, with its outcome and the moderator's reason once decided */
+        get: operations["ve_identity_appeals_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/appeals/{uuid}/decide/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A moderator decides an appeal (moderators are staff and support users)
+         * @description The outcome and reason are recorded and shown to the account. A granted appeal queues a manual review of the account's latest ID document and selfie when their evidence is held and no review of them is open (its uuid is returned as review).
+         */
+        post: operations["ve_identity_appeals_decide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/reviews/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The manual review queue (moderators only)
+         * @description Borderline results are queued first (a validator's face distance within VE_IDENTITY_REVIEW_MARGIN, default 0.05, of the match threshold, or an account's latest 0-100 score within VE_IDENTITY_REVIEW_SCORE_MARGIN, default 5, of one of VE_IDENTITY_REVIEW_SCORE_THRESHOLDS, default 50, which queues its latest ID document and selfie); the cron does the same. Notes and decision reasons are sealed in D1 and opened for moderators.
+         */
+        get: operations["ve_identity_reviews_list"];
+        put?: never;
+        /** A moderator flags an account's ID document and selfie for manual review */
+        post: operations["ve_identity_reviews_flag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/reviews/reseal/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Claimed reviews whose evidence the calling identity validator should re-seal to the claiming moderator
+         * @description For identity validators only (current encryption key in VE_IDENTITY_VALIDATORS). Each item names the review, the capture and the moderator's key (holder, key_id, key_version, public_key). The validator fetches the header, re-wraps the content key for that key with every other recipient removed (src/identity/lifecycle/reseal-client.ts), and PUTs the new header.
+         */
+        get: operations["ve_identity_reviews_reseal_queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/reviews/{uuid}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One manual review (moderators only) */
+        get: operations["ve_identity_reviews_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/reviews/{uuid}/claim/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A moderator claims a queued review; its evidence will be re-sealed to the moderator's current encryption key alone */
+        post: operations["ve_identity_reviews_claim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/reviews/{uuid}/decide/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The claiming moderator approves or rejects, with a reason
+         * @description approve verifies the captures and the account's id_document and selfie scopes (method review); reject marks the captures rejected and the scopes pending. The re-sealed copies are deleted from R2.
+         */
+        post: operations["ve_identity_reviews_decide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/reviews/{uuid}/evidence/{capture}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The re-sealed evidence of one capture (VEENV envelope with the claiming moderator's key as its only recipient)
+         * @description Served to the claiming moderator only, who opens it with their private key (context kind identity.capture, record id the capture uuid, version 1).
+         */
+        get: operations["ve_identity_reviews_evidence"];
+        /**
+         * An identity validator stores the capture's header re-wrapped for the claiming moderator
+         * @description The body is the new envelope header (application/octet-stream, at most 16 KiB) made with rewrap() from the stored header; the payload is copied from the stored envelope in R2 into a new object. The header must be for the same record and chunking and name exactly one recipient, the key the moderator had when claiming. The original envelope is not changed.
+         */
+        put: operations["ve_identity_reviews_evidence_reseal"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/reviews/{uuid}/evidence/{capture}/header/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The stored envelope header of a review's capture, for an identity validator it is sealed to */
+        get: operations["ve_identity_reviews_evidence_header"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity/capture/": {
         parameters: {
             query?: never;
@@ -2468,6 +2702,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/marketplace-provider-reports/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A provider's revenue per offering per month (integer uve)
+         * @description Rows (offering, month) for the provider organization's offerings that had resources or usage in the months from start to end (YYYY-MM, at most 36 months; default the last 12). usage_uve is reported usage × the plan price; fixed_uve is fixed components (plan quantity) and limit components (the resource's current limit) at the plan price prorated over the seconds the plan period overlaps the month; amounts are exact integers (1 VE = 1,000,000 uve) as strings, rounded down per resource, component and month. One-time components are not included. Owners and managers of the organization, staff and support.
+         */
+        get: operations["ve_marketplace_provider_reports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/marketplace-provider-resources/": {
         parameters: {
             query?: never;
@@ -3172,6 +3426,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/marketplace-screenshots/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List offering screenshots
+         * @description Screenshots of the offerings the caller may see (public offerings for anyone; managed ones for their provider). Filters offering_uuid, offering (URL), offering_slug; o= name, created.
+         */
+        get: operations["marketplace_screenshots_list"];
+        put?: never;
+        /**
+         * Upload a screenshot of an offering
+         * @description multipart/form-data with name, description, offering (provider or public offering URL) and image (a file), or JSON with image as a data:image/...;base64 URL (JSON bodies are limited to 1 MB). PNG, JPEG, WebP or GIF whose bytes match the declared type, at most 4 MiB; at most 20 per offering. Only the offering's managers (owner/manager of its provider, offering managers, staff). Stored in R2.
+         */
+        post: operations["marketplace_screenshots_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/marketplace-screenshots/{uuid}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a screenshot */
+        get: operations["marketplace_screenshots_retrieve"];
+        put?: never;
+        post?: never;
+        /** Delete a screenshot (and its image in R2) */
+        delete: operations["marketplace_screenshots_destroy"];
+        options?: never;
+        head?: never;
+        /** Rename or describe a screenshot */
+        patch: operations["marketplace_screenshots_partial_update"];
+        trace?: never;
+    };
+    "/api/marketplace-screenshots/{uuid}/image/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The screenshot's image bytes
+         * @description Served with its stored type, nosniff and a sandboxing CSP; visible to whoever may see the screenshot.
+         */
+        get: operations["ve_marketplace_screenshots_image"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/marketplace-service-providers/": {
         parameters: {
             query?: never;
@@ -3791,12 +4108,18 @@ export interface paths {
         };
         /** Retrieve a support comment (body sealed) */
         get: operations["support_comments_retrieve"];
-        put?: never;
+        /**
+         * Edit a reply; its text is sealed again to the issue's readers
+         * @description Its author or a moderator. `description` in plaintext (Waldur clients; sealed on arrival) or `envelope` (kind support-comment, record id the comment uuid, the next version), to the issue's readers at the time of the edit; the superseded envelope is deleted from R2.
+         */
+        put: operations["support_comments_update"];
         post?: never;
-        delete?: never;
+        /** Delete a reply with its envelope */
+        delete: operations["support_comments_destroy"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Edit part of a reply (is_public, or the whole text) */
+        patch: operations["support_comments_partial_update"];
         trace?: never;
     };
     "/api/support-comments/{uuid}/sealed/": {
@@ -3869,12 +4192,21 @@ export interface paths {
         };
         /** Retrieve a support issue (texts sealed) */
         get: operations["support_issues_retrieve"];
-        put?: never;
+        /**
+         * Edit a support issue; its texts are sealed again to the issue's readers
+         * @description The caller who opened it or a moderator (staff, support). The texts are replaced whole: `envelope` (base64url VEENV, kind support-issue, record id the issue uuid, version one more than `sealed.version`, sealed to the readers GET …/sealing_recipients/ lists) or, from Waldur clients, `summary` (required) and `description` in plaintext, sealed on arrival to the issue's readers at the time of the edit. The superseded envelope is deleted from R2. `customer` may only name the organization already addressed (its readers hold the texts).
+         */
+        put: operations["support_issues_update"];
         post?: never;
-        delete?: never;
+        /** Delete a support issue with its replies and all their envelopes */
+        delete: operations["support_issues_destroy"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Edit part of a support issue; texts, when sent, are sealed again whole
+         * @description As PUT, every field optional. The stored texts are sealed and the server is not a reader, so plaintext `summary` and `description` come together (one alone is a 400 naming the other) or as an `envelope`.
+         */
+        patch: operations["support_issues_partial_update"];
         trace?: never;
     };
     "/api/support-issues/{uuid}/comment/": {
@@ -3928,6 +4260,26 @@ export interface paths {
         get: operations["ve_support_issues_comment_recipients"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/support-issues/{uuid}/sync/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync a support issue (no helpdesk backend here; answers the issue as stored)
+         * @description Waldur pulls the issue from its helpdesk backend. Here the issue is its D1 row and its envelopes: sync returns it as stored and writes nothing, so no text is produced or stored in clear.
+         */
+        post: operations["support_issues_sync"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4237,6 +4589,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/wallet/balance/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * VE balance and escrow of the caller's linked chain address
+         * @description Read live from the chain (VE_CHAIN_RPC). balance is the address's bank balance and each escrow entry an x/escrow account funding one of the caller's orders (orders the API placed for them, and orders the indexer saw their address place; the 100 most recent of each), all exact integer strings in uve (1 VE = 1000000 uve). Without a linked wallet address, address and balance are null and escrow is empty. 503 when no chain is configured or the chain cannot be reached.
+         */
+        get: operations["ve_wallet_balance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/wallet-auth/challenge/": {
         parameters: {
             query?: never;
@@ -4441,6 +4813,32 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Screenshot: {
+            url: string;
+            uuid: string;
+            name: string;
+            /** Format: date-time */
+            created: string;
+            description: string;
+            /** @description URL of the image bytes (…/image/) */
+            image: string;
+            thumbnail: string | null;
+            offering: string;
+            offering_uuid: string;
+            customer_uuid: string;
+            content_type: string;
+            size: number;
+        };
+        ProviderReportRow: {
+            offering_uuid: string;
+            offering_name: string;
+            /** @description YYYY-MM */
+            month: string;
+            resources_count: number;
+            usage_uve: string;
+            fixed_uve: string;
+            total_uve: string;
+        };
         BroadcastQuery: {
             all_users?: boolean;
             customers?: string[];
@@ -4448,13 +4846,6 @@ export interface components {
             offerings?: string[];
             customer_roles?: ("CUSTOMER.OWNER" | "CUSTOMER.MANAGER" | "CUSTOMER.SUPPORT" | "owner" | "manager" | "service_manager" | "support")[];
             project_roles?: ("PROJECT.ADMIN" | "PROJECT.MANAGER" | "PROJECT.MEMBER" | "admin" | "manager" | "member")[];
-        };
-        BroadcastMessageRequest: {
-            subject: string;
-            body: string;
-            query: components["schemas"]["BroadcastQuery"];
-            /** Format: date */
-            send_at?: string | null;
         };
         BroadcastMessage: {
             uuid: string;
@@ -4583,6 +4974,60 @@ export interface components {
             created?: string;
             /** Format: date-time */
             revoked_at?: string | null;
+        };
+        IdentityAppeal: {
+            uuid?: string;
+            account?: string;
+            account_username?: string;
+            reason?: string;
+            /** @enum {string} */
+            status?: "open" | "decided";
+            /** @enum {string|null} */
+            outcome?: "granted" | "denied" | null;
+            decision_reason?: string | null;
+            /** @description Shown to moderators only */
+            decided_by?: {
+                uuid?: string;
+                username?: string;
+            } | null;
+            /** Format: date-time */
+            decided_at?: string | null;
+            /** Format: date-time */
+            created?: string;
+        };
+        IdentityReview: {
+            uuid?: string;
+            account?: string;
+            /** @enum {string} */
+            trigger?: "borderline" | "flagged" | "appeal";
+            distance?: number | null;
+            note?: string;
+            /** @enum {string} */
+            status?: "queued" | "claimed" | "decided";
+            /** @description The claiming moderator (null in the account's export) */
+            moderator?: {
+                uuid?: string;
+                username?: string;
+            } | null;
+            moderator_key_id?: string | null;
+            /** Format: date-time */
+            claimed_at?: string | null;
+            /** @enum {string|null} */
+            outcome?: "approve" | "reject" | null;
+            decision_reason?: string | null;
+            /** Format: date-time */
+            decided_at?: string | null;
+            evidence?: {
+                capture?: string;
+                scope?: string;
+                status?: string;
+                image_sha256?: string;
+                envelope_sha256?: string;
+                resealed?: boolean;
+                resealed_sha256?: string | null;
+            }[];
+            /** Format: date-time */
+            created?: string;
         };
         IdentityCapture: {
             uuid?: string;
@@ -4826,7 +5271,13 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["BroadcastMessageRequest"];
+                "application/json": {
+                    subject: string;
+                    body: string;
+                    query: components["schemas"]["BroadcastQuery"];
+                    /** Format: date */
+                    send_at?: string | null;
+                };
             };
         };
         responses: {
@@ -4970,7 +5421,13 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["BroadcastMessageRequest"];
+                "application/json": {
+                    subject: string;
+                    body: string;
+                    query: components["schemas"]["BroadcastQuery"];
+                    /** Format: date */
+                    send_at?: string | null;
+                };
             };
         };
         responses: {
@@ -7217,6 +7674,775 @@ export interface operations {
             };
             /** @description Locked after repeated wrong codes (Retry-After; the field is named) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_erasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The caller's username, typed to confirm */
+                    confirm: string;
+                };
+            };
+        };
+        responses: {
+            /** @description What was erased now and what had been erased before */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        erased?: number;
+                        already_erased?: number;
+                        captures?: number;
+                    };
+                };
+            };
+            /** @description Missing confirmation, or not the caller's username (confirm) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export (Content-Disposition attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        format?: string;
+                        /** Format: date-time */
+                        exported_at?: string;
+                        account?: Record<string, never>;
+                        scopes?: Record<string, never>[];
+                        totp?: Record<string, never> | null;
+                        captures?: Record<string, never>[];
+                        /** @description The 0-100 identity scores validators recorded, oldest first */
+                        scores?: Record<string, never>[];
+                        /** @description Validators' document-against-selfie verdicts (outcome, distance, pipeline) */
+                        face_verdicts?: Record<string, never>[];
+                        reviews?: components["schemas"]["IdentityReview"][];
+                        appeals?: components["schemas"]["IdentityAppeal"][];
+                        devices?: Record<string, never>[];
+                        sessions?: Record<string, never>[];
+                        encryption_keys?: Record<string, never>[];
+                        sealed_blobs?: Record<string, never>[];
+                        events?: Record<string, never>[];
+                    };
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_appeals_list: {
+        parameters: {
+            query?: {
+                status?: "open" | "decided";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Appeals, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityAppeal"][];
+                };
+            };
+            /** @description Invalid status filter (status) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_appeals_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The appeal, open */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityAppeal"];
+                };
+            };
+            /** @description Missing, too short or too long reason (reason) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too soon after the previous appeal; the detail and next_appeal_at give the date, Retry-After the seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VE_IDENTITY_APPEAL_PERIOD_DAYS is malformed (named in the detail) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_appeals_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The appeal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityAppeal"];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not the caller's appeal (moderators see all) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_appeals_decide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    outcome: "granted" | "denied";
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The decided appeal, with review (uuid or null) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityAppeal"];
+                };
+            };
+            /** @description Invalid outcome or reason (field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a moderator, or the moderator's own appeal */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such appeal */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already decided */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_reviews_list: {
+        parameters: {
+            query?: {
+                status?: "queued" | "claimed" | "decided";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reviews, newest first (at most 500) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityReview"][];
+                };
+            };
+            /** @description Invalid status filter (status) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a moderator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VE_IDENTITY_REVIEW_MARGIN is malformed (named in the detail) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_reviews_flag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Capture uuid of an ID document */
+                    document: string;
+                    /** @description Capture uuid of a selfie of the same account */
+                    selfie: string;
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The queued review */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityReview"];
+                };
+            };
+            /** @description Not an ID document (document), not a selfie of the same account (selfie), evidence erased, or missing note (note) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a moderator, or the moderator's own identity */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The pair is already in the queue */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_reviews_reseal_queue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Work items */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        review?: string;
+                        capture?: string;
+                        scope?: string;
+                        envelope_sha256?: string;
+                        moderator?: {
+                            holder?: string;
+                            key_id?: string;
+                            key_version?: number;
+                            public_key?: string;
+                        };
+                    }[];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an identity validator (or no identity network configured) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_reviews_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The review */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityReview"];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a moderator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such review */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_reviews_claim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The claimed review (moderator_key_id is the one recipient of the re-sealed evidence) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityReview"];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a moderator, or the moderator's own identity */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such review */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already claimed or decided, no encryption key registered, or the evidence was erased */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_reviews_decide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    outcome: "approve" | "reject";
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The decided review */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityReview"];
+                };
+            };
+            /** @description Invalid outcome or reason (field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not the moderator who claimed it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such review */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not claimed yet, or already decided */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_reviews_evidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+                capture: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The envelope bytes (application/vnd.virtengine.envelope; X-Envelope-Sha256 header) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not the moderator who claimed the review */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not re-sealed yet, decided (copies deleted), or not a capture of this review */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The review is not claimed yet */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_reviews_evidence_reseal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+                capture: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        review?: string;
+                        capture?: string;
+                        sha256?: string;
+                        size?: number;
+                        key_id?: string;
+                    };
+                };
+            };
+            /** @description Empty, malformed, foreign or wrongly addressed header (header) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an identity validator (or no identity network configured) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a capture of this review sealed to the caller's key, or its evidence is gone */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The review is not claimed, or this capture was already re-sealed for it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The header is larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not application/octet-stream */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_reviews_evidence_header: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+                capture: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The header bytes (application/octet-stream) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an identity validator (or no identity network configured) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a capture of this review sealed to the caller's key, or its evidence is gone */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The review is not claimed */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10341,6 +11567,8 @@ export interface operations {
                 page_size?: components["parameters"]["page_size"];
                 field?: components["parameters"]["field"];
                 o?: components["parameters"]["o"];
+                /** @description Offering attributes (JSON object): a list value matches any of its strings, a scalar the exact value */
+                attributes?: string;
             };
             header?: never;
             path?: never;
@@ -10352,6 +11580,13 @@ export interface operations {
             200: {
                 headers: {
                     "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -11713,7 +12948,10 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    /** @description The secret options as a VEENV envelope the provider sealed (base64url; kind offering-secret-options, record id the offering uuid, version 1) to the recipients GET …/sealed_secret_options/recipients/ lists; instead of plaintext secret_options */
+                    secret_options_envelope?: string;
+                };
             };
         };
         responses: {
@@ -11740,6 +12978,13 @@ export interface operations {
             };
             /** @description Not found or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description secret_options or secret_options_envelope sent while the provider has not authorised the Worker's current executor key for its plugins (openapi/sealed-flows.md); nothing is written */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12314,6 +13559,56 @@ export interface operations {
             };
             /** @description Not found or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_marketplace_provider_reports: {
+        parameters: {
+            query: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+                o?: "month" | "-month" | "offering_name" | "-offering_name" | "total_uve" | "-total_uve";
+                customer_uuid: string;
+                offering_uuid?: string[];
+                start?: string;
+                end?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderReportRow"][];
+                };
+            };
+            /** @description Missing or unknown customer_uuid, malformed uuid, bad month, end before start or over 36 months (parameter named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an owner or manager of the provider organization */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13346,6 +14641,8 @@ export interface operations {
                 page_size?: components["parameters"]["page_size"];
                 field?: components["parameters"]["field"];
                 o?: components["parameters"]["o"];
+                /** @description Offering attributes (JSON object): a list value matches any of its strings, a scalar the exact value */
+                attributes?: string;
             };
             header?: never;
             path?: never;
@@ -13357,6 +14654,13 @@ export interface operations {
             200: {
                 headers: {
                     "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -14172,6 +15476,263 @@ export interface operations {
                 content?: never;
             };
             /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    marketplace_screenshots_list: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+                field?: components["parameters"]["field"];
+                o?: components["parameters"]["o"];
+                offering_uuid?: string[];
+                offering?: string;
+                offering_slug?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Screenshot"][];
+                };
+            };
+            /** @description Malformed filter (field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    marketplace_screenshots_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    offering: string;
+                    /** @description data:image/png;base64,... (JSON) — a file part in multipart/form-data */
+                    image: string;
+                };
+                "multipart/form-data": {
+                    name: string;
+                    description?: string;
+                    offering: string;
+                    /** Format: binary */
+                    image: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Screenshot"];
+                };
+            };
+            /** @description Missing name/offering/image, image not an image, of another type than declared, empty or over 4 MiB, too many screenshots (field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a manager of the offering */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    marketplace_screenshots_retrieve: {
+        parameters: {
+            query?: {
+                field?: components["parameters"]["field"];
+            };
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Screenshot"];
+                };
+            };
+            /** @description Not found or the offering is not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    marketplace_screenshots_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a manager of the offering */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    marketplace_screenshots_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Screenshot"];
+                };
+            };
+            /** @description Validation error (field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a manager of the offering */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_marketplace_screenshots_image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image (image/png, image/jpeg, image/webp or image/gif) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -16307,6 +17868,155 @@ export interface operations {
             };
         };
     };
+    support_comments_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    is_public?: boolean;
+                    envelope?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named), including a refused envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Neither the author nor a moderator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    support_comments_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (row, sealed reference and R2 envelope) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Neither the author nor a moderator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    support_comments_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Neither the author nor a moderator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     ve_support_comments_sealed: {
         parameters: {
             query?: never;
@@ -16497,6 +18207,159 @@ export interface operations {
             };
         };
     };
+    support_issues_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    type: string;
+                    summary?: string;
+                    description?: string;
+                    priority?: string;
+                    /** Format: uri */
+                    customer?: string;
+                    envelope?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Updated (texts empty; `sealed` is the new reference) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named), including a refused envelope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Neither the issue's caller nor a moderator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    support_issues_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (rows, sealed references and R2 envelopes) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Neither the issue's caller nor a moderator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    support_issues_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Neither the issue's caller nor a moderator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     support_issues_comment: {
         parameters: {
             query?: never;
@@ -16602,6 +18465,51 @@ export interface operations {
             };
             /** @description Authentication required or token invalid */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    support_issues_sync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The issue (texts empty; `sealed` is the reference) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Neither the issue's caller nor a moderator */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17575,6 +19483,62 @@ export interface operations {
             };
             /** @description Not found or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_wallet_balance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Balances */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        address?: string | null;
+                        /** @enum {string} */
+                        denom?: "uve";
+                        balance?: string | null;
+                        /** @description Sum of the escrow accounts' unspent balances */
+                        escrow_total?: string;
+                        escrow?: {
+                            /** @description e.g. order/42 */
+                            account_id?: string;
+                            /** @description x/market order id (uint64 as a decimal string) */
+                            order_id?: string;
+                            /** @description The API order, when the API placed it */
+                            order_uuid?: string | null;
+                            owner?: string;
+                            /** @enum {string} */
+                            state?: "unspecified" | "open" | "overdrawn" | "closed";
+                            balance?: string;
+                            transferred?: string;
+                            settled_at?: number;
+                            overdrawn_at?: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No chain is configured, or the chain cannot be reached */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,8 @@ import { s } from "../i18n/en.ts";
 import { useAsync } from "../lib/async.ts";
 import { PlanPricing } from "../ui/pricing.tsx";
 import { AsyncView, Empty } from "../ui/states.tsx";
+import { DataTable, useListing } from "../ui/listing.tsx";
+import type { Screenshot } from "./provider-offering-media.tsx";
 
 const TABS = ["overview", "details", "pricing", "support", "location", "terms"] as const;
 type Tab = (typeof TABS)[number];
@@ -154,8 +156,39 @@ export function OfferingPage({ uuid }: { uuid: string }) {
               </>
             )}
           </section>
+          <Screenshots uuid={o.uuid} />
         </article>
       )}
     </AsyncView>
+  );
+}
+
+/** The offering's screenshots, as its provider uploaded them (paged by the API). */
+function Screenshots({ uuid }: { uuid: string }) {
+  const listing = useListing<Screenshot>("/api/marketplace-screenshots/", { base: { offering_uuid: uuid }, ordering: "created", pageSize: 6 });
+  const r = listing.result;
+  if (r.status === "ok" && r.data.count === 0) return null;
+  return (
+    <section class="screenshots" aria-labelledby="screenshots-title">
+      <h2 id="screenshots-title">{s.adminTools.screenshots}</h2>
+      <DataTable
+        listing={listing}
+        caption={s.adminTools.screenshots}
+        columns={[
+          {
+            label: s.adminTools.screenshots,
+            render: (x) => (
+              <figure>
+                <img src={x.image} alt={x.name} loading="lazy" />
+                <figcaption>
+                  <strong>{x.name}</strong>
+                  {x.description && <span> — {x.description}</span>}
+                </figcaption>
+              </figure>
+            ),
+          },
+        ]}
+      />
+    </section>
   );
 }

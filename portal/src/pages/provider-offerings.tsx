@@ -13,6 +13,7 @@ import { StateBadge, when } from "../ui/format.tsx";
 import { ChoiceFilter, DataTable, SearchBox, useListing } from "../ui/listing.tsx";
 import { PlanPricing } from "../ui/pricing.tsx";
 import { AsyncView, Notice } from "../ui/states.tsx";
+import { OfferingLocation, OfferingScreenshots } from "./provider-offering-media.tsx";
 
 export function ProviderOfferings() {
   const listing = useListing<Offering>("/api/marketplace-provider-offerings/", { ordering: "-created" });
@@ -103,6 +104,8 @@ export function ProviderOfferingDetail({ uuid }: { uuid: string }) {
             </p>
           )}
           <EditOverview offering={o} onSaved={a.reload} />
+          <OfferingLocation offering={o} onSaved={a.reload} />
+          <OfferingScreenshots offering={o} />
           <h2>{s.offering.pricing}</h2>
           {o.plans.map((p) => (
             <PlanPricing key={p.uuid} plan={p} components={o.components} />
