@@ -91,7 +91,7 @@ export function mountOfferingSecrets(app: Hono<AppEnv>) {
     const o = await findProviderOffering(c.var.db, me, pathUuid(c.req.param("uuid")));
     const stored = await storedSecretOptions(c.var.db, c.env, o);
     // Only the envelope's recipients learn that it exists; staff who are not one get 404 too.
-    if (!stored || !stored.recipients.some((r) => r.holder === me.uuid)) throw notFound();
+    if (!stored?.recipients.some((r) => r.holder === me.uuid)) throw notFound();
     return new Response(stored.bytes as Uint8Array<ArrayBuffer>, {
       status: 200,
       headers: {
