@@ -514,4 +514,27 @@ test("a latest score near a threshold queues the account's evidence for review; 
   await (await host.mf.getWorker()).scheduled({ cron: "*/5 * * * *" });
   const again = await mod2.expect(200, mod2.get("/api/identity/reviews/"));
   assert.equal(again.filter((r: { account: string }) => r.account === gus.uuid).length, 1);
+
+  // A review left open for longer than the retention period no longer holds the evidence back.
+  const gusId = (await dbOf(host).select().from(users).where(eq(users.uuid, gus.uuid)).get())!.id;
+  const longAgo = new Date(Date.now() - 31 * 86_400_000).toISOString();
+  await dbOf(host)
+    .update(identityCaptures)
+    .set({ created: longAgo })
+    .where(eq(identityCaptures.userId, gusId));
+  await dbOf(host)
+    .update(identityReviews)
+    .set({ created: longAgo })
+    .where(eq(identityReviews.uuid, forGus[0].uuid));
+  await (await host.mf.getWorker()).scheduled({ cron: "*/5 * * * *" });
+  const gone = await dbOf(host)
+    .select()
+    .from(identityCaptures)
+    .where(eq(identityCaptures.userId, gusId))
+    .all();
+  assert.deepEqual(
+    gone.map((c) => c.status),
+    ["erased", "erased"],
+  );
+  for (const c of gone) assert.equal(await host.blobs.head(c.objectKey), null);
 });

@@ -1,8 +1,9 @@
 // The cron's retention sweep: captures older than VE_IDENTITY_RETENTION_DAYS lose their sealed
 // image in R2 (dispose.ts); hashes, scoring outcomes and scope statuses stay. Evidence under an open
 // manual review waits for the decision (the moderator must be able to see it), then goes at the
-// next sweep.
-import { and, inArray, lt, ne, notInArray } from "drizzle-orm";
+// next sweep; a review left open longer than the retention period itself stops protecting it, so an
+// abandoned claim cannot keep evidence forever.
+import { and, gt, inArray, lt, ne, notInArray } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
 import { identityCaptures, identityReviews } from "../../db/schema/index.ts";
 import { retentionMs, type LifecycleEnv } from "./config.ts";
@@ -20,12 +21,14 @@ export async function sweepRetention(
   const underReview = db
     .select({ id: identityReviews.documentCaptureId })
     .from(identityReviews)
-    .where(inArray(identityReviews.status, ["queued", "claimed"]))
+    .where(and(inArray(identityReviews.status, ["queued", "claimed"]), gt(identityReviews.created, cutoff)))
     .union(
       db
         .select({ id: identityReviews.selfieCaptureId })
         .from(identityReviews)
-        .where(inArray(identityReviews.status, ["queued", "claimed"])),
+        .where(
+          and(inArray(identityReviews.status, ["queued", "claimed"]), gt(identityReviews.created, cutoff)),
+        ),
     );
   let deleted = 0;
   for (;;) {
