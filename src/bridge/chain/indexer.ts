@@ -1,4 +1,4 @@
-// The indexer: mirrors x/market and x/escrow events into D1 read tables (src/db/schema/chain-index.ts),
+// The indexer: mirrors x/market, x/escrow and x/veid events into D1 read tables (src/db/schema/chain-index.ts),
 // block by block from a per-chain cursor. A block's rows and the cursor move in one D1 batch, so a
 // crash re-reads at most the block it was on; every write is an upsert keyed by chain ids or by the
 // event's place in its block, and state updates never go back to an older height, so indexing a
@@ -6,7 +6,7 @@
 import { and, eq, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { chainEscrowEvents, chainIndexCursor, chainOfferings, chainOrders, chainUsage } from "../../db/schema/chain-index.ts";
+import { chainEscrowEvents, chainIndexCursor, chainOfferings, chainOrders, chainUsage, chainVeidAttestations, chainVeidRounds, chainVeidScores } from "../../db/schema/chain-index.ts";
 import { CometHttpClient } from "./client.ts";
 import { type ChainBlock, type ChainEvent, fetchBlock, nodeStatus } from "./subscribe.ts";
 
@@ -102,6 +102,7 @@ function writesFor(db: AnyDb, chainId: string, height: number, txIndex: number, 
         .onConflictDoNothing(),
     ];
   }
+  if (e.type.startsWith(VEID)) return veidWrites(db, chainId, height, txHashHex, e.type.slice(VEID.length), a);
   if (!e.type.startsWith(MARKET)) return [];
   const notNewer = (col: typeof chainOrders.height | typeof chainOfferings.height) => lte(col, height);
   switch (e.type.slice(MARKET.length)) {
@@ -156,6 +157,72 @@ function writesFor(db: AnyDb, chainId: string, height: number, txIndex: number, 
           .values({ chainId, orderId: int(a.order_id), seq: int(a.seq), component: String(a.component), amount: String(a.amount), cost: coin(a.cost), ...at })
           .onConflictDoNothing(),
       ];
+    default:
+      return [];
+  }
+}
+
+// ------------------------------------------------------------------ x/veid
+
+const VEID = "virtengine.veid.v1.";
+
+/** ROUND_STATE_FINALIZED_AT_DEADLINE (or 3) → "finalized_at_deadline". */
+function roundState(v: unknown): string {
+  const names = ["unspecified", "open", "finalized", "finalized_at_deadline", "expired"];
+  if (typeof v === "string" && v.startsWith("ROUND_STATE_")) return v.slice(12).toLowerCase();
+  return names[Number(v)] ?? String(v ?? "unspecified").toLowerCase();
+}
+
+/**
+ * Rounds, attestations and the agreed score per account. Rounds are keyed by their chain id, so a
+ * range indexed again rewrites the same rows; a round's state only moves forward in height.
+ */
+function veidWrites(db: AnyDb, chainId: string, height: number, txHash: string | null, type: string, a: Record<string, unknown>): Item[] {
+  const r = chainVeidRounds;
+  switch (type) {
+    case "EventScoreRequested":
+      return [
+        db
+          .insert(r)
+          .values({ chainId, roundId: int(a.round_id), account: String(a.account), state: "open", deadline: Number(a.deadline ?? 0), openedHeight: height, height, txHash })
+          .onConflictDoNothing(),
+      ];
+    case "EventScoreAttested":
+      return [
+        db
+          .insert(chainVeidAttestations)
+          .values({ chainId, roundId: int(a.round_id), validator: String(a.validator), score: int(a.score ?? 0), height, txHash })
+          .onConflictDoNothing(),
+      ];
+    case "EventScoreFinalized": {
+      const roundId = int(a.round_id);
+      const decided = { state: roundState(a.how), score: int(a.score ?? 0), disputed: a.disputed === true || a.disputed === "true", attesters: int(a.attesters ?? 0) };
+      const s = chainVeidScores;
+      return [
+        // A round opened before the indexed range still gets its row (deadline unknown then: 0).
+        db
+          .insert(r)
+          .values({ chainId, roundId, account: String(a.account), deadline: 0, openedHeight: height, height, txHash, ...decided })
+          .onConflictDoUpdate({ target: [r.chainId, r.roundId], set: { ...decided, height, txHash }, setWhere: lte(r.height, height) }),
+        db
+          .insert(s)
+          .values({ chainId, account: String(a.account), roundId, how: decided.state, score: decided.score, disputed: decided.disputed, attesters: decided.attesters, height })
+          .onConflictDoUpdate({
+            target: [s.chainId, s.account],
+            set: { roundId, how: decided.state, score: decided.score, disputed: decided.disputed, attesters: decided.attesters, height },
+            setWhere: lte(s.roundId, roundId),
+          }),
+      ];
+    }
+    case "EventRoundExpired": {
+      const roundId = int(a.round_id);
+      return [
+        db
+          .insert(r)
+          .values({ chainId, roundId, account: String(a.account), state: "expired", deadline: 0, openedHeight: height, height, txHash })
+          .onConflictDoUpdate({ target: [r.chainId, r.roundId], set: { state: "expired", height, txHash }, setWhere: lte(r.height, height) }),
+      ];
+    }
     default:
       return [];
   }

@@ -13,6 +13,8 @@ import type { User } from "../../auth/session.ts";
 import { concat, constantTimeEqual, hex, sha256, unhex } from "../../crypto/bytes.ts";
 import { sealToBucket } from "../../crypto/blob-store.ts";
 import { identityCaptures, identityDeviceKeys } from "../../db/schema/index.ts";
+import type { BatchItem } from "drizzle-orm/batch";
+import { veidRevokeItems, veidScopeItems, walletOf } from "../../bridge/chain/veid.ts";
 import { ApiError, fieldError, notFound } from "../../http/errors.ts";
 import { newUuid, nowIso } from "../../http/ids.ts";
 import { isoDateTime, parseWith, v } from "../../http/validate.ts";
@@ -27,6 +29,8 @@ import { identityValidators, ValidatorConfigError } from "./validators.ts";
 export const CAPTURE_HEADER = "X-Capture-Metadata";
 /** A capture may be stamped a little before the nonce (clock skew) and a little in our future. */
 const SKEW_SECONDS = 30;
+/** Validators may drop a capture's commitment after this long (raw images are erased far sooner). */
+const CAPTURE_COMMIT_DAYS = 365;
 
 const b64urlBytes = (min: number, max: number, what: string) =>
   v.pipe(
@@ -166,7 +170,17 @@ export async function acceptCapture(db: Db, bucket: CaptureBucket, env: Identity
   if (!stored.ok) throw new Error(`sealing a capture failed: ${stored.error.code}`);
   const sealedTo = validators.map((x) => ({ validator: x.validator, keyId: x.keyId, keyVersion: x.keyVersion }));
   const now = nowIso();
-  const row = await db
+  // The capture's x/veid commitment (salted image hash, object key, the keys it is sealed to) goes in
+  // the same batch as the row, or a note why it stays off chain.
+  const chainItems = veidScopeItems(db, await walletOf(db, me.id), {
+    scopeUuid: uuid,
+    scopeType: m.scope as CaptureScope,
+    objectKey,
+    contentHash: hex(digest),
+    sealedTo: validators.map((x) => ({ validator: x.validator, keyVersion: x.keyVersion })),
+    expiresAt: Math.floor(Date.now() / 1000) + CAPTURE_COMMIT_DAYS * 86_400,
+  });
+  const insert = db
     .insert(identityCaptures)
     .values({
       uuid,
@@ -182,8 +196,9 @@ export async function acceptCapture(db: Db, bucket: CaptureBucket, env: Identity
       sealedTo,
       created: now,
     })
-    .returning()
-    .get();
+    .returning();
+  const res = await db.batch([...chainItems, insert] as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  const row = (res[res.length - 1] as (typeof identityCaptures.$inferSelect)[])[0]!;
   await upsertScope(db, me.id, m.scope as CaptureScope, m.scope, null, { status: "pending", method: "capture" });
   return row;
 }
@@ -212,6 +227,8 @@ export async function eraseCapture(db: Db, bucket: CaptureBucket, me: User, uuid
   if (!row) throw notFound();
   if (row.status !== "erased") {
     await bucket.delete(row.objectKey);
-    await db.update(identityCaptures).set({ status: "erased" }).where(eq(identityCaptures.id, row.id));
+    // Erased evidence is withdrawn on chain too (MsgRevokeScope), in the same batch as the state.
+    const revoke = await veidRevokeItems(db, row.uuid);
+    await db.batch([...revoke, db.update(identityCaptures).set({ status: "erased" }).where(eq(identityCaptures.id, row.id))] as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   }
 }

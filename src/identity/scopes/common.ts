@@ -4,6 +4,11 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
 import { identityScopes, type IdentityScopeKind } from "../../db/schema/index.ts";
 import { newUuid, nowIso } from "../../http/ids.ts";
+import type { BatchItem } from "drizzle-orm/batch";
+import { scopeChainItems, type VerifiedScope } from "./chain-evidence.ts";
+
+/** Scope kinds x/veid has a type for (captures commit their own, in capture/upload.ts). */
+const CHAIN_SCOPE_KINDS: ReadonlySet<string> = new Set(["email", "sms", "sso", "totp", "domain"]);
 
 /** Variables these scopes read (string bindings; see the module docs for their formats). */
 export interface IdentityEnv {
@@ -82,8 +87,17 @@ export async function upsertScope(
   subject: string,
   customerId: number | null,
   patch: { status: "pending" | "verified"; method?: string; verifiedAt?: string | null; label?: string },
+  /** Given with a verification: the scope's x/veid commitment joins the same batch (chain-evidence.ts). */
+  env?: IdentityEnv,
 ) {
   const now = nowIso();
+  // The write and its chain records in one batch: either both happen or neither.
+  const withChain = async <R>(q: { get(): Promise<R> } & BatchItem<"sqlite">, uuid: string, verifiedAt: string | null): Promise<R> => {
+    if (patch.status !== "verified" || !env || !CHAIN_SCOPE_KINDS.has(kind)) return q.get();
+    const items = await scopeChainItems(db, env, userId, { uuid, kind: kind as VerifiedScope["kind"], subject, method: patch.method ?? "", verifiedAt: verifiedAt ?? now });
+    const res = await db.batch([...items, q] as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    return (res[res.length - 1] as R[])[0] as R;
+  };
   const existing = await db
     .select()
     .from(identityScopes)
@@ -99,34 +113,41 @@ export async function upsertScope(
   if (existing) {
     // A verified scope stays verified when its owner starts again (a new code does not undo a proof).
     if (existing.status === "verified" && patch.status === "pending") return existing;
-    return db
-      .update(identityScopes)
-      .set({
+    return withChain(
+      db
+        .update(identityScopes)
+        .set({
+          status: patch.status,
+          method: patch.method ?? existing.method,
+          verifiedAt: patch.verifiedAt ?? existing.verifiedAt,
+          label: patch.label ?? existing.label,
+          modified: now,
+        })
+        .where(eq(identityScopes.id, existing.id))
+        .returning(),
+      existing.uuid,
+      patch.verifiedAt ?? existing.verifiedAt,
+    );
+  }
+  const uuid = newUuid();
+  return withChain(
+    db
+      .insert(identityScopes)
+      .values({
+        uuid,
+        userId,
+        kind,
+        subject,
+        customerId,
         status: patch.status,
-        method: patch.method ?? existing.method,
-        verifiedAt: patch.verifiedAt ?? existing.verifiedAt,
-        label: patch.label ?? existing.label,
+        method: patch.method ?? "",
+        label: patch.label ?? "",
+        verifiedAt: patch.verifiedAt ?? null,
+        created: now,
         modified: now,
       })
-      .where(eq(identityScopes.id, existing.id))
-      .returning()
-      .get();
-  }
-  return db
-    .insert(identityScopes)
-    .values({
-      uuid: newUuid(),
-      userId,
-      kind,
-      subject,
-      customerId,
-      status: patch.status,
-      method: patch.method ?? "",
-      label: patch.label ?? "",
-      verifiedAt: patch.verifiedAt ?? null,
-      created: now,
-      modified: now,
-    })
-    .returning()
-    .get();
+      .returning(),
+    uuid,
+    patch.verifiedAt ?? null,
+  );
 }

@@ -169,6 +169,6 @@ export async function verifyDomain(db: Db, env: IdentityEnv, me: User, domain: s
     .returning({ id: identityChallenges.id })
     .get();
   if (!used) throw fieldError("domain", "No live verification token for this domain; start again.");
-  const scope = await upsertScope(db, me.id, "domain", domain, cu.id, { status: "verified", method: proven, verifiedAt: now });
+  const scope = await upsertScope(db, me.id, "domain", domain, cu.id, { status: "verified", method: proven, verifiedAt: now }, env);
   return { scope, customerUuid: cu.uuid };
 }

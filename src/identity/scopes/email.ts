@@ -57,5 +57,5 @@ export async function startEmail(db: Db, env: IdentityEnv, me: User, email: stri
 
 export async function verifyEmail(db: Db, env: IdentityEnv, me: User, email: string, code: string) {
   await consumeCode(db, env, me, EMAIL_POLICY, email, code);
-  return upsertScope(db, me.id, "email", email, null, { status: "verified", method: "email", verifiedAt: new Date().toISOString() });
+  return upsertScope(db, me.id, "email", email, null, { status: "verified", method: "email", verifiedAt: new Date().toISOString() }, env);
 }

@@ -74,5 +74,5 @@ export async function startSms(db: Db, env: IdentityEnv, me: User, phone: string
 export async function verifySms(db: Db, env: IdentityEnv, me: User, phone: string, code: string) {
   const subject = await phoneKey(env, phone);
   await consumeCode(db, env, me, SMS_POLICY, subject, code);
-  return upsertScope(db, me.id, "sms", subject, null, { status: "verified", method: "sms", verifiedAt: new Date().toISOString(), label: maskPhone(phone) });
+  return upsertScope(db, me.id, "sms", subject, null, { status: "verified", method: "sms", verifiedAt: new Date().toISOString(), label: maskPhone(phone) }, env);
 }

@@ -217,7 +217,7 @@ export async function confirmTotp(db: Db, env: IdentityEnv, me: User, code: stri
     .get();
   if (!enabled) throw conflict("TOTP is already enabled.");
   const codes = await replaceRecoveryCodes(db, env, me);
-  const scope = await upsertScope(db, me.id, "totp", "totp", null, { status: "verified", method: "totp", verifiedAt: now });
+  const scope = await upsertScope(db, me.id, "totp", "totp", null, { status: "verified", method: "totp", verifiedAt: now }, env);
   return { scope, recovery_codes: codes };
 }
 

@@ -224,7 +224,7 @@ export async function completeSso(db: Db, env: IdentityEnv, me: User | null, b: 
 
   if (row.purpose === "link") {
     if (linked && linked.userId !== me!.id) throw conflict(`This ${p.name} identity is linked to another account.`);
-    const scope = await upsertScope(db, me!.id, "sso", subject, null, { status: "verified", method: "oidc", verifiedAt: nowIso(), label: p.name });
+    const scope = await upsertScope(db, me!.id, "sso", subject, null, { status: "verified", method: "oidc", verifiedAt: nowIso(), label: p.name }, env);
     return { kind: "link" as const, scope };
   }
   if (!linked) throw invalidToken(`No account is linked to this ${p.name} identity; sign in another way and link it first.`);
