@@ -20,7 +20,7 @@ import {
   scoreBand,
 } from "../../src/identity/lifecycle/config.ts";
 import { b64urlEncode } from "../../src/identity/sso/id-token.ts";
-import { Api, dbOf, userApi } from "../helpers/api.ts";
+import { Api, dbOf, staffApi, userApi } from "../helpers/api.ts";
 import { fixture, registerDevice, upload } from "../identity-scopes/capture-client.ts";
 
 const VALOPER = toBech32("virtenginevaloper", new Uint8Array(20).fill(7));
@@ -320,4 +320,59 @@ test("export: everything held about the account as JSON, sealed values only by o
   const dave = await userApi(host, "lcdave");
   const other = JSON.stringify(await dave.expect(200, dave.get("/api/identity/export/")));
   assert.ok(!other.includes(carol.document) && !other.includes(carol.api.uuid));
+});
+
+test("junk at every lifecycle endpoint is a 4xx, never a 5xx", async () => {
+  const staff = await staffApi(host);
+  const user = await userApi(host, "lcjunk");
+  const some = "0123456789abcdef0123456789abcdef";
+  const routes: [string, string][] = [
+    ["POST", "/api/identity/erasure/"],
+    ["GET", "/api/identity/export/"],
+    ["GET", "/api/identity/appeals/?status=%00"],
+    ["POST", "/api/identity/appeals/"],
+    ["GET", `/api/identity/appeals/${some}/`],
+    ["POST", `/api/identity/appeals/${some}/decide/`],
+    ["GET", "/api/identity/reviews/?status=1"],
+    ["POST", "/api/identity/reviews/"],
+    ["GET", "/api/identity/reviews/reseal/"],
+    ["GET", `/api/identity/reviews/${some}/`],
+    ["POST", `/api/identity/reviews/not-a-uuid/claim/`],
+    ["POST", `/api/identity/reviews/${some}/decide/`],
+    ["GET", `/api/identity/reviews/${some}/evidence/${some}/`],
+    ["PUT", `/api/identity/reviews/${some}/evidence/not-a-uuid/`],
+    ["GET", `/api/identity/reviews/${some}/evidence/${some}/header/`],
+  ];
+  const bodies = [
+    "{not json",
+    "[1,2,3]",
+    '"text"',
+    "null",
+    JSON.stringify({
+      confirm: null,
+      reason: 1e308,
+      outcome: ["x"],
+      document: {},
+      selfie: -1,
+      note: "\u0000",
+    }),
+    JSON.stringify({ reason: "x".repeat(5000) }),
+  ];
+  const failures: string[] = [];
+  for (const caller of [staff, user, new Api(host)]) {
+    for (const [method, path] of routes) {
+      for (const b of method === "GET" ? [undefined] : bodies) {
+        const r = await caller.call(method, path, b);
+        if (r.status >= 500 || r.status < 400)
+          failures.push(
+            `${method} ${path} ${b?.slice(0, 40)} -> ${r.status} ${JSON.stringify(r.body).slice(0, 120)}`,
+          );
+      }
+    }
+  }
+  // Only the export, for the two signed-in callers, answers with a success.
+  assert.deepEqual(
+    failures.map((f) => f.replace(/ \{.*$/, "")),
+    ["GET /api/identity/export/ undefined -> 200", "GET /api/identity/export/ undefined -> 200"],
+  );
 });
