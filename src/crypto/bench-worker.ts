@@ -2,7 +2,10 @@
 // operation `n` times inside workerd and answers with a checksum of what it computed. The host
 // times the requests from outside, because inside workerd the clock only moves on I/O.
 // Not part of the API Worker; it is bundled on its own by the benchmark script.
+import { sealHeader, unlockHeader } from "./envelope.ts";
+import { contextHash, parseHeader } from "./format.ts";
 import { importX25519 } from "./keys.ts";
+import { contentKeys } from "./primitives.ts";
 import {
   type EnvelopeContext,
   generateKeyPair,
@@ -68,6 +71,13 @@ async function sealOpen(f: Fixtures, data: Uint8Array, recipients: number): Prom
   const r = await open(env, { key: f.keys[recipients - 1]!, context: ctx });
   if (!r.ok) throw r.error;
   if (r.value.plaintext.length !== data.length) throw new Error("round trip lost bytes");
+  return r.value.plaintext.length;
+}
+
+async function sealOpenChunked(f: Fixtures, data: Uint8Array, chunkSize: number): Promise<number> {
+  const env = await seal(data, { context: ctx, chunkSize, recipients: [{ publicKey: f.keys[0]!.publicKey, keyVersion: 1 }] });
+  const r = await open(env, { key: f.keys[0]!, context: ctx });
+  if (!r.ok) throw r.error;
   return r.value.plaintext.length;
 }
 
@@ -184,6 +194,22 @@ const MICRO: Record<string, (f: Fixtures) => Promise<unknown>> = {
         f.large.subarray(o, o + 65536),
       );
   },
+  // The one-shot 10 MiB path's parts: 1 MiB chunks without and with the copy into one output buffer.
+  enc_10m_1m_chunks: async (f) => {
+    for (let o = 0; o < f.large.length; o += MIB)
+      await subtle().encrypt({ name: "AES-GCM", iv: new Uint8Array(12), additionalData: raw32 }, f.aes, f.large.subarray(o, o + MIB));
+  },
+  enc_10m_1m_chunks_copy: async (f) => {
+    const out = new Uint8Array(f.large.length + 10 * 16);
+    for (let o = 0, w = 0; o < f.large.length; o += MIB) {
+      const c = new Uint8Array(
+        await subtle().encrypt({ name: "AES-GCM", iv: new Uint8Array(12), additionalData: raw32 }, f.aes, f.large.subarray(o, o + MIB)),
+      );
+      out.set(c, w);
+      w += c.length;
+    }
+    return out;
+  },
   // Two do-nothing TransformStreams over the 10 MiB in 64 KiB pieces: the cost of the plumbing alone.
   pipe_10m_64k: (f) => {
     const t = () =>
@@ -194,6 +220,23 @@ const MICRO: Record<string, (f: Fixtures) => Promise<unknown>> = {
         .pipeThrough(t()),
     );
   },
+  // The parts of a 1 KiB seal+open, to see which of them the envelope's time goes to.
+  ctx_hash: () => contextHash(ctx),
+  import_x25519: () => importX25519(raw32),
+  content_keys: () => contentKeys(raw32, raw32),
+  seal_header_1: (f) => sealHeader({ context: ctx, recipients: [{ publicKey: f.keys[0]!.publicKey, keyVersion: 1 }] }),
+  parse_header_1: async (f) => {
+    sealed1k ??= await seal(f.small, { context: ctx, recipients: [{ publicKey: f.keys[0]!.publicKey, keyVersion: 1 }] });
+    return parseHeader(sealed1k);
+  },
+  unlock_header_1: async (f) => {
+    sealed1k ??= await seal(f.small, { context: ctx, recipients: [{ publicKey: f.keys[0]!.publicKey, keyVersion: 1 }] });
+    const h = parseHeader(sealed1k);
+    if (!h.ok) throw h.error;
+    return unlockHeader(h.value, { key: f.keys[0]!, context: ctx });
+  },
+  seal_open_10m_c256k: (f) => sealOpenChunked(f, f.large, 256 * KIB),
+  seal_open_10m_c4m: (f) => sealOpenChunked(f, f.large, 4 * MIB),
   seal_1k: (f) =>
     seal(f.small, { context: ctx, recipients: [{ publicKey: f.keys[0]!.publicKey, keyVersion: 1 }] }),
   hmac_import_sign: async () =>

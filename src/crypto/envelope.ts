@@ -18,15 +18,18 @@ import {
   TAG_LENGTH,
   validateContext,
 } from "./format.ts";
-import { importX25519, type KeyPair, keyId, type RandomSource, systemRandom } from "./keys.ts";
+import { type KeyPair, keyId, type RandomSource, systemRandom } from "./keys.ts";
 import {
   aesGcm,
+  agree,
   type ContentKeys,
   chunkAad,
   chunkNonce,
   contentKeys,
+  ephemeralKeyPair,
   headerMac,
   hkdf,
+  recipientKey,
   unwrapCek,
   verifyHeaderMac,
   wrapAad,
@@ -87,8 +90,9 @@ async function wrapFor(
       if (r.publicKey.length !== 32) throw new RangeError(`recipient ${i}: an X25519 public key is 32 bytes`);
       if (!Number.isInteger(r.keyVersion) || r.keyVersion < 0 || r.keyVersion > 0xffffffff)
         throw new RangeError(`recipient ${i}: key version must be a u32`);
-      const eph = await importX25519(ephemerals[i]!);
-      const [id, shared] = await Promise.all([keyId(r.publicKey), x25519(eph.privateKey, r.publicKey)]);
+      const [eph, rk] = await Promise.all([ephemeralKeyPair(ephemerals[i]!), recipientKey(r.publicKey)]);
+      const id = rk.keyId;
+      const shared = await agree(eph.privateKey, rk.publicKey);
       const secret = await wrapSecret(shared, eph.publicKey, r.publicKey, ctxHash);
       const wrappedKey = await wrapCek(cek, secret, wrapAad(id, r.keyVersion));
       return { keyId: id, keyVersion: r.keyVersion, ephemeralPublicKey: eph.publicKey, wrappedKey };
@@ -97,7 +101,8 @@ async function wrapFor(
 }
 
 function rejectDuplicates(entries: RecipientEntry[]): void {
-  if (hasDuplicateIds(entries)) throw new RangeError("the same key is listed twice as a recipient");
+  // One entry cannot repeat itself (the common case; the check builds a string per entry).
+  if (entries.length > 1 && hasDuplicateIds(entries)) throw new RangeError("the same key is listed twice as a recipient");
 }
 
 async function finishHeader(
@@ -254,6 +259,11 @@ export async function open(envelope: Uint8Array, opts: OpenOptions): Promise<Res
   const fullChunks = Math.floor(body.length / full);
   const finalLength = body.length - fullChunks * full;
   if (finalLength < TAG_LENGTH) return fail("truncated", "the payload ends before its final chunk");
+  if (fullChunks === 0) {
+    // One chunk (every small record): its decryption is the plaintext, no second buffer and copy.
+    const r = await decryptChunk(u.value, 0, true, body);
+    return r.ok ? ok({ plaintext: r.value, header: parsed.value }) : r;
+  }
   const plaintext = new Uint8Array(body.length - (fullChunks + 1) * TAG_LENGTH);
   let o = 0;
   for (let i = 0; i <= fullChunks; i++) {
