@@ -13,8 +13,8 @@ import { mountIdentityLifecycle } from "./identity-lifecycle.ts";
 import { mountInvitations } from "./invitations.ts";
 import { mountKeys } from "./keys.ts";
 import { mountOfferings } from "./offerings.ts";
-import { mountOrgContent } from "./org-content.ts";
 import { mountOfferingSecrets } from "./offering-secrets.ts";
+import { mountOrgContent } from "./org-content.ts";
 import { mountOfferingUsers } from "./offering-users.ts";
 import { mountOrders } from "./orders.ts";
 import { mountProviderReports } from "./provider-reports.ts";
@@ -50,9 +50,9 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountCategories(app);
   mountServiceProviders(app);
   mountOfferings(app);
+  mountOfferingSecrets(app);
   mountPlans(app);
   mountSiteAgent(app);
-  mountOfferingSecrets(app);
   mountSealedOrders(app); // before mountOrders: its literal path would match /:uuid/
   mountOrders(app);
   mountAccessDetails(app);
