@@ -2,9 +2,10 @@
 // lists their object keys and hashes (the client fetches and opens them with its own key); values
 // kept as keyed hashes (phone numbers, SSO subjects, codes) are given as held, and secrets the
 // account never reads back (the TOTP seed, sealed with the executor key) appear only as a status.
-import { and, desc, eq, inArray, isNull, like, or } from "drizzle-orm";
+import { and, desc, eq, isNull, like, or } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
 import type { User } from "../../auth/session.ts";
+import { inArray } from "../../db/in-list.ts";
 import {
   authTokens,
   encryptionKeys,

@@ -2,11 +2,11 @@
 // beside the scorer, or in a test). Given the stored header of a capture's envelope, re-wraps the
 // content key for the moderator's key and removes every other recipient, so the new header opens
 // for that moderator only.
-import { rewrap } from "../../crypto/envelope.ts";
 import { hex } from "../../crypto/bytes.ts";
+import { rewrap } from "../../crypto/envelope.ts";
+import { parseHeader } from "../../crypto/format.ts";
 import { type KeyPair, keyId } from "../../crypto/keys.ts";
 import type { Result } from "../../crypto/result.ts";
-import { parseHeader } from "../../crypto/format.ts";
 import { CAPTURE_ENVELOPE_KIND } from "../capture/bundle.ts";
 import { b64urlDecode } from "../sso/id-token.ts";
 

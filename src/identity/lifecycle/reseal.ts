@@ -5,9 +5,10 @@
 // payload as a separate object (src/crypto/blob-store.ts replaceHeader) after checking that its
 // only recipient is the key the moderator had when claiming; the original envelope is untouched.
 // The copy is served to the claiming moderator alone, and only their private key opens it.
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
 import { type BlobRef, getEnvelope, getHeader, replaceHeader } from "../../crypto/blob-store.ts";
+import { inArray } from "../../db/in-list.ts";
 import {
   encryptionKeys,
   identityCaptures,

@@ -3,10 +3,11 @@
 // manual review waits for the decision (the moderator must be able to see it), then goes at the
 // next sweep; a review left open longer than the retention period itself stops protecting it, so an
 // abandoned claim cannot keep evidence forever.
-import { and, gt, inArray, lt, ne, notInArray } from "drizzle-orm";
+import { and, gt, lt, ne, notInArray } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
+import { inArray } from "../../db/in-list.ts";
 import { identityCaptures, identityReviews } from "../../db/schema/index.ts";
-import { retentionMs, type LifecycleEnv } from "./config.ts";
+import { type LifecycleEnv, retentionMs } from "./config.ts";
 import { disposeCapture, type EvidenceBucket } from "./dispose.ts";
 
 const BATCH = 200;

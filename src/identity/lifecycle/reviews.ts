@@ -3,9 +3,10 @@
 // look at the queue), when a moderator flags an account's document/selfie pair, or when an appeal
 // is granted. One moderator claims it; the evidence is then re-sealed to that moderator's current
 // encryption key alone (reseal.ts) and the moderator records approve or reject with a reason.
-import { and, desc, eq, gte, inArray, isNotNull, lte, ne, sql } from "drizzle-orm";
+import { and, desc, eq, gte, isNotNull, lte, ne, sql } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
 import type { User } from "../../auth/session.ts";
+import { inArray } from "../../db/in-list.ts";
 import {
   identityAttestations,
   identityCaptures,
