@@ -1,6 +1,7 @@
 import type { ExecutionContext, MessageBatch, ScheduledController } from "@cloudflare/workers-types";
 import { createApp } from "./app.ts";
 import { drainAfterWrite, runChainCron } from "./bridge/chain/worker.ts";
+import { queueChainRoundReviews } from "./bridge/chain/veid.ts";
 import { dbFor } from "./db/client.ts";
 import type { Bindings } from "./env.ts";
 import { runIdentityLifecycleCron } from "./identity/lifecycle/cron.ts";
@@ -34,6 +35,13 @@ export default {
       runChainCron(env, dbFor(env.DB)).then((r) => {
         if (r.sent || r.indexed || r.error) console.log(`cron: chain sent_rounds=${r.sent?.length ?? 0} indexed_to=${r.indexed?.to ?? "-"}${r.error ? ` error=${r.error}` : ""}`);
       }),
+    );
+    // Decided x/veid rounds the indexer mirrored that were disputed or borderline: into the review queue.
+    ctx.waitUntil(
+      queueChainRoundReviews(dbFor(env.DB), lifecycleEnv(env)).then(
+        (n) => n && console.log(`cron: identity chain_reviews_queued=${n}`),
+        (e) => console.log(`cron: identity chain reviews error=${e instanceof Error ? e.message : String(e)}`),
+      ),
     );
   },
 };

@@ -10,11 +10,12 @@ import { mountEncryptionKeys } from "./encryption-keys.ts";
 import { mountEvents } from "./events.ts";
 import { mountIdentity } from "./identity.ts";
 import { mountIdentityLifecycle } from "./identity-lifecycle.ts";
+import { mountIdentityScore } from "./identity-score.ts";
 import { mountInvitations } from "./invitations.ts";
 import { mountKeys } from "./keys.ts";
 import { mountOfferings } from "./offerings.ts";
-import { mountOfferingSecrets } from "./offering-secrets.ts";
 import { mountOrgContent } from "./org-content.ts";
+import { mountOfferingSecrets } from "./offering-secrets.ts";
 import { mountOfferingUsers } from "./offering-users.ts";
 import { mountOrders } from "./orders.ts";
 import { mountProviderReports } from "./provider-reports.ts";
@@ -50,9 +51,9 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountCategories(app);
   mountServiceProviders(app);
   mountOfferings(app);
-  mountOfferingSecrets(app);
   mountPlans(app);
   mountSiteAgent(app);
+  mountOfferingSecrets(app);
   mountSealedOrders(app); // before mountOrders: its literal path would match /:uuid/
   mountOrders(app);
   mountAccessDetails(app);
@@ -63,6 +64,7 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountSupport(app);
   mountIdentity(app);
   mountIdentityLifecycle(app);
+  mountIdentityScore(app);
   mountWaldurConnections(app);
   mountChainStatus(app);
   mountProviderReports(app);
