@@ -279,6 +279,7 @@ test("export: everything held about the account as JSON, sealed values only by o
     "scopes",
     "scores",
     "sealed_blobs",
+    "session_sightings",
     "sessions",
     "totp",
   ]);
@@ -301,6 +302,8 @@ test("export: everything held about the account as JSON, sealed values only by o
   assert.ok(
     x.sessions.length >= 1 && x.sessions.every((s: object) => Object.keys(s).join() === "created,last_used"),
   );
+  assert.ok(x.session_sightings.length >= 1, "the scorer's sign-in signals are listed");
+  assert.match(x.session_sightings[0].network_hash, /^[0-9a-f]{16,}$/);
   assert.equal(x.encryption_keys[0].public_key, b64urlEncode(key.publicKey));
   assert.equal(x.appeals.length, 1);
   assert.ok(x.events.some((e: { event_type: string }) => e.event_type === "identity_appeals_create"));
@@ -311,6 +314,7 @@ test("export: everything held about the account as JSON, sealed values only by o
   assert.ok(totp.secret && !text.includes(totp.secret), "TOTP secret absent");
   for (const salt of carol.salts) assert.ok(!text.includes(salt), "capture salt absent");
   assert.ok(!text.includes(carol.api.token!), "API token absent");
+  assert.ok(!text.includes("127.0.0.1"), "no address in the clear");
   assert.ok(
     !text.includes(Buffer.from(fixture("img1.jpg").subarray(0, 48)).toString("base64")),
     "no image bytes",

@@ -19,6 +19,7 @@ import {
   identityReviews,
   identityScopes,
   identityScores,
+  identitySessionSightings,
   identityTotp,
   sealedBlobs,
 } from "../../db/schema/index.ts";
@@ -56,6 +57,12 @@ export async function exportAccount(db: Db, env: SecretEnv, me: User) {
         .orderBy(identityAttestations.id)
         .all()
     : [];
+  const sightings = await db
+    .select()
+    .from(identitySessionSightings)
+    .where(eq(identitySessionSightings.userId, me.id))
+    .orderBy(identitySessionSightings.id)
+    .all();
   const scoreRows = await db
     .select()
     .from(identityScores)
@@ -175,6 +182,14 @@ export async function exportAccount(db: Db, env: SecretEnv, me: User) {
       created: d.created,
     })),
     sessions: sessions.map((s) => ({ created: s.created, last_used: s.lastUsed })),
+    // Where the account signs in from, as the scorer sees it: keyed hashes, never an address or agent.
+    session_sightings: sightings.map((x) => ({
+      network_hash: x.networkHash,
+      device_hash: x.deviceHash,
+      first_seen: x.firstSeen,
+      last_seen: x.lastSeen,
+      hits: x.hits,
+    })),
     encryption_keys: keys.map((k) => ({
       uuid: k.uuid,
       key_id: k.keyId,
