@@ -130,6 +130,8 @@ export const decimalStr = (maxPlaces = 10) =>
   );
 export const jsonObject = () =>
   v.pipe(
+    // valibot's record takes an array as an object with index keys; Waldur's DictField does not.
+    v.custom<Record<string, unknown>>((x) => typeof x === "object" && x !== null && !Array.isArray(x), "Expected a dictionary of items."),
     v.record(v.string(), v.unknown(), "Expected a dictionary of items."),
     v.check((o) => JSON.stringify(o).length <= 64_000, "Object is too large."),
   );

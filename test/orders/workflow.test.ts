@@ -124,6 +124,8 @@ test("bad order input: foreign uuids, wrong hyperlinks, plan of another offering
   assert.deepEqual(badLimits.body, { limits: { cpu: ['Component "cpu" is not limit-based.'] } });
   const negative = await c.post("/api/marketplace-orders/", orderBody(f, { limits: { storage: -1 } }));
   assert.equal(negative.status, 400);
+  const listAttributes = await c.post("/api/marketplace-orders/", orderBody(f, { attributes: ["a", "b"] }));
+  assert.deepEqual(listAttributes.body, { attributes: ["Expected a dictionary of items."] }, "a list is not a dictionary");
   const unknownField = await c.post("/api/marketplace-orders/", orderBody(f, { favourite_colour: "blue" }));
   assert.equal(unknownField.status, 201, "unknown fields are ignored as in Waldur");
   const member = await userApi(w.host);
