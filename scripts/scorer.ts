@@ -11,10 +11,13 @@
 //                       validators' registered keys, so an unregistered key receives no captures.
 //                       The API rereads that set every 30 s: a round right after a new
 //                       registration may still be refused (403), the next one is not.
+//                       With both set, each round also attests the open x/veid score rounds
+//                       (src/identity/scoring/chain-attest.ts) signed by the operator account.
 //   VE_CHAIN_PREFIX, VE_CHAIN_GAS_PRICE  account prefix (default virtengine), uve per gas (default 0)
 import { readFileSync } from "node:fs";
 import { ensureEncryptionKeyRegistered } from "../src/bridge/chain/identity-keys.ts";
 import { importPrivateKey } from "../src/crypto/keys.ts";
+import { attestOpenRounds } from "../src/identity/scoring/chain-attest.ts";
 import { scoreOnce } from "../src/identity/scoring/scorer.ts";
 
 function fail(message: string): never {
@@ -60,6 +63,14 @@ do {
   try {
     const r = await scoreOnce(cfg);
     console.log(`scorer: posted=${r.posted.length} skipped=${r.skipped.length} waiting=${r.waiting} scored=${r.scores.length} unscored=${r.unscored.length}`);
+    // With the operator account: attest the open x/veid rounds with this validator's scores.
+    if (rpcUrl && operatorMnemonic) {
+      const a = await attestOpenRounds({ ...cfg, rpcUrl, mnemonic: operatorMnemonic, prefix: process.env.VE_CHAIN_PREFIX || undefined, gasPriceUve: Number(process.env.VE_CHAIN_GAS_PRICE ?? "0") }).catch((e) => {
+        console.error(`scorer: chain attestations failed: ${(e as Error).message}`);
+        return null;
+      });
+      if (a) console.log(`scorer: chain attested=${a.attested.length} skipped=${a.skipped.length} refused=${a.refused.length}`);
+    }
   } catch (e) {
     const cause = (e as Error & { cause?: Error }).cause;
     console.error(`scorer: round failed: ${(e as Error).message}${cause ? ` (${cause.message})` : ""}`);
