@@ -26,7 +26,7 @@ import { ProviderResources } from "./pages/provider-resources.tsx";
 import { Projects } from "./pages/projects.tsx";
 import { ResourceDetail, Resources } from "./pages/resources.tsx";
 import { TeamPage } from "./pages/team.tsx";
-import { WalletPage } from "./pages/wallet.tsx";
+import { WalletBalance, WalletPage } from "./pages/wallet.tsx";
 import { OfferingWizard } from "./pages/wizard.tsx";
 import { Loading } from "./ui/states.tsx";
 
@@ -47,6 +47,7 @@ const ROUTES: Route[] = [
   { pattern: "/login", page: Login },
   { pattern: "/signup", page: Signup },
   { pattern: "/wallet", page: WalletPage },
+  { pattern: "/wallet/balance", page: WalletBalance, signedIn: true },
   { pattern: "/dashboard", page: Dashboard, signedIn: true },
   { pattern: "/orders", page: Orders, signedIn: true },
   { pattern: "/orders/:uuid", page: OrderDetail, signedIn: true },
@@ -90,6 +91,7 @@ function navLinks(user: { is_staff?: boolean; is_support?: boolean } | null | un
     ["/keys", s.nav.keys],
     ["/events", s.nav.events],
     ["/identity", s.nav.identity],
+    ["/wallet/balance", s.nav.wallet],
     ["/provider/offerings", s.nav.providerOfferings],
     ["/provider/orders", s.nav.providerOrders],
     ["/provider/resources", s.nav.providerResources],

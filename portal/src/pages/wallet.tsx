@@ -2,11 +2,14 @@
 // three of its words typed back), or sign in with an existing phrase. Either way the phrase stays
 // in this page's memory only and is dropped when the page is left.
 import { useState } from "preact/hooks";
+import { get } from "../api/client.ts";
 import { s } from "../i18n/en.ts";
+import { useAsync } from "../lib/async.ts";
 import { navigate } from "../lib/router.ts";
 import { Checkbox, FormErrors, TextArea, TextField } from "../ui/field.tsx";
 import { useForm } from "../ui/form.ts";
-import { Notice } from "../ui/states.tsx";
+import { StateBadge } from "../ui/format.tsx";
+import { AsyncView, Empty, Notice } from "../ui/states.tsx";
 
 const loadWallet = () => import("../wallet/wallet.ts");
 
@@ -151,5 +154,123 @@ function Create() {
         </button>
       </div>
     </form>
+  );
+}
+
+const UVE_PER_VE = 1_000_000n;
+
+/** Integer uve as VE, exactly: thousands grouped, the fraction without trailing zeros. */
+export function formatVe(uve: string): string {
+  if (!/^-?[0-9]+$/.test(uve)) return uve;
+  const n = BigInt(uve);
+  const neg = n < 0n;
+  const abs = neg ? -n : n;
+  const whole = (abs / UVE_PER_VE).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const frac = (abs % UVE_PER_VE).toString().padStart(6, "0").replace(/0+$/, "");
+  return `${neg ? "-" : ""}${whole}${frac ? `.${frac}` : ""} VE`;
+}
+
+interface EscrowAccount {
+  account_id: string;
+  order_id: string;
+  order_uuid: string | null;
+  state: string;
+  balance: string;
+  transferred: string;
+}
+
+interface Balance {
+  address: string | null;
+  balance: string | null;
+  escrow: EscrowAccount[];
+  escrow_total: string;
+}
+
+const Amount = ({ uve, testId }: { uve: string; testId?: string }) => (
+  <span class="amount" title={`${uve} uve`} data-testid={testId}>
+    {formatVe(uve)}
+  </span>
+);
+
+/** The signed-in user's VE: the linked address's bank balance and the escrow held for their orders. */
+export function WalletBalance() {
+  const bal = useAsync(() => get<Balance>("/api/wallet/balance/"), []);
+  return (
+    <section>
+      <h1>{s.wallet.balanceTitle}</h1>
+      <p>{s.wallet.balanceIntro}</p>
+      <AsyncView a={bal}>
+        {(b) =>
+          !b.address ? (
+            <Empty>
+              {s.wallet.noAddress} <a href="/wallet">{s.wallet.link}</a>
+            </Empty>
+          ) : (
+            <>
+              <dl class="facts">
+                <div>
+                  <dt>{s.wallet.address}</dt>
+                  <dd>
+                    <code data-testid="wallet-address">
+                      {b.address}
+                    </code>
+                  </dd>
+                </div>
+                <div>
+                  <dt>{s.wallet.available}</dt>
+                  <dd class="figure">
+                    <Amount uve={b.balance ?? "0"} testId="wallet-available" />
+                  </dd>
+                </div>
+                <div>
+                  <dt>{s.wallet.inEscrow}</dt>
+                  <dd class="figure">
+                    <Amount uve={b.escrow_total} testId="wallet-escrow" />
+                  </dd>
+                </div>
+              </dl>
+              {b.escrow.length ? (
+                <table data-testid="escrow">
+                  <caption>{s.wallet.escrowTitle}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{s.wallet.escrowAccount}</th>
+                      <th scope="col">{s.wallet.order}</th>
+                      <th scope="col">{s.wallet.escrowState}</th>
+                      <th scope="col">{s.wallet.escrowBalance}</th>
+                      <th scope="col">{s.wallet.escrowTransferred}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {b.escrow.map((e) => (
+                      <tr key={e.account_id}>
+                        <td data-label={s.wallet.escrowAccount}>{e.account_id}</td>
+                        <td data-label={s.wallet.order}>
+                          {e.order_uuid ? <a href={`/orders/${e.order_uuid}`}>{e.order_id}</a> : e.order_id}
+                        </td>
+                        <td data-label={s.wallet.escrowState}>
+                          <StateBadge state={e.state} />
+                        </td>
+                        <td data-label={s.wallet.escrowBalance}>
+                          <Amount uve={e.balance} />
+                        </td>
+                        <td data-label={s.wallet.escrowTransferred}>
+                          <Amount uve={e.transferred} />
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : (
+                <Empty>{s.wallet.escrowNone}</Empty>
+              )}
+              <button type="button" onClick={bal.reload}>
+                {s.wallet.refresh}
+              </button>
+            </>
+          )
+        }
+      </AsyncView>
+    </section>
   );
 }
