@@ -538,3 +538,38 @@ test("a latest score near a threshold queues the account's evidence for review; 
   );
   for (const c of gone) assert.equal(await host.blobs.head(c.objectKey), null);
 });
+
+test("a capture deleted on its own takes the moderator's re-sealed copy with it at the next cron", async () => {
+  const ivy = await userApi(host, "rvivy");
+  const phone = await registerDevice(ivy);
+  const doc = (await upload(ivy, phone, { scope: "id_document", image: fixture("img2.jpg") })).body
+    .uuid as string;
+  const selfie = (await upload(ivy, phone, { scope: "selfie", image: fixture("img1.jpg") })).body
+    .uuid as string;
+  const review = await mod1.expect(
+    201,
+    mod1.post("/api/identity/reviews/", { document: doc, selfie, note: "Spot check." }),
+  );
+  await mod1.expect(200, mod1.post(`/api/identity/reviews/${review.uuid}/claim/`));
+  const round = await resealOnce({ apiUrl: host.url, token: validator.token!, key: validatorKey });
+  assert.equal(round.resealed.filter((x) => x.review === review.uuid).length, 2);
+  const prefix = `identity/reviews/${review.uuid}/`;
+  assert.equal((await host.blobs.list({ prefix })).objects.length, 2);
+
+  await ivy.expect(204, ivy.delete(`/api/identity/captures/${doc}/`));
+  await (await host.mf.getWorker()).scheduled({ cron: "*/5 * * * *" });
+  assert.deepEqual(
+    (await host.blobs.list({ prefix })).objects.map((o) => o.key),
+    [`${prefix}${selfie}.veenv`],
+    "only the selfie's copy is left",
+  );
+  assert.equal((await mod1.get(`/api/identity/reviews/${review.uuid}/evidence/${doc}/`)).status, 404);
+  assert.equal(
+    (
+      await host.fetch(`/api/identity/reviews/${review.uuid}/evidence/${selfie}/`, {
+        headers: { Authorization: `Token ${mod1.token}` },
+      })
+    ).status,
+    200,
+  );
+});

@@ -41,6 +41,23 @@ export async function deleteReviewCopies(
   return copies.length;
 }
 
+/**
+ * Review copies of captures erased some other way (DELETE /api/identity/captures/{uuid}/ removes
+ * only the original): the cron takes them too, so no readable copy outlives its original.
+ */
+export async function deleteOrphanCopies(db: Db, bucket: EvidenceBucket): Promise<number> {
+  const orphans = await db
+    .selectDistinct({ captureId: identityReviewEvidence.captureId })
+    .from(identityReviewEvidence)
+    .innerJoin(identityCaptures, eq(identityCaptures.id, identityReviewEvidence.captureId))
+    .where(and(isNull(identityReviewEvidence.deletedAt), eq(identityCaptures.status, "erased")))
+    .limit(200)
+    .all();
+  let n = 0;
+  for (const o of orphans) n += await deleteReviewCopies(db, bucket, { captureId: o.captureId });
+  return n;
+}
+
 /** Disposes of one capture's evidence; a capture already erased is left as it is (false). */
 export async function disposeCapture(
   db: Db,

@@ -8,7 +8,7 @@ import type { Db } from "../../app-env.ts";
 import { inArray } from "../../db/in-list.ts";
 import { identityCaptures, identityReviews } from "../../db/schema/index.ts";
 import { type LifecycleEnv, retentionMs } from "./config.ts";
-import { disposeCapture, type EvidenceBucket } from "./dispose.ts";
+import { deleteOrphanCopies, disposeCapture, type EvidenceBucket } from "./dispose.ts";
 
 const BATCH = 200;
 
@@ -51,5 +51,6 @@ export async function sweepRetention(
     // A full batch that changed nothing was taken by a concurrent sweep; the next cron continues.
     if (due.length < BATCH || round === 0) break;
   }
+  deleted += await deleteOrphanCopies(db, bucket);
   return { deleted };
 }
