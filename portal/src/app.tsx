@@ -5,8 +5,9 @@ import { logOut, type Session, useSession } from "./auth/session.ts";
 import { s } from "./i18n/en.ts";
 import { match, navigate, useLocation } from "./lib/router.ts";
 import { AdminAudit, AdminBroadcast, AdminOrders, AdminOrgs, AdminResources, AdminUserDetail, AdminUsers } from "./pages/admin.tsx";
+import { AdminRoles } from "./pages/admin-roles.tsx";
 import { Login, Signup } from "./pages/auth.tsx";
-import { Checkout } from "./pages/checkout.tsx";
+import { CartPage, Checkout } from "./pages/checkout.tsx";
 import { Dashboard } from "./pages/dashboard.tsx";
 import { Events } from "./pages/events.tsx";
 import { Identity } from "./pages/identity.tsx";
@@ -43,6 +44,7 @@ const ROUTES: Route[] = [
   { pattern: "/marketplace", page: Marketplace },
   { pattern: "/offerings/:uuid", page: OfferingPage },
   { pattern: "/offerings/:uuid/order", page: Checkout, signedIn: true },
+  { pattern: "/cart", page: CartPage, signedIn: true },
   { pattern: "/providers/:uuid", page: ProviderPage },
   { pattern: "/login", page: Login },
   { pattern: "/signup", page: Signup },
@@ -73,6 +75,7 @@ const ROUTES: Route[] = [
   { pattern: "/admin/orders", page: AdminOrders, signedIn: true },
   { pattern: "/admin/resources", page: AdminResources, signedIn: true },
   { pattern: "/admin/audit", page: AdminAudit, signedIn: true },
+  { pattern: "/admin/roles", page: AdminRoles, signedIn: true },
   { pattern: "/provider/report", page: ProviderReport, signedIn: true },
 ];
 
@@ -83,6 +86,7 @@ function navLinks(user: { is_staff?: boolean; is_support?: boolean } | null | un
   links.push(
     ["/dashboard", s.nav.dashboard],
     ["/orders", s.nav.orders],
+    ["/cart", s.cart.nav],
     ["/resources", s.nav.resources],
     ["/projects", s.nav.projects],
     ["/organization", s.nav.organization],
@@ -97,6 +101,7 @@ function navLinks(user: { is_staff?: boolean; is_support?: boolean } | null | un
     ["/provider/resources", s.nav.providerResources],
     ["/provider/report", s.adminTools.navReport],
   );
+  if (user.is_staff) links.push(["/admin/roles", s.adminRoles.nav]);
   if (user.is_staff || user.is_support) links.push(
       ["/admin/users", s.nav.adminUsers],
       ["/admin/organizations", s.nav.adminOrgs],

@@ -4,6 +4,7 @@ import { mountAccessDetails } from "./access-details.ts";
 import { mountAuth } from "./auth.ts";
 import { mountBroadcastMessages } from "./broadcast-messages.ts";
 import { mountCategories } from "./categories.ts";
+import { mountChainBroadcast } from "./chain-broadcast.ts";
 import { mountChainStatus } from "./chain-status.ts";
 import { mountCustomers } from "./customers.ts";
 import { mountEncryptionKeys } from "./encryption-keys.ts";
@@ -67,6 +68,7 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountIdentityScore(app);
   mountWaldurConnections(app);
   mountChainStatus(app);
+  mountChainBroadcast(app);
   mountProviderReports(app);
   mountScreenshots(app);
   mountBroadcastMessages(app);

@@ -139,6 +139,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chain/info/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Chain id and address prefix the portal signs for (staff or wallet users) */
+        get: operations["ve_get_api_chain_info"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chain/accounts/{address}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An address's account number and sequence (to sign with), x/roles roles and account state, read from the chain */
+        get: operations["ve_get_api_chain_accounts_address"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chain/role-members/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Holders of an x/roles role, paged by the chain's offset pagination */
+        get: operations["ve_get_api_chain_role_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chain/broadcast/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Relay a transaction signed in the browser (x/roles administration only), unchanged
+         * @description tx_bytes is the signed TxRaw in standard base64 (at most 16 KiB). Only MsgNominateRole, MsgRevokeRole and MsgSetAccountState are relayed; a caller who is not staff only with their linked wallet as authority. Answers with the chain's txhash, height, code, codespace and raw_log once the tx is in a block (200, or 400 when the chain refused it), or 202 when it is still in the mempool.
+         */
+        post: operations["ve_post_api_chain_broadcast"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chain-status/": {
         parameters: {
             query?: never;
@@ -498,46 +569,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/identity/score/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The caller's identity score as agreed on chain (x/veid), its rounds, and the local score until a round is decided
-         * @description The agreed score is the latest decided x/veid round of the caller's linked wallet, as mirrored by the chain indexer. Rounds are opened by the edge whenever the account's scopes change (MsgRequestScore; a request refused because a round was already open shows as round_already_open). Without a linked wallet nothing goes on chain: chain_state is off-chain and only pending_score (the latest score a validator posted to this API) is shown.
-         */
-        get: operations["ve_identity_score_retrieve"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/identity/score/rounds/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Open x/veid score rounds, with the calling validator's own latest score for each account
-         * @description For identity validators only (by their registered identity key). The scorer attests each round on chain (MsgAttestScore signed by the validator's operator account) with its own score and the approved pipeline hash; score is null while it has not scored the account.
-         */
-        get: operations["ve_identity_score_rounds"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/identity/scoring/attestations/": {
         parameters: {
             query?: never;
@@ -549,7 +580,7 @@ export interface paths {
         put?: never;
         /**
          * A validator's verdict on an account's ID document against its selfie
-         * @description For identity validators only (the caller's current encryption key is in the identity network's set: the bonded validators' x/roles keys, or VE_IDENTITY_VALIDATORS in local mode without a chain). Both captures must be sealed to that key, pending, of one account and of the right scopes. match verifies the id_document and selfie scopes; no_match and rejected mark the captures rejected. The pipeline version and hash name the models, thresholds and feature code used.
+         * @description For identity validators only (the caller's current encryption key is one of VE_IDENTITY_VALIDATORS). Both captures must be sealed to that key, pending, of one account and of the right scopes. match verifies the id_document and selfie scopes; no_match and rejected mark the captures rejected. The pipeline version and hash name the models, thresholds and feature code used.
          */
         post: operations["ve_identity_scoring_attest"];
         delete?: never;
@@ -852,7 +883,7 @@ export interface paths {
         };
         /**
          * Everything held about the caller, as one JSON document
-         * @description Account fields, identity scopes (phone numbers and SSO subjects as the keyed hashes held), TOTP status (never the seed), captures with their R2 object keys and hashes and whether the evidence is still held, scores (0-100, with pipeline and reasons) and face verdicts, manual reviews and appeals with their outcomes, capture devices, sessions (created, last used) and session sightings (keyed hashes of network and device), encryption keys, sealed blobs the caller is a recipient of (object key and hash only; the client fetches and opens them), and audit events by or about the caller. Nothing sealed is opened.
+         * @description Account fields, identity scopes (phone numbers and SSO subjects as the keyed hashes held), TOTP status (never the seed), captures with their R2 object keys and hashes and whether the evidence is still held, scores (0-100, with pipeline and reasons) and face verdicts, manual reviews and appeals with their outcomes, capture devices, sessions (created, last used), encryption keys, sealed blobs the caller is a recipient of (object key and hash only; the client fetches and opens them), and audit events by or about the caller. Nothing sealed is opened.
          */
         get: operations["ve_identity_export"];
         put?: never;
@@ -951,7 +982,7 @@ export interface paths {
         };
         /**
          * Claimed reviews whose evidence the calling identity validator should re-seal to the claiming moderator
-         * @description For identity validators only (current encryption key in the identity network's set: the bonded validators' x/roles keys, or VE_IDENTITY_VALIDATORS in local mode without a chain). Each item names the review, the capture and the moderator's key (holder, key_id, key_version, public_key). The validator fetches the header, re-wraps the content key for that key with every other recipient removed (src/identity/lifecycle/reseal-client.ts), and PUTs the new header.
+         * @description For identity validators only (current encryption key in VE_IDENTITY_VALIDATORS). Each item names the review, the capture and the moderator's key (holder, key_id, key_version, public_key). The validator fetches the header, re-wraps the content key for that key with every other recipient removed (src/identity/lifecycle/reseal-client.ts), and PUTs the new header.
          */
         get: operations["ve_identity_reviews_reseal_queue"];
         put?: never;
@@ -1068,7 +1099,7 @@ export interface paths {
         put?: never;
         /**
          * Upload an attested capture (ID document or selfie)
-         * @description The body is the image (image/jpeg or image/png, at most 10 MiB, at least 200 and at most 8000 pixels a side, complete container). The X-Capture-Metadata header is a JSON object {scope, nonce, salt, captured_at, device, image_sha256, signature}: nonce from /api/identity/capture/nonce/ (single use, bound to this account and scope, 5 minutes), salt 16–64 random bytes (base64url), image_sha256 = hex SHA-256(salt ‖ image), device a registered device uuid, and signature the device key's signature (Ed25519, or ECDSA P-256 SHA-256 as 64-byte r‖s; base64url) over the UTF-8 text "virtengine-capture-v1\n{scope}\n{nonce}\n{salt}\n{captured_at}\n{image_sha256}". The nonce is spent by the attempt. Accepted images are sealed (VEENV envelope, kind identity.capture) to the identity network's X25519 keys (every bonded validator's current x/roles encryption key, read from chain and cached 30 s; VE_IDENTITY_VALIDATORS only in local mode without a chain) and stored in R2; D1 and the chain keep the salted hash.
+         * @description The body is the image (image/jpeg or image/png, at most 10 MiB, at least 200 and at most 8000 pixels a side, complete container). The X-Capture-Metadata header is a JSON object {scope, nonce, salt, captured_at, device, image_sha256, signature}: nonce from /api/identity/capture/nonce/ (single use, bound to this account and scope, 5 minutes), salt 16–64 random bytes (base64url), image_sha256 = hex SHA-256(salt ‖ image), device a registered device uuid, and signature the device key's signature (Ed25519, or ECDSA P-256 SHA-256 as 64-byte r‖s; base64url) over the UTF-8 text "virtengine-capture-v1\n{scope}\n{nonce}\n{salt}\n{captured_at}\n{image_sha256}". The nonce is spent by the attempt. Accepted images are sealed (VEENV envelope, kind identity.capture) to the identity validators' X25519 keys (VE_IDENTITY_VALIDATORS) and stored in R2; D1 and the chain keep the salted hash.
          */
         post: operations["ve_identity_capture_upload"];
         delete?: never;
@@ -4955,18 +4986,6 @@ export interface components {
             updated?: string[];
             unchanged?: number;
         };
-        IdentityScoreRound: {
-            round_id?: number;
-            chain_id?: string;
-            /** @enum {string} */
-            state?: "open" | "finalized" | "finalized_at_deadline" | "expired";
-            score?: number | null;
-            disputed?: boolean;
-            attesters?: number;
-            deadline?: number;
-            opened_height?: number;
-            height?: number;
-        };
         IdentityScope: {
             uuid?: string;
             /** @enum {string} */
@@ -5686,6 +5705,228 @@ export interface operations {
                 content?: never;
             };
             /** @description No mail transport is configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_get_api_chain_info: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        chain_id?: string;
+                        prefix?: string;
+                        height?: number;
+                        roles?: string[];
+                    };
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Neither staff nor signed in with a wallet */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No chain configured (VE_CHAIN_RPC) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_get_api_chain_accounts_address: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        address?: string;
+                        exists?: boolean;
+                        account_number?: string | null;
+                        sequence?: string | null;
+                        roles?: {
+                            role?: string;
+                            granted_by?: string;
+                            granted_at_height?: number;
+                        }[];
+                        /** @enum {string} */
+                        state?: "ACTIVE" | "SUSPENDED" | "TERMINATED";
+                        reason?: string;
+                        updated_by?: string;
+                        updated_at_height?: number | null;
+                    };
+                };
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Neither staff nor signed in with a wallet */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No chain configured (VE_CHAIN_RPC) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_get_api_chain_role_members: {
+        parameters: {
+            query: {
+                role: "GENESIS_ACCOUNT" | "ADMINISTRATOR" | "MODERATOR" | "SERVICE_PROVIDER" | "CUSTOMER" | "SUPPORT_AGENT" | "STAKER";
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Neither staff nor signed in with a wallet */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No chain configured (VE_CHAIN_RPC) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_post_api_chain_broadcast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: byte */
+                    tx_bytes: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Included in a block and succeeded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Accepted into the mempool, not yet in a block */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error naming tx_bytes, or the chain's refusal (code, codespace, raw_log) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Neither staff nor signed in with a wallet */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No chain configured (VE_CHAIN_RPC) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6908,124 +7149,6 @@ export interface operations {
             };
         };
     };
-    ve_identity_score_retrieve: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Score */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        wallet_address?: string | null;
-                        /** @enum {string} */
-                        chain_state?: "on-chain" | "pending" | "none" | "off-chain";
-                        /** @description Only when chain_state is off-chain */
-                        offchain_reason?: string;
-                        score?: {
-                            score?: number;
-                            round_id?: number;
-                            /** @enum {string} */
-                            how?: "finalized" | "finalized_at_deadline";
-                            attesters?: number;
-                            disputed?: boolean;
-                            height?: number;
-                            chain_id?: string;
-                        } | null;
-                        round?: components["schemas"]["IdentityScoreRound"] | null;
-                        history?: components["schemas"]["IdentityScoreRound"][];
-                        /** @description The x/veid records sent for this account, newest first */
-                        requests?: {
-                            /** @enum {string} */
-                            kind?: "identity.scope_submitted" | "identity.scope_revoked" | "identity.score_requested";
-                            ref?: string | null;
-                            /** @enum {string} */
-                            state?: "pending" | "signed" | "committed" | "failed" | "round_already_open";
-                            chain_log?: string;
-                            /** Format: date-time */
-                            created?: string;
-                        }[];
-                        /** @description The latest score a validator posted here; null once a round has been decided */
-                        pending_score?: {
-                            score?: number;
-                            pipeline_version?: string;
-                            pipeline_hash?: string;
-                            /** Format: date-time */
-                            created?: string;
-                        } | null;
-                    };
-                };
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ve_identity_score_rounds: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Open rounds */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        round_id?: number;
-                        chain_id?: string;
-                        /** @description The scored wallet address */
-                        account?: string;
-                        /** @description The API account linked to that wallet, if any */
-                        user?: string | null;
-                        deadline?: number;
-                        score?: {
-                            score?: number;
-                            pipeline_version?: string;
-                            pipeline_hash?: string;
-                        } | null;
-                    }[];
-                };
-            };
-            /** @description Authentication required or token invalid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The caller is not an identity validator */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The identity network is not configured */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     ve_identity_scoring_attest: {
         parameters: {
             query?: never;
@@ -7927,8 +8050,6 @@ export interface operations {
                         appeals?: components["schemas"]["IdentityAppeal"][];
                         devices?: Record<string, never>[];
                         sessions?: Record<string, never>[];
-                        /** @description Sign-in networks and devices as the scorer sees them (keyed hashes only) */
-                        session_sightings?: Record<string, never>[];
                         encryption_keys?: Record<string, never>[];
                         sealed_blobs?: Record<string, never>[];
                         events?: Record<string, never>[];
@@ -8670,7 +8791,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The identity network's keys cannot be had (no chain or configuration, the chain unreachable, or no bonded validator with a registered key) */
+            /** @description The identity validators' keys are not configured */
             503: {
                 headers: {
                     [name: string]: unknown;
