@@ -76,7 +76,7 @@ test("support and provider screens: broadcast with count and SMTP delivery, deac
     await p.getByLabel("Subject", { exact: true }).fill(subject);
     await p.getByLabel("Message", { exact: true }).fill("The Genome pipeline cluster is down on Saturday 10:00-12:00 UTC.");
     await p.getByLabel("Owners of organizations").check();
-    await p.getByLabel("Organizations").selectOption({ label: "Helix Labs" });
+    await p.getByLabel("Organizations", { exact: true }).selectOption({ label: "Helix Labs" });
     await p.getByRole("status").filter({ hasText: expectedCount === 1 ? "1 recipient" : `${expectedCount} recipients` }).waitFor();
   });
   await step(p, "staff sends; the message arrives over SMTP", async () => {
@@ -140,7 +140,7 @@ test("support and provider screens: broadcast with count and SMTP delivery, deac
     await v.getByText("Location saved.").waitFor();
   });
   await step(v, "a file that is not an image is named beside the field", async () => {
-    await v.getByLabel("Title").fill("Console");
+    await v.getByLabel("Title", { exact: true }).fill("Console");
     await v.getByLabel(/^Image/).setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
     await v.getByRole("button", { name: "Upload" }).click();
     await v.getByText("Choose a PNG, JPEG, WebP or GIF image.").waitFor();
@@ -169,9 +169,32 @@ test("support and provider screens: broadcast with count and SMTP delivery, deac
     await a.getByText("59.437, 24.75").waitFor();
     await assertAccessible(a, "public offering page with screenshots");
   });
+  // A customer's HPC allocation with reported usage, through the API, for the report to show.
+  const login = async (username: string) => new Api(host, (await new Api(host).post<{ token: string }>("/api-auth/password/", { username, password: DEMO_PASSWORD })).body.token);
+  const alice = await login("alice");
+  const provider = await login("provider");
+  const hpc = (await alice.expect(200, alice.get("/api/marketplace-public-offerings/?name_exact=HPC%20allocation%20(SLURM)")))[0] as Json;
+  const project = (await alice.expect(200, alice.get("/api/projects/?name_exact=Genome%20pipeline")))[0] as Json;
+  const plan = (await alice.expect(200, alice.get(`/api/marketplace-public-offerings/${hpc.uuid}/plans/`)))[0] as Json;
+  const order = await alice.expect(201, alice.post("/api/marketplace-orders/", { offering: hpc.url, project: project.url, plan: plan.url, attributes: { name: "report-run" } }));
+  await provider.expect(200, provider.post(`/api/marketplace-orders/${order.uuid}/approve_by_provider/`, {}));
+  await provider.expect(200, provider.post(`/api/marketplace-orders/${order.uuid}/set_state_done/`));
+  await provider.expect(201, provider.post("/api/marketplace-component-usages/set_usage/", { usages: [{ type: "cpu", amount: "2" }], resource: order.marketplace_resource_uuid }));
+  const nimbus = (await staff.expect(200, staff.get("/api/customers/?name=Nimbus%20Compute")))[0] as Json;
+  const rows = await provider.expect(200, provider.get(`/api/marketplace-provider-reports/?customer_uuid=${nimbus.uuid}&offering_uuid=${hpc.uuid}`));
+  assert.equal(rows.length, 1);
+  const month = new Date().toISOString().slice(0, 7);
+  assert.equal(rows[0].month, month);
+  const ve = (uve: string) => `${BigInt(uve) / 1_000_000n}.${(BigInt(uve) % 1_000_000n).toString().padStart(6, "0")} VE`;
   await step(v, "provider report lists revenue per offering and month", async () => {
     await v.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Provider report" }).click();
     await v.getByRole("heading", { level: 1, name: "Provider report" }).waitFor();
+    const row = v.getByRole("row", { name: new RegExp(`${month}.*HPC allocation`) });
+    await row.waitFor();
+    assert.equal((await row.getByRole("cell").nth(3).textContent())?.trim(), ve(rows[0].usage_uve));
+    assert.notEqual(rows[0].usage_uve, "0");
+  });
+  await step(v, "a malformed month is named beside its field", async () => {
     await v.getByLabel("From month").fill("2026-13");
     await v.getByRole("button", { name: "Show" }).click();
     await v.getByText("Enter a month as YYYY-MM.").waitFor();

@@ -3,7 +3,16 @@
 // export of every matching row) and the audit log with filters.
 import { useEffect, useState } from "preact/hooks";
 import { get, list, patch, post, type PathWith, type Query } from "../api/client.ts";
-import { type Customer, type EventRecord, type Offering, type Order, ORDER_STATES, type Resource, RESOURCE_STATES, type User } from "../api/models.ts";
+import {
+  type Customer,
+  type EventRecord,
+  type Offering,
+  type Order,
+  ORDER_STATES,
+  type Resource,
+  RESOURCE_STATES,
+  type User,
+} from "../api/models.ts";
 import { s } from "../i18n/en.ts";
 import { useAsync } from "../lib/async.ts";
 import { Checkbox, FormErrors, TextArea, TextField } from "../ui/field.tsx";
@@ -13,6 +22,8 @@ import { ChoiceFilter, type Column, DataTable, type Listing, SearchBox, useListi
 import { AsyncView, Notice } from "../ui/states.tsx";
 
 const t = s.adminTools;
+/** A row of labelled filter fields (the shared .search style is for one bare box). */
+const FILTERS = { display: "flex", flexWrap: "wrap", gap: "0 1rem", alignItems: "flex-end" } as const;
 
 export function AdminUsers() {
   const listing = useListing<User>("/api/users/", { ordering: "username" });
@@ -26,7 +37,11 @@ export function AdminUsers() {
         listing={listing}
         caption={s.admin.users}
         columns={[
-          { label: s.admin.username, sort: "username", render: (u) => <a href={`/admin/users/${u.uuid}`}>{u.username}</a> },
+          {
+            label: s.admin.username,
+            sort: "username",
+            render: (u) => <a href={`/admin/users/${u.uuid}`}>{u.username}</a>,
+          },
           { label: s.admin.fullName, render: (u) => u.full_name },
           { label: s.admin.email, sort: "email", render: (u) => u.email },
           { label: s.admin.staff, render: (u) => (u.is_staff ? s.common.yes : s.common.no) },
@@ -60,7 +75,13 @@ export function AdminUsers() {
   );
 }
 
-type UserDetail = User & { registration_method?: string; organization?: string; job_title?: string; phone_number?: string; permissions?: { role_name: string; scope_type: string; scope_name: string }[] };
+type UserDetail = User & {
+  registration_method?: string;
+  organization?: string;
+  job_title?: string;
+  phone_number?: string;
+  permissions?: { role_name: string; scope_type: string; scope_name: string }[];
+};
 
 export function AdminUserDetail({ uuid }: { uuid: string }) {
   const a = useAsync(() => get<UserDetail>("/api/users/{uuid}/", { uuid }), [uuid]);
@@ -176,7 +197,12 @@ interface Broadcast {
 type Audience = "all" | "owners" | "offerings";
 
 /** The message's query as the API reads it, from the composer's choices. */
-function queryOf(audience: Audience, orgs: string[], offerings: string[], withOwners: boolean): Record<string, unknown> {
+function queryOf(
+  audience: Audience,
+  orgs: string[],
+  offerings: string[],
+  withOwners: boolean,
+): Record<string, unknown> {
   if (audience === "all") return { all_users: true };
   if (audience === "owners") return { customers: orgs, customer_roles: ["CUSTOMER.OWNER"] };
   return withOwners ? { offerings, customer_roles: ["CUSTOMER.OWNER"] } : { offerings };
@@ -189,7 +215,21 @@ function paramsOf(q: Record<string, unknown>): Query {
   return out;
 }
 
-function MultiSelect({ label, name, options, value, onValue, errors }: { label: string; name: string; options: { value: string; label: string }[]; value: string[]; onValue: (v: string[]) => void; errors?: string[] }) {
+function MultiSelect({
+  label,
+  name,
+  options,
+  value,
+  onValue,
+  errors,
+}: {
+  label: string;
+  name: string;
+  options: { value: string; label: string }[];
+  value: string[];
+  onValue: (v: string[]) => void;
+  errors?: string[];
+}) {
   const id = `ms-${name}`;
   return (
     <div class={`field${errors?.length ? " invalid" : ""}`}>
@@ -223,7 +263,10 @@ function MultiSelect({ label, name, options, value, onValue, errors }: { label: 
 export function AdminBroadcast() {
   const listing = useListing<Broadcast>("/api/broadcast-messages/", { ordering: "-created" });
   const orgs = useAsync(() => list<Customer>("/api/customers/", { page_size: 300, o: "name" }), []);
-  const offs = useAsync(() => list<Offering>("/api/marketplace-provider-offerings/", { page_size: 300, o: "name" }), []);
+  const offs = useAsync(
+    () => list<Offering>("/api/marketplace-provider-offerings/", { page_size: 300, o: "name" }),
+    [],
+  );
   const [subject, setSubject] = useState("");
   const [body, setBody] = useState("");
   const [audience, setAudience] = useState<Audience>("all");
@@ -235,7 +278,9 @@ export function AdminBroadcast() {
   const form = useForm();
   const query = queryOf(audience, chosenOrgs, chosenOffs, withOwners);
   const key = JSON.stringify(query);
-  const incomplete = (audience === "owners" && chosenOrgs.length === 0) || (audience === "offerings" && chosenOffs.length === 0);
+  const incomplete =
+    (audience === "owners" && chosenOrgs.length === 0) ||
+    (audience === "offerings" && chosenOffs.length === 0);
   // The count follows the choice of recipients, asked of the API each time it changes.
   useEffect(() => {
     if (incomplete) return setCount({ n: 0, error: "" });
@@ -251,7 +296,11 @@ export function AdminBroadcast() {
   const submit = (send: boolean) =>
     form.run(async () => {
       setNotice("");
-      const m = await post<Broadcast>("/api/broadcast-messages/", undefined, { subject: subject.trim(), body, query });
+      const m = await post<Broadcast>("/api/broadcast-messages/", undefined, {
+        subject: subject.trim(),
+        body,
+        query,
+      });
       if (send) {
         const done = await post<Broadcast>("/api/broadcast-messages/{uuid}/send/", { uuid: m.uuid });
         setNotice(t.sent(done.sent_count, done.failed_count));
@@ -277,14 +326,38 @@ export function AdminBroadcast() {
         }}
       >
         <h2>{t.newMessage}</h2>
-        <TextField label={t.subject} name="bc-subject" required value={subject} onValue={setSubject} errors={form.fields.subject} />
-        <TextArea label={t.body} name="bc-body" rows={6} required value={body} onValue={setBody} errors={form.fields.body} />
+        <TextField
+          label={t.subject}
+          name="bc-subject"
+          required
+          value={subject}
+          onValue={setSubject}
+          errors={form.fields.subject}
+        />
+        <TextArea
+          label={t.body}
+          name="bc-body"
+          rows={6}
+          required
+          value={body}
+          onValue={setBody}
+          errors={form.fields.body}
+        />
         <fieldset>
           <legend>{t.audience}</legend>
           {audiences.map(([v, label]) => (
-            <label key={v} class="radio">
-              <input type="radio" name="bc-audience" value={v} checked={audience === v} onChange={() => setAudience(v)} /> {label}
-            </label>
+            <div key={v} class="field check">
+              <input
+                id={`bc-audience-${v}`}
+                style={{ width: "auto" }}
+                type="radio"
+                name="bc-audience"
+                value={v}
+                checked={audience === v}
+                onChange={() => setAudience(v)}
+              />
+              <label for={`bc-audience-${v}`}>{label}</label>
+            </div>
           ))}
         </fieldset>
         {audience === "owners" && (
@@ -313,7 +386,12 @@ export function AdminBroadcast() {
                   options={p.items.map((o) => ({ value: o.uuid, label: `${o.name} (${o.customer_name})` }))}
                   errors={errorsFor(form.fields, "query.offerings")}
                 />
-                <Checkbox label={t.alsoOwners} name="bc-owners" checked={withOwners} onValue={setWithOwners} />
+                <Checkbox
+                  label={t.alsoOwners}
+                  name="bc-owners"
+                  checked={withOwners}
+                  onValue={setWithOwners}
+                />
               </>
             )}
           </AsyncView>
@@ -335,7 +413,12 @@ export function AdminBroadcast() {
       <h2>{t.messages}</h2>
       <div class="toolbar">
         <SearchBox listing={listing} param="subject" label={t.searchSubject} />
-        <ChoiceFilter listing={listing} param="state" label={t.state} choices={["DRAFT", "SCHEDULED", "SENT"]} />
+        <ChoiceFilter
+          listing={listing}
+          param="state"
+          label={t.state}
+          choices={["DRAFT", "SCHEDULED", "SENT"]}
+        />
       </div>
       <DataTable
         listing={listing}
@@ -344,7 +427,10 @@ export function AdminBroadcast() {
           { label: t.created, sort: "created", render: (m) => when(m.created) },
           { label: t.subject, sort: "subject", render: (m) => m.subject },
           { label: t.state, sort: "state", render: (m) => <StateBadge state={m.state} /> },
-          { label: t.recipients, render: (m) => (m.state === "SENT" ? `${m.sent_count}/${m.recipient_count}` : "—") },
+          {
+            label: t.recipients,
+            render: (m) => (m.state === "SENT" ? `${m.sent_count}/${m.recipient_count}` : "—"),
+          },
           {
             label: t.send,
             render: (m) =>
@@ -357,7 +443,9 @@ export function AdminBroadcast() {
                   aria-label={t.sendDraft(m.subject)}
                   onClick={() =>
                     form.run(async () => {
-                      const done = await post<Broadcast>("/api/broadcast-messages/{uuid}/send/", { uuid: m.uuid });
+                      const done = await post<Broadcast>("/api/broadcast-messages/{uuid}/send/", {
+                        uuid: m.uuid,
+                      });
                       setNotice(t.sent(done.sent_count, done.failed_count));
                       listing.result.reload();
                     })
@@ -383,10 +471,18 @@ const csvCell = (v: unknown) => {
 };
 
 export function toCsv<T>(rows: T[], columns: [string, (r: T) => unknown][]): string {
-  return [columns.map(([h]) => csvCell(h)).join(","), ...rows.map((r) => columns.map(([, f]) => csvCell(f(r))).join(","))].join("\r\n");
+  return [
+    columns.map(([h]) => csvCell(h)).join(","),
+    ...rows.map((r) => columns.map(([, f]) => csvCell(f(r))).join(",")),
+  ].join("\r\n");
 }
 
-async function exportAll<T>(path: PathWith<"get">, listing: Listing<T>, columns: [string, (r: T) => unknown][], file: string) {
+async function exportAll<T>(
+  path: PathWith<"get">,
+  listing: Listing<T>,
+  columns: [string, (r: T) => unknown][],
+  file: string,
+) {
   const rows: T[] = [];
   const q: Query = {};
   for (const [k, v] of Object.entries(listing.filters)) if (v !== "" && v !== undefined) q[k] = v;
@@ -406,11 +502,25 @@ async function exportAll<T>(path: PathWith<"get">, listing: Listing<T>, columns:
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-function ExportButton<T>({ path, listing, columns, file }: { path: PathWith<"get">; listing: Listing<T>; columns: [string, (r: T) => unknown][]; file: string }) {
+function ExportButton<T>({
+  path,
+  listing,
+  columns,
+  file,
+}: {
+  path: PathWith<"get">;
+  listing: Listing<T>;
+  columns: [string, (r: T) => unknown][];
+  file: string;
+}) {
   const form = useForm();
   return (
     <>
-      <button type="button" disabled={form.busy} onClick={() => form.run(() => exportAll(path, listing, columns, file))}>
+      <button
+        type="button"
+        disabled={form.busy}
+        onClick={() => form.run(() => exportAll(path, listing, columns, file))}
+      >
         {form.busy ? t.exporting : t.exportCsv}
       </button>
       <FormErrors messages={form.general} />
@@ -438,12 +548,22 @@ export function AdminOrders() {
     <section>
       <header class="page-head">
         <h1>{t.navOrders}</h1>
-        <ExportButton path="/api/marketplace-orders/" listing={listing} columns={ORDER_CSV} file="orders.csv" />
+        <ExportButton
+          path="/api/marketplace-orders/"
+          listing={listing}
+          columns={ORDER_CSV}
+          file="orders.csv"
+        />
       </header>
       <div class="toolbar">
         <SearchBox listing={listing} param="query" label={s.list.search} />
         <ChoiceFilter listing={listing} param="state" label={t.state} choices={ORDER_STATES} />
-        <ChoiceFilter listing={listing} param="type" label={t.type} choices={["Create", "Update", "Terminate"]} />
+        <ChoiceFilter
+          listing={listing}
+          param="type"
+          label={t.type}
+          choices={["Create", "Update", "Terminate"]}
+        />
       </div>
       <DataTable
         listing={listing}
@@ -483,7 +603,12 @@ export function AdminResources() {
     <section>
       <header class="page-head">
         <h1>{t.navResources}</h1>
-        <ExportButton path="/api/marketplace-resources/" listing={listing} columns={RESOURCE_CSV} file="resources.csv" />
+        <ExportButton
+          path="/api/marketplace-resources/"
+          listing={listing}
+          columns={RESOURCE_CSV}
+          file="resources.csv"
+        />
       </header>
       <div class="toolbar">
         <SearchBox listing={listing} param="query" label={s.list.search} />
@@ -538,7 +663,8 @@ export function AdminAudit() {
       <div class="toolbar">
         <SearchBox listing={listing} param="message" label={s.events.message} />
         <form
-          class="search"
+          class="filters"
+          style={FILTERS}
           onSubmit={(e) => {
             e.preventDefault();
             listing.setFilter("event_type", type.trim());
@@ -546,10 +672,18 @@ export function AdminAudit() {
             listing.setFilter("created_to", to ? new Date(`${to}T23:59:59`).toISOString() : "");
           }}
         >
-          <TextField label={t.eventType} name="audit-type" hint={t.eventTypeHint} value={type} onValue={setType} />
+          <TextField
+            label={t.eventType}
+            name="audit-type"
+            hint={t.eventTypeHint}
+            value={type}
+            onValue={setType}
+          />
           <TextField label={s.events.from} name="audit-from" type="date" value={from} onValue={setFrom} />
           <TextField label={s.events.to} name="audit-to" type="date" value={to} onValue={setTo} />
-          <button type="submit">{s.list.filter}</button>
+          <button type="submit" style={{ marginBottom: "0.8rem" }}>
+            {s.list.filter}
+          </button>
         </form>
       </div>
       <DataTable listing={listing} caption={t.navAudit} columns={AUDIT_COLUMNS} />

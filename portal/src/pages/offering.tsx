@@ -165,9 +165,14 @@ export function OfferingPage({ uuid }: { uuid: string }) {
 
 /** The offering's screenshots, as its provider uploaded them (paged by the API). */
 function Screenshots({ uuid }: { uuid: string }) {
-  const listing = useListing<Screenshot>("/api/marketplace-screenshots/", { base: { offering_uuid: uuid }, ordering: "created", pageSize: 6 });
+  const listing = useListing<Screenshot>("/api/marketplace-screenshots/", {
+    base: { offering_uuid: uuid },
+    ordering: "created",
+    pageSize: 6,
+  });
   const r = listing.result;
-  if (r.status === "ok" && r.data.count === 0) return null;
+  // Nothing while loading or when there are none: the section appears with its pictures.
+  if (r.status === "loading" || (r.status === "ok" && r.data.count === 0)) return null;
   return (
     <section class="screenshots" aria-labelledby="screenshots-title">
       <h2 id="screenshots-title">{s.adminTools.screenshots}</h2>
@@ -179,7 +184,7 @@ function Screenshots({ uuid }: { uuid: string }) {
             label: s.adminTools.screenshots,
             render: (x) => (
               <figure>
-                <img src={x.image} alt={x.name} loading="lazy" />
+                <img src={x.image} alt={x.name} loading="lazy" style={{ maxWidth: "100%", height: "auto" }} />
                 <figcaption>
                   <strong>{x.name}</strong>
                   {x.description && <span> — {x.description}</span>}

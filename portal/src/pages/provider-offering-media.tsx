@@ -40,14 +40,34 @@ export function OfferingLocation({ offering, onSaved }: { offering: Offering; on
           e.preventDefault();
           void form.run(async () => {
             setSaved(false);
-            await post("/api/marketplace-provider-offerings/{uuid}/update_location/", { uuid: offering.uuid }, { latitude: num(lat), longitude: num(lon) });
+            await post(
+              "/api/marketplace-provider-offerings/{uuid}/update_location/",
+              { uuid: offering.uuid },
+              { latitude: num(lat), longitude: num(lon) },
+            );
             setSaved(true);
             onSaved();
           }, ["latitude", "longitude"]);
         }}
       >
-        <TextField label={t.latitude} name="loc-lat" inputMode="decimal" required value={lat} onValue={setLat} errors={form.fields.latitude} />
-        <TextField label={t.longitude} name="loc-lon" inputMode="decimal" required value={lon} onValue={setLon} errors={form.fields.longitude} />
+        <TextField
+          label={t.latitude}
+          name="loc-lat"
+          inputMode="decimal"
+          required
+          value={lat}
+          onValue={setLat}
+          errors={form.fields.latitude}
+        />
+        <TextField
+          label={t.longitude}
+          name="loc-lon"
+          inputMode="decimal"
+          required
+          value={lon}
+          onValue={setLon}
+          errors={form.fields.longitude}
+        />
         <FormErrors messages={form.general} />
         {saved && <Notice kind="ok">{t.locationSaved}</Notice>}
         <button type="submit" disabled={form.busy}>
@@ -58,19 +78,31 @@ export function OfferingLocation({ offering, onSaved }: { offering: Offering; on
   );
 }
 
-async function uploadScreenshot(fields: { name: string; description: string; offering: string; image: File }) {
+async function uploadScreenshot(fields: {
+  name: string;
+  description: string;
+  offering: string;
+  image: File;
+}) {
   const body = new FormData();
   body.append("name", fields.name);
   body.append("description", fields.description);
   body.append("offering", fields.offering);
   body.append("image", fields.image);
   const token = currentToken();
-  const res = await fetch("/api/marketplace-screenshots/", { method: "POST", body, headers: token ? { Authorization: `Token ${token}` } : {} });
+  const res = await fetch("/api/marketplace-screenshots/", {
+    method: "POST",
+    body,
+    headers: token ? { Authorization: `Token ${token}` } : {},
+  });
   if (!res.ok) throw failureOf(res.status, await res.json().catch(() => null));
 }
 
 export function OfferingScreenshots({ offering }: { offering: Offering }) {
-  const listing = useListing<Screenshot>("/api/marketplace-screenshots/", { base: { offering_uuid: offering.uuid }, ordering: "created" });
+  const listing = useListing<Screenshot>("/api/marketplace-screenshots/", {
+    base: { offering_uuid: offering.uuid },
+    ordering: "created",
+  });
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [file, setFile] = useState<File | null>(null);
@@ -87,7 +119,10 @@ export function OfferingScreenshots({ offering }: { offering: Offering }) {
         empty={t.noScreenshots}
         columns={[
           { label: t.screenshotName, render: (x) => x.name },
-          { label: t.screenshots, render: (x) => <img src={x.image} alt={x.name} class="thumb" width={96} /> },
+          {
+            label: t.screenshots,
+            render: (x) => <img src={x.image} alt={x.name} class="thumb" width={96} />,
+          },
           {
             label: t.delete,
             render: (x) => (
@@ -130,8 +165,22 @@ export function OfferingScreenshots({ offering }: { offering: Offering }) {
           }, ["name", "description", "image", "offering"]);
         }}
       >
-        <TextField label={t.screenshotName} name="shot-name" required value={name} onValue={setName} errors={form.fields.name} />
-        <TextArea label={t.screenshotDescription} name="shot-description" rows={2} value={description} onValue={setDescription} errors={form.fields.description} />
+        <TextField
+          label={t.screenshotName}
+          name="shot-name"
+          required
+          value={name}
+          onValue={setName}
+          errors={form.fields.name}
+        />
+        <TextArea
+          label={t.screenshotDescription}
+          name="shot-description"
+          rows={2}
+          value={description}
+          onValue={setDescription}
+          errors={form.fields.description}
+        />
         <div class={`field${fileErrors?.length ? " invalid" : ""}`}>
           <label for="shot-file">{t.screenshotFile}</label>
           <input

@@ -12,6 +12,8 @@ import { DataTable, useListing } from "../ui/listing.tsx";
 import { AsyncView, Empty } from "../ui/states.tsx";
 
 const t = s.adminTools;
+/** A row of labelled filter fields (the shared .search style is for one bare box). */
+const FILTERS = { display: "flex", flexWrap: "wrap", gap: "0 1rem", alignItems: "flex-end" } as const;
 
 interface ReportRow {
   uuid: string;
@@ -43,9 +45,15 @@ function useProviderOrgs() {
       const p = await list<ServiceProvider>("/api/marketplace-service-providers/", { page_size: 300 });
       return p.items.map((x) => ({ uuid: x.customer_uuid, name: x.customer_name }));
     }
-    const me = await get<{ permissions?: { scope_type: string; role_name: string; scope_uuid: string; scope_name: string }[] }>("/api/users/me/");
+    const me = await get<{
+      permissions?: { scope_type: string; role_name: string; scope_uuid: string; scope_name: string }[];
+    }>("/api/users/me/");
     return (me.permissions ?? [])
-      .filter((p) => p.scope_type === "customer" && (p.role_name === "CUSTOMER.OWNER" || p.role_name === "CUSTOMER.MANAGER"))
+      .filter(
+        (p) =>
+          p.scope_type === "customer" &&
+          (p.role_name === "CUSTOMER.OWNER" || p.role_name === "CUSTOMER.MANAGER"),
+      )
       .map((p) => ({ uuid: p.scope_uuid, name: p.scope_name }));
   }, [user?.uuid]);
 }
@@ -63,21 +71,50 @@ function Report({ customer }: { customer: string }) {
   const pageTotal = r.status === "ok" ? r.data.items.reduce((sum, x) => sum + BigInt(x.total_uve), 0n) : 0n;
   return (
     <>
-      <form
-        class="toolbar search"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          listing.setFilter("start", from);
-          listing.setFilter("end", to);
-        }}
-      >
-        <TextField label={t.from} name="report-from" type="text" placeholder="YYYY-MM" value={from} onValue={setFrom} errors={errorOf(r, "start")} />
-        <TextField label={t.to} name="report-to" type="text" placeholder="YYYY-MM" value={to} onValue={setTo} errors={errorOf(r, "end")} />
-        <button type="submit">{t.show}</button>
-      </form>
+      <div class="toolbar">
+        <form
+          class="filters"
+          style={FILTERS}
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            listing.setFilter("start", from);
+            listing.setFilter("end", to);
+          }}
+        >
+          <TextField
+            label={t.from}
+            name="report-from"
+            type="text"
+            placeholder="YYYY-MM"
+            value={from}
+            onValue={setFrom}
+            errors={errorOf(r, "start")}
+          />
+          <TextField
+            label={t.to}
+            name="report-to"
+            type="text"
+            placeholder="YYYY-MM"
+            value={to}
+            onValue={setTo}
+            errors={errorOf(r, "end")}
+          />
+          <button type="submit" style={{ marginBottom: "0.8rem" }}>
+            {t.show}
+          </button>
+        </form>
+      </div>
       <DataTable
-        listing={{ ...listing, result: r.status === "error" && (errorOf(r, "start") || errorOf(r, "end")) ? { ...r, status: "ok", data: { items: [], count: 0 } } : r } as typeof listing}
+        listing={
+          {
+            ...listing,
+            result:
+              r.status === "error" && (errorOf(r, "start") || errorOf(r, "end"))
+                ? { ...r, status: "ok", data: { items: [], count: 0 } }
+                : r,
+          } as typeof listing
+        }
         caption={t.report}
         columns={[
           { label: t.month, sort: "month", render: (x) => x.month },
@@ -85,7 +122,11 @@ function Report({ customer }: { customer: string }) {
           { label: t.resourcesCount, render: (x) => x.resources_count },
           { label: t.usageRevenue, render: (x) => uveToVe(x.usage_uve) },
           { label: t.fixedRevenue, render: (x) => uveToVe(x.fixed_uve) },
-          { label: t.totalRevenue, sort: "total_uve", render: (x) => <strong>{uveToVe(x.total_uve)}</strong> },
+          {
+            label: t.totalRevenue,
+            sort: "total_uve",
+            render: (x) => <strong>{uveToVe(x.total_uve)}</strong>,
+          },
         ]}
       />
       {r.status === "ok" && r.data.items.length > 0 && (
@@ -117,7 +158,13 @@ export function ProviderReport() {
           const customer = chosen || list[0]!.uuid;
           return (
             <>
-              <SelectField label={t.organization} name="report-org" value={customer} onValue={setChosen} options={list.map((o) => ({ value: o.uuid, label: o.name }))} />
+              <SelectField
+                label={t.organization}
+                name="report-org"
+                value={customer}
+                onValue={setChosen}
+                options={list.map((o) => ({ value: o.uuid, label: o.name }))}
+              />
               <Report key={customer} customer={customer} />
             </>
           );
