@@ -72,12 +72,13 @@ async function chainValidators(rpcUrl: string, prefix: string): Promise<Identity
   try {
     keys = await identityNetworkKeys(rpcUrl, prefix);
   } catch (e) {
-    if (e instanceof IdentityKeysError) throw new ValidatorConfigError(`the identity network's keys could not be read from chain: ${e.message}`);
-    throw new ValidatorConfigError(`the identity network's keys could not be read from chain: ${(e as Error).message}`);
+    // IdentityKeysError names what failed; anything else is an unexpected answer from the node.
+    const why = e instanceof IdentityKeysError ? e.message : `unexpected error: ${(e as Error).message}`;
+    throw new ValidatorConfigError(`the identity network's keys could not be read from chain: ${why}`);
   }
   if (keys.length === 0) throw new ValidatorConfigError("no bonded validator has registered an encryption key on chain (x/roles)");
   return Promise.all(
-    keys.map(async (k) => ({ validator: k.validator, source: "chain" as const, publicKey: k.publicKey, keyId: hex(await keyId(k.publicKey)), keyVersion: k.keyVersion })),
+    keys.map(async (k) => ({ validator: k.validator, source: "chain" as const, publicKey: k.publicKey.slice(), keyId: hex(await keyId(k.publicKey)), keyVersion: k.keyVersion })),
   );
 }
 
