@@ -3,7 +3,8 @@
 // nothing), then each page of offerings goes to D1 in one batch. An imported offering is type
 // Waldur.RemoteOffering, linked by remote uuid (offerings.remote_uuid and waldur_imported_offerings),
 // its plans by remote plan uuid (plans.backend_id); the plugin's settings (API URL, token, remote
-// offering and plan uuids) ride in its sealed secret options.
+// offering and plan uuids) ride in its sealed secret options, sealed like any offering's secret
+// options to the executor key and the importing organization's owners (secret options readers).
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../app-env.ts";
@@ -12,6 +13,10 @@ import { inArray } from "../../db/in-list.ts";
 import { offeringComponents, offerings, planComponents, plans, waldurImportedOfferings } from "../../db/schema/index.ts";
 import { newUuid, nowIso, uniqueSlug } from "../../http/ids.ts";
 import { type ComponentInput, componentRow, type PlanInput, planStatements } from "../../marketplace/catalog/write.ts";
+import type { Recipient } from "../../crypto/index.ts";
+import type { Bindings } from "../../env.ts";
+import { secretOptionsReaders } from "../../secrets/offering-secrets.ts";
+import { asRecipients, EXECUTOR_HOLDER } from "../../secrets/recipients.ts";
 import { type SecretEnv, sealJson } from "../../secrets/sealed-json.ts";
 import { bulkInsert, field, runBatch } from "./bulk.ts";
 import type { WaldurClient } from "./client.ts";
@@ -107,14 +112,35 @@ function offeringValues(o: RemoteOffering) {
   };
 }
 
-async function sealedSettings(env: SecretEnv, conn: WaldurConnection, token: string, localUuid: string, o: RemoteOffering, planMap: Record<string, string>) {
-  return sealJson(env, { kind: "offering-secret-options", recordId: localUuid }, {
+/**
+ * The importing organization's owners, besides the executor key sealJson always adds: the same
+ * readers as the secret options a provider sets itself (offering-secrets.ts). No executor-key
+ * authorisation is asked for: the import acts under the connection, whose token is already sealed
+ * to the executor key alone, and the plugin path exempts imported offerings from that check.
+ */
+async function settingsOwners(db: Db, env: SecretEnv, customerId: number): Promise<Recipient[]> {
+  // The helper reads only VE_EXECUTOR_KEY and VE_MODE from the bindings, which SecretEnv carries.
+  const readers = await secretOptionsReaders(db, env as Bindings, { customerId });
+  return asRecipients({ keys: readers.keys.filter((k) => k.holder !== EXECUTOR_HOLDER), withoutKey: [] });
+}
+
+async function sealedSettings(
+  env: SecretEnv,
+  owners: Recipient[],
+  conn: WaldurConnection,
+  token: string,
+  localUuid: string,
+  o: RemoteOffering,
+  planMap: Record<string, string>,
+) {
+  const settings = {
     waldur_api_url: conn.apiUrl,
     waldur_token: token,
     waldur_customer_uuid: conn.remoteCustomerUuid,
     waldur_offering_uuid: o.uuid,
     waldur_plans: planMap,
-  });
+  };
+  return sealJson(env, { kind: "offering-secret-options", recordId: localUuid }, settings, owners);
 }
 
 export interface ApplyRun {
@@ -141,6 +167,7 @@ export async function applyRemoteOfferings(
   pluginOptions: Record<string, unknown> = {},
 ): Promise<ApplyRun> {
   const run: ApplyRun = { created: [], updated: [], unchanged: 0 };
+  const owners = await settingsOwners(db, env, conn.customerId);
   for (let i = 0; i < remote.length; i += BATCH_OFFERINGS) {
     const chunk = remote.slice(i, i + BATCH_OFFERINGS);
     const links = await db
@@ -206,7 +233,7 @@ export async function applyRemoteOfferings(
         }
         const row = fresh.offerings[fresh.offerings.length - 1]!;
         seals.push(
-          sealedSettings(env, conn, token, uuid, o, planMap).then((sealed) => {
+          sealedSettings(env, owners, conn, token, uuid, o, planMap).then((sealed) => {
             row.secretOptionsSealed = sealed;
           }),
         );
@@ -264,7 +291,7 @@ export async function applyRemoteOfferings(
       stmts.push(
         db
           .update(offerings)
-          .set({ ...offeringValues(o), secretOptionsSealed: await sealedSettings(env, conn, token, link.offering.uuid, o, planMap), modified: now })
+          .set({ ...offeringValues(o), secretOptionsSealed: await sealedSettings(env, owners, conn, token, link.offering.uuid, o, planMap), modified: now })
           .where(eq(offerings.id, offeringId)),
         db.update(waldurImportedOfferings).set({ remoteDigest: digest, lastSync: now }).where(eq(waldurImportedOfferings.id, link.link.id)),
       );
