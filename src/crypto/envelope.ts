@@ -49,7 +49,7 @@ export interface Recipient {
 export interface SealOptions {
   context: EnvelopeContext;
   recipients: Recipient[];
-  /** Plaintext bytes per chunk (64 KiB unless given). */
+  /** Plaintext bytes per chunk (DEFAULT_CHUNK_SIZE, 1 MiB, unless given). */
   chunkSize?: number;
   /**
    * Randomness, drawn in this order: CEK (32), base nonce (12), then one ephemeral private key (32)
