@@ -90,7 +90,7 @@ test("identity flows: SMS, TOTP with recovery codes, document and selfie from th
   const totp = page.getByRole("region", { name: "Authenticator app (TOTP)" });
   await step(page, "sms: a malformed number is refused beside the field before anything is sent", async () => {
     await sms.getByLabel("Phone number", { exact: true }).fill("020 7946 0958");
-    await sms.getByRole("button", { name: "Send code" }).click();
+    await sms.getByRole("button", { name: "Text me a code" }).click();
     await sms.locator(".field.invalid").getByText("Enter the number in international format, starting with +.").waitFor();
     assert.equal(twilio.messages.length, 0);
   });
@@ -99,7 +99,7 @@ test("identity flows: SMS, TOTP with recovery codes, document and selfie from th
   await step(page, "sms: the code is texted, a wrong one refused beside the field, the right one verifies", async () => {
     const got = twilio.next("+442079460958");
     await sms.getByLabel("Phone number", { exact: true }).fill("+44 20 7946 0958");
-    await sms.getByRole("button", { name: "Send code" }).click();
+    await sms.getByRole("button", { name: "Text me a code" }).click();
     await page.getByText("A 6-digit code was texted.").waitFor();
     smsCode = /\b(\d{6})\b/.exec((await got).body)?.[1] ?? "";
     assert.match(smsCode, /^\d{6}$/);

@@ -365,6 +365,7 @@ export const en = {
     phoneHint: "International format, e.g. +44 20 7946 0958.",
     smsCode: "Code from the text message",
     smsSent: "A 6-digit code was texted. It is valid for 10 minutes.",
+    smsSend: "Text me a code",
     smsVerified: "Phone number verified.",
     phoneInvalid: "Enter the number in international format, starting with +.",
     codeInvalid: "Enter the 6-digit code.",

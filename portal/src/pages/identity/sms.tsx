@@ -72,7 +72,7 @@ export function SmsScope({ onVerified }: { onVerified: () => void }) {
         {verified && <Notice kind="ok">{s.identity.smsVerified}</Notice>}
         <FormErrors messages={form.general} />
         <button type="submit" disabled={form.busy} hidden={verified}>
-          {sentTo !== null ? s.identity.verify : s.identity.sendCode}
+          {sentTo !== null ? s.identity.verify : s.identity.smsSend}
         </button>
       </form>
     </section>
