@@ -47,7 +47,7 @@ export async function operatorSigner(rpcUrl: string, mnemonic: string, prefix = 
   const client = await SigningStargateClient.createWithSigner(comet, wallet, { registry: makeRegistry() });
   const veid = new VeidQueryClient(createProtobufRpcClient(new QueryClient(comet)));
   const operator = acct!.address;
-  return { client, veid, operator, valoper: toBech32(`${prefix}valoper`, fromBech32(operator).data) };
+  return { client, veid, operator, valoper: toBech32(`${prefix}valoper`, fromBech32(operator, 90).data) };
 }
 export type OperatorSigner = Awaited<ReturnType<typeof operatorSigner>>;
 
