@@ -23,7 +23,7 @@ import { identityCaptures } from "../../src/db/schema/index.ts";
 import { CAPTURE_ENVELOPE_KIND } from "../../src/identity/capture/bundle.ts";
 import { b64urlEncode } from "../../src/identity/sso/id-token.ts";
 import { dbOf, userApi } from "../helpers/api.ts";
-import { useChain } from "../helpers/chain.ts";
+import { linkWallet, useChain } from "../helpers/chain.ts";
 import { registerDevice, upload } from "../identity-scopes/capture-client.ts";
 
 const ctx = useChain();
@@ -193,7 +193,7 @@ test("the local start's validator key and the scorer's start register the key on
   const scorerKey = await generateKeyPair();
   const raw = Buffer.from(await exportPrivateKey(scorerKey.privateKey)).toString("base64url");
   const vars = { VE_CHAIN_RPC: chain.rpcUrl, VE_CHAIN_PREFIX: chain.prefix };
-  // Not yet registered on chain: the API does not take an account with this key for a validator.
+  // An account holding only the (not yet registered) key in the directory is no validator.
   // (Its own host: a Worker reuses the set it read for IDENTITY_KEYS_TTL_MS.)
   const early = await startWorkerHost({ vars });
   try {
@@ -205,14 +205,22 @@ test("the local start's validator key and the scorer's start register the key on
   }
   const api = await startWorkerHost({ vars });
   try {
+    // A public key in the directory is not enough (anyone may register one, and validators' keys
+    // are public on chain): the validator is whoever linked its operator wallet by signature.
+    const impostor = await userApi(api, "impostor");
+    await impostor.expect(201, impostor.post("/api/encryption-keys/", { public_key: b64urlEncode(scorerKey.publicKey) }));
     const op = await userApi(api, "validatorop");
-    await op.expect(201, op.post("/api/encryption-keys/", { public_key: b64urlEncode(scorerKey.publicKey) }));
+    await linkWallet(op, chain.accounts.validator!, chain.prefix);
     const env = { ...process.env, VE_API_URL: api.url, VE_SCORER_TOKEN: String(op.token), VE_SCORER_KEY: raw, VE_CHAIN_RPC: chain.rpcUrl, VE_CHAIN_PREFIX: chain.prefix, VE_SCORER_OPERATOR_MNEMONIC: chain.accounts.validator!.mnemonic };
     const first = await runScorer(env);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, new RegExp(`identity key registered on chain for ${chain.accounts.validator!.address} \\(version 4\\)`));
     assert.match(first.stdout, /posted=0 skipped=0 waiting=0/);
     assert.deepEqual(summary(await readSet()).map((x) => x.slice(2)), [[hex(scorerKey.publicKey), 4]]);
+    const refused = await impostor.get("/api/identity/scoring/pending/");
+    assert.equal(refused.status, 403, "same public key, no operator wallet");
+    assert.match(JSON.stringify(refused.body), /operator account/);
+    assert.equal((await op.get("/api/identity/scoring/pending/")).status, 200);
     const again = await runScorer(env);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /identity key already registered on chain .*\(version 4\)/);

@@ -26,6 +26,8 @@ export interface IdentityValidator {
   publicKey: Uint8Array<ArrayBuffer>;
   keyId: string;
   keyVersion: number;
+  /** The operator's account address (chain source): the wallet a scorer must sign in with. */
+  account?: string;
 }
 
 const schema = v.pipe(
@@ -78,7 +80,14 @@ async function chainValidators(rpcUrl: string, prefix: string): Promise<Identity
   }
   if (keys.length === 0) throw new ValidatorConfigError("no bonded validator has registered an encryption key on chain (x/roles)");
   return Promise.all(
-    keys.map(async (k) => ({ validator: k.validator, source: "chain" as const, publicKey: k.publicKey.slice(), keyId: hex(await keyId(k.publicKey)), keyVersion: k.keyVersion })),
+    keys.map(async (k) => ({
+      validator: k.validator,
+      source: "chain" as const,
+      publicKey: k.publicKey.slice(),
+      keyId: hex(await keyId(k.publicKey)),
+      keyVersion: k.keyVersion,
+      account: k.account,
+    })),
   );
 }
 

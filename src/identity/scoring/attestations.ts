@@ -28,6 +28,15 @@ export async function callerValidator(db: Db, env: IdentityEnv, me: User): Promi
     network = null;
   }
   if (!network) throw new ApiError(503, { detail: "The identity network is not configured." });
+  // With a chain, a validator is whoever linked (by signature) the wallet of its operator account: a
+  // directory key proves nothing by itself, since anyone may register a public key there and
+  // validators' keys are public on chain. Without one (local mode), the configured keys are matched
+  // against the caller's directory key.
+  if (network.some((x) => x.source === "chain")) {
+    const mine = me.walletAddress ? network.find((x) => x.account === me.walletAddress) : undefined;
+    if (!mine) throw permissionDenied("Identity validators sign in with the wallet of their operator account (link it through /api/wallet-auth/).");
+    return mine;
+  }
   const current = await db.select().from(encryptionKeys).where(eq(encryptionKeys.userId, me.id)).orderBy(desc(encryptionKeys.keyVersion)).get();
   const mine = current && network.find((x) => x.keyId === current.keyId);
   if (!mine) throw permissionDenied("Only identity validators (by their registered identity key) may score captures.");
