@@ -4,7 +4,7 @@
 // governance must have approved (x/veid params.approved_pipelines). Before signing it reads the round
 // from the chain itself: a round that is no longer open, or that this validator already attested,
 // is skipped. A refusal by the chain is reported with its code and log; the loop goes on.
-import { toBech32, fromBech32 } from "@cosmjs/encoding";
+import { fromBech32, fromHex, toBech32 } from "@cosmjs/encoding";
 import { createProtobufRpcClient, QueryClient, SigningStargateClient } from "@cosmjs/stargate";
 import { BECH32_PREFIX, cometClient, DENOM, makeRegistry, walletFromMnemonic } from "../../bridge/chain/client.ts";
 import { RoundState } from "../../bridge/chain/gen/virtengine/veid/v1/veid.ts";
@@ -47,7 +47,7 @@ export async function operatorSigner(rpcUrl: string, mnemonic: string, prefix = 
   const client = await SigningStargateClient.createWithSigner(comet, wallet, { registry: makeRegistry() });
   const veid = new VeidQueryClient(createProtobufRpcClient(new QueryClient(comet)));
   const operator = acct!.address;
-  return { client, veid, operator, valoper: toBech32(`${prefix}valoper`, fromBech32(operator, 90).data) };
+  return { client, comet, veid, operator, valoper: toBech32(`${prefix}valoper`, fromBech32(operator, 90).data) };
 }
 export type OperatorSigner = Awaited<ReturnType<typeof operatorSigner>>;
 
@@ -57,6 +57,15 @@ export async function attestScore(s: OperatorSigner, roundId: number | bigint, s
   const fee = { amount: [{ denom: DENOM, amount: String(Math.ceil(gas * gasPriceUve)) }], gas: String(gas) };
   const msg = { typeUrl: MSG_ATTEST_SCORE, value: { operator: s.operator, roundId: BigInt(roundId), score, modelHash: unhex(modelHashHex) } };
   return s.client.signAndBroadcast(s.operator, [msg], fee);
+}
+
+/** The module that refused a tx (cosmjs's broadcast answer leaves it out; the node's tx record has it). */
+async function codespaceOf(s: OperatorSigner, txHash: string): Promise<string> {
+  try {
+    return (await s.comet.tx({ hash: fromHex(txHash) })).result.codespace ?? "";
+  } catch {
+    return "";
+  }
 }
 
 /** One pass over the open rounds. Throws only when the round list cannot be had. */
@@ -94,7 +103,7 @@ export async function attestOpenRounds(cfg: ChainAttestConfig): Promise<AttestRe
         }
         const out = await attestScore(s, id, r.score.score, hash, cfg.gasPriceUve);
         if (out.code !== 0) {
-          const refusal = { round: id, codespace: (out as { codespace?: string }).codespace ?? "", code: out.code, log: (out.rawLog ?? "").slice(0, 300) };
+          const refusal = { round: id, codespace: await codespaceOf(s, out.transactionHash), code: out.code, log: (out.rawLog ?? "").slice(0, 300) };
           report.refused.push(refusal);
           log(`scorer: chain refused the attestation of round ${id} (${refusal.codespace} code ${refusal.code}): ${refusal.log}`);
           continue;
