@@ -6,12 +6,10 @@
 // Also the one write the identity network needs: a validator registers its key (scorer start,
 // local start), signed by its operator account itself, not through the bridge's grants.
 import { fromBech32, toBech32 } from "@cosmjs/encoding";
-import { createProtobufRpcClient, QueryClient, setupStakingExtension, SigningStargateClient } from "@cosmjs/stargate";
-import { BinaryReader, BinaryWriter } from "cosmjs-types/binary";
-import { BECH32_PREFIX, cometClient, DENOM, makeRegistry, walletFromMnemonic } from "./client.ts";
+import { QueryClient, setupStakingExtension, SigningStargateClient } from "@cosmjs/stargate";
+import { BECH32_PREFIX, cometClient, DENOM, makeRegistry, setupRolesExtension, walletFromMnemonic } from "./client.ts";
+import { type EncryptionKey, MsgRegisterEncryptionKey, typeUrlOf } from "./proto.ts";
 
-const ROLES_QUERY = "virtengine.roles.v1.Query";
-const MSG_REGISTER_ENCRYPTION_KEY = "/virtengine.roles.v1.MsgRegisterEncryptionKey";
 /** How long a read set is reused: short, so bonding changes reach uploads quickly. */
 export const IDENTITY_KEYS_TTL_MS = 30_000;
 /** Encryption key queries in flight at once (one per bonded validator). */
@@ -32,52 +30,9 @@ export class IdentityKeysError extends Error {}
 type StakingQuery = ReturnType<typeof stakingQueryClient>;
 const stakingQueryClient = (rpcUrl: string) => QueryClient.withExtensions(cometClient(rpcUrl, { timeoutMs: 10_000, retries: 2 }), setupStakingExtension);
 
-/** virtengine.roles.v1.EncryptionKey, the fields this module reads. */
-export interface EncryptionKey {
-  owner: string;
-  publicKey: Uint8Array;
-  version: number;
-}
-
-// The three messages below are small and fixed (chain/proto/virtengine/roles/v1/{query,roles}.proto);
-// coding them here keeps this module independent of how proto.ts builds its codecs.
-
-/** QueryEncryptionKeysRequest{string address = 1}. */
-function encodeKeysRequest(address: string): Uint8Array {
-  return new BinaryWriter().uint32((1 << 3) | 2).string(address).finish();
-}
-
-/** EncryptionKey{string owner = 1; bytes public_key = 2; uint32 version = 3; int64 registered_at_height = 4}. */
-function decodeKey(r: BinaryReader, end: number): EncryptionKey {
-  const key: EncryptionKey = { owner: "", publicKey: new Uint8Array(), version: 0 };
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag === ((1 << 3) | 2)) key.owner = r.string();
-    else if (tag === ((2 << 3) | 2)) key.publicKey = r.bytes();
-    else if (tag === 3 << 3) key.version = r.uint32();
-    else r.skipType(tag & 7);
-  }
-  return key;
-}
-
-/** QueryEncryptionKeysResponse{repeated EncryptionKey keys = 1}. */
-function decodeKeysResponse(bytes: Uint8Array): EncryptionKey[] {
-  const r = new BinaryReader(bytes);
-  const keys: EncryptionKey[] = [];
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    if (tag === ((1 << 3) | 2)) {
-      const len = r.uint32();
-      keys.push(decodeKey(r, r.pos + len));
-    } else r.skipType(tag & 7);
-  }
-  return keys;
-}
-
 /** Every kept key version of an account (x/roles EncryptionKeys; empty when it registered none). */
 export async function encryptionKeysOf(q: QueryClient, address: string): Promise<EncryptionKey[]> {
-  const rpc = createProtobufRpcClient(q);
-  return decodeKeysResponse(await rpc.request(ROLES_QUERY, "EncryptionKeys", encodeKeysRequest(address)));
+  return (await setupRolesExtension(q).roles.EncryptionKeys({ address })).keys;
 }
 
 /** The newest key version of an account, or null. */
@@ -206,7 +161,7 @@ export async function ensureEncryptionKeyRegistered(opts: {
   const gas = 200_000;
   const fee = { amount: [{ denom: DENOM, amount: String(Math.ceil(gas * (opts.gasPriceUve ?? 0))) }], gas: String(gas) };
   // The Registry (every x/roles Msg is in it) turns the plain value into the Msg.
-  const msg = { typeUrl: MSG_REGISTER_ENCRYPTION_KEY, value: { owner: account, publicKey: opts.publicKey, version } };
+  const msg = { typeUrl: typeUrlOf(MsgRegisterEncryptionKey), value: { owner: account, publicKey: opts.publicKey, version } };
   const r = await client.signAndBroadcast(account, [msg], fee);
   if (r.code !== 0) throw new Error(`registering the encryption key of ${account} failed: ${r.rawLog ?? `code ${r.code}`}`);
   return { registered: true, version, account };
