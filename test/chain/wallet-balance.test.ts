@@ -12,15 +12,17 @@ import { cometClient } from "../../src/bridge/chain/client.ts";
 import { type Api, dbOf, type Json, userApi } from "../helpers/api.ts";
 import { createOffering, createProvider } from "../helpers/catalog.ts";
 import { type Chain, linkWallet, startChain, waitFor } from "../helpers/chain.ts";
+import { ensurePortal } from "../../scripts/lib/build-worker.ts";
+import { assertAccessible, launch, step } from "../portal/browser.ts";
 
 const ctx = {} as { chain: Chain; stop?: () => Promise<void> };
 let host: WorkerHost;
 let chainless: WorkerHost;
 before(async () => {
-  const started = await startChain();
+  const [started] = await Promise.all([startChain(), ensurePortal()]);
   ctx.chain = started.chain;
   ctx.stop = started.stop;
-  [host, chainless] = await Promise.all([startWorkerHost({ vars: ctx.chain.env() }), startWorkerHost()]);
+  [host, chainless] = await Promise.all([startWorkerHost({ portal: true, vars: ctx.chain.env() }), startWorkerHost()]);
 });
 after(async () => {
   await host?.dispose();
@@ -125,6 +127,40 @@ test("the linked address's bank balance and the escrow of its orders, exact uve 
   assert.ok(body.escrow.every((e: Json) => ["open", "overdrawn", "closed"].includes(e.state)));
   assert.equal(body.escrow_total, (BigInt(expected[0]!.balance) + BigInt(expected[1]!.balance)).toString());
   assert.ok(BigInt(body.escrow_total) >= 2_000_000n, "the direct order's deposit is held");
+
+  // The portal shows the same amounts as VE, exactly (grouping and trailing zeros aside).
+  const ve = (uve: string) => {
+    const padded = uve.padStart(7, "0");
+    const frac = padded.slice(-6).replace(/0+$/, "");
+    return `${BigInt(padded.slice(0, -6)).toLocaleString("en-US")}${frac ? `.${frac}` : ""} VE`;
+  };
+  const browser = await launch(host.url);
+  try {
+    const { page } = await browser.person();
+    await page.goto("/login?next=/wallet/balance");
+    await page.getByLabel("Username").fill(me.username);
+    await page.getByLabel("Password").fill("user-password-1");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await step(page, "wallet balance: available and escrow in VE, as the chain holds them", async () => {
+      await page.getByRole("heading", { name: "Wallet balance" }).waitFor();
+      const now = await me.expect(200, balanceOf(me));
+      assert.equal(await page.getByTestId("wallet-address").textContent(), customer);
+      assert.equal(await page.getByTestId("wallet-available").textContent(), ve(now.balance));
+      assert.equal(await page.getByTestId("wallet-escrow").textContent(), ve(now.escrow_total));
+      assert.equal(await page.getByTestId("escrow").locator("tbody tr").count(), 2);
+      await page.getByTestId("escrow").getByRole("cell", { name: `order/${directId}`, exact: true }).waitFor();
+      await page.getByTestId("escrow").getByRole("link", { name: apiChainId, exact: true }).waitFor();
+      await assertAccessible(page, "wallet balance");
+    });
+    await step(page, "wallet balance at phone width", async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.getByTestId("wallet-available").waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 1, `no horizontal scrolling at phone width (overflow ${overflow}px)`);
+    });
+  } finally {
+    await browser.close();
+  }
 
   // Another user with another address sees none of it.
   const other = await userApi(host);
