@@ -19,6 +19,7 @@ import { NotificationsPage } from "./pages/notifications.tsx";
 import { OfferingPage } from "./pages/offering.tsx";
 import { OrderDetail, Orders } from "./pages/orders.tsx";
 import { OrganizationPage } from "./pages/organization.tsx";
+import { ProviderExecutorKey } from "./pages/provider-executor-key.tsx";
 import { ProviderOfferingDetail, ProviderOfferings } from "./pages/provider-offerings.tsx";
 import { ProviderOrders } from "./pages/provider-orders.tsx";
 import { ProviderPage } from "./pages/provider-page.tsx";
@@ -65,6 +66,7 @@ const ROUTES: Route[] = [
   { pattern: "/invitations/:uuid", page: InvitationAccept },
   { pattern: "/provider/offerings", page: ProviderOfferings, signedIn: true },
   { pattern: "/provider/offerings/new", page: OfferingWizard, signedIn: true },
+  { pattern: "/provider/executor-key", page: ProviderExecutorKey, signedIn: true },
   { pattern: "/provider/offerings/:uuid", page: ProviderOfferingDetail, signedIn: true },
   { pattern: "/provider/orders", page: ProviderOrders, signedIn: true },
   { pattern: "/provider/resources", page: ProviderResources, signedIn: true },

@@ -38,7 +38,7 @@ test("imported offerings' settings are sealed to the importing organization's ow
   assert.equal((await outsider.get(path)).status, 404, "a non-recipient does not get the envelope");
   const masked = await l.provider.expect(200, l.provider.get(`/api/marketplace-provider-offerings/${uuid}/`));
   assert.equal(masked.secret_options.waldur_token, "********");
-  assert.deepEqual(findPlaintext({ token: r.provider.token }, { "offering column": new Map([["offerings", await sealedOf(uuid)]]) }), []);
+  assert.deepEqual(findPlaintext({ token: r.provider.token! }, { "offering column": new Map([["offerings", await sealedOf(uuid)]]) }), []);
 
   // The owner moves to a new key; a remote change re-seals the settings to it on the next sync.
   const secondKey = await withKey(l.provider);

@@ -233,6 +233,38 @@ export const en = {
     jsonError: "Enter a JSON object.",
     required: "This field is required.",
   },
+  executorKey: {
+    nav: "Plugin executor key",
+    title: "Plugin executor key",
+    explain:
+      "Authorising the executor key lets the marketplace's plugin executor open the credentials (secret options) you enter for your offerings, so your plugins can use them.",
+    keyId: "Key id",
+    keyVersion: "Key version",
+    state: "State",
+    authorised: "Authorised",
+    notAuthorised: "Not authorised",
+    staleAuthorisation: (keyId: string) => `Authorised an earlier key (${keyId}); the current key is not authorised.`,
+    authorisedBy: "Authorised by",
+    authorisedAt: "Authorised at",
+    you: "you",
+    authorise: "Authorise",
+    authoriseFor: (org: string) => `Authorise the executor key for ${org}`,
+    withdraw: "Withdraw",
+    withdrawFor: (org: string) => `Withdraw the executor key authorisation of ${org}`,
+    authorisedNotice: "The executor key is authorised.",
+    withdrawnNotice: "The authorisation is withdrawn: new credentials cannot be sealed until an owner authorises the key again.",
+    ownersOnly: "Only the organization's owners can authorise or withdraw it; ask an owner.",
+    noProviders: "You have no provider organization yet.",
+    wizardNeeded:
+      "Your secret options cannot be sealed until the organization authorises the executor key. Authorise it here, or remove the secret options.",
+    wizardBlocked: "Authorise the executor key (above) or remove the secret options.",
+    sealedHere:
+      "Your browser has an encryption key: the secret options are sealed in this browser to the organization's owners and the executor key, and the server never sees them in plaintext.",
+    sealedOnServer:
+      "This browser has no encryption key: the secret options are sent to the server, which seals them on arrival and keeps only the sealed form.",
+    sealFailed: "The offering was created as a draft, but its secret options were not saved. Correct them and submit again.",
+    secretsLegend: "Secret options",
+  },
   provider: {
     offerings: "My offerings",
     addOffering: "Add offering",

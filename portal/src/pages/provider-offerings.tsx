@@ -1,5 +1,6 @@
 // The provider's offerings (filter by state, sort) and one offering's management: its state
 // transitions (activate, pause, resume, archive, back to draft) and its pricing.
+import { Fragment } from "preact";
 import { useState } from "preact/hooks";
 import { get, post } from "../api/client.ts";
 import { OFFERING_STATES, type Offering } from "../api/models.ts";
@@ -21,9 +22,14 @@ export function ProviderOfferings() {
     <section>
       <header class="page-head">
         <h1>{s.provider.offerings}</h1>
-        <a class="button primary" href="/provider/offerings/new">
-          {s.provider.addOffering}
-        </a>
+        <div class="buttons">
+          <a class="button" href="/provider/executor-key">
+            {s.executorKey.nav}
+          </a>
+          <a class="button primary" href="/provider/offerings/new">
+            {s.provider.addOffering}
+          </a>
+        </div>
       </header>
       <div class="toolbar">
         <SearchBox listing={listing} param="name" label={s.list.search} />
@@ -103,6 +109,7 @@ export function ProviderOfferingDetail({ uuid }: { uuid: string }) {
               <a href={`/offerings/${o.uuid}`}>{s.offering.overview}</a>
             </p>
           )}
+          <SecretOptions offering={o} />
           <EditOverview offering={o} onSaved={a.reload} />
           <OfferingLocation offering={o} onSaved={a.reload} />
           <OfferingScreenshots offering={o} />
@@ -113,6 +120,28 @@ export function ProviderOfferingDetail({ uuid }: { uuid: string }) {
         </article>
       )}
     </AsyncView>
+  );
+}
+
+/** The plugin credentials' names, masked as the API serves them, and where their authorisation is managed. */
+function SecretOptions({ offering }: { offering: Offering & { secret_options?: Record<string, string> } }) {
+  const names = Object.entries(offering.secret_options ?? {});
+  if (!names.length) return null;
+  return (
+    <section aria-labelledby="secret-options-h">
+      <h2 id="secret-options-h">{s.executorKey.secretsLegend}</h2>
+      <dl class="facts" data-testid="secret-options">
+        {names.map(([k, v]) => (
+          <Fragment key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </Fragment>
+        ))}
+      </dl>
+      <p>
+        <a href="/provider/executor-key">{s.executorKey.nav}</a>
+      </p>
+    </section>
   );
 }
 

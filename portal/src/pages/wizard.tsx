@@ -1,8 +1,12 @@
 // Add offering: overview → description → management (plugin type and its settings) → accounting
 // (components and plans) → review. One POST /api/marketplace-provider-offerings/ at the end; its
-// field errors send the user back to the step holding that field.
+// field errors send the user back to the step holding that field. Secret options need the
+// organization's authorisation of the plugin executor key (shown and given in the management step);
+// with an encryption key in this browser they are sealed here and sent with update_integration
+// once the offering exists, otherwise sent in plaintext for the server to seal.
 import { useState } from "preact/hooks";
-import { list, post } from "../api/client.ts";
+import { ApiFailure, get, list, post } from "../api/client.ts";
+import { currentUser } from "../auth/session.ts";
 import type { Category, Offering, ServiceProvider } from "../api/models.ts";
 import { s } from "../i18n/en.ts";
 import { useAsync } from "../lib/async.ts";
@@ -11,7 +15,8 @@ import { navigate } from "../lib/router.ts";
 import { check, decimalOk, filled, REQUIRED } from "../lib/validate.ts";
 import { FormErrors, SelectField, TextArea, TextField } from "../ui/field.tsx";
 import { errorsFor, useForm } from "../ui/form.ts";
-import { AsyncView, Empty } from "../ui/states.tsx";
+import { AsyncView, Empty, Notice } from "../ui/states.tsx";
+import { ExecutorKeyPanel, loadExecutorKey } from "./provider-executor-key.tsx";
 
 const BILLING_TYPES = ["limit", "usage", "fixed", "one"];
 const BILLING_UNITS = ["month", "day", "hour", "half_month", "quarter", "quantity"];
@@ -59,10 +64,59 @@ const STEP_OF: [string, number][] = [
   ["type", 2],
   ["plugin_options", 2],
   ["secret_options", 2],
+  ["secret_options_envelope", 2],
   ["components", 3],
   ["plans", 3],
 ];
 const stepOf = (field: string) => STEP_OF.find(([f]) => field === f || field.startsWith(`${f}.`))?.[1];
+
+interface SealingRecipients {
+  kind: string;
+  record_id: string;
+  version: number;
+  recipients: { public_key: string; key_version: number }[];
+  readers_without_key: string[];
+}
+
+const fromB64url = (t: string) => Uint8Array.from(atob(t.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+function toB64url(b: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < b.length; i += 0x8000) out += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(out).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/**
+ * Seals the secret options in this browser to the readers the API lists for the offering (its
+ * organization's owners and the executor key) and sends only the envelope.
+ */
+async function sendSealedSecrets(offeringUuid: string, secrets: Record<string, string>): Promise<void> {
+  const dir = await get<SealingRecipients>(
+    "/api/marketplace-provider-offerings/{uuid}/sealed_secret_options/recipients/",
+    { uuid: offeringUuid },
+  );
+  const { seal } = await import("../../../src/crypto/index.ts");
+  const plaintext = new TextEncoder().encode(JSON.stringify(secrets));
+  let envelope: Uint8Array;
+  try {
+    envelope = await seal(plaintext, {
+      context: { kind: dir.kind, recordId: dir.record_id, version: dir.version },
+      recipients: dir.recipients.map((r) => ({ publicKey: fromB64url(r.public_key), keyVersion: r.key_version })),
+    });
+  } finally {
+    plaintext.fill(0);
+  }
+  await post("/api/marketplace-provider-offerings/{uuid}/update_integration/", { uuid: offeringUuid }, {
+    secret_options_envelope: toB64url(envelope),
+  });
+}
+
+/** Does this browser hold an encryption key for the signed-in user? */
+async function browserHasKey(): Promise<boolean> {
+  const me = currentUser();
+  if (!me) return false;
+  const { loadKey } = await import("../crypto/keystore.ts");
+  return !!(await loadKey(me.uuid).catch(() => null));
+}
 
 export function OfferingWizard() {
   const data = useAsync(
@@ -150,6 +204,16 @@ function Wizard({
   });
   const form = useForm();
   const up = (patch: Partial<Draft>) => setD({ ...d, ...patch });
+  const provider = providers.find((p) => p.customer === d.customer) ?? providers[0]!;
+  const keyState = useAsync(() => loadExecutorKey(provider), [provider.uuid]);
+  const hasKey = useAsync(browserHasKey, []);
+  // An offering created whose sealed secret options were then refused: a new submit only resends them.
+  const [createdUuid, setCreatedUuid] = useState("");
+  const secretMap = () =>
+    Object.fromEntries(d.secrets.filter((x) => x.name.trim()).map((x) => [x.name.trim(), x.value]));
+  const hasSecrets = d.secrets.some((x) => x.name.trim());
+  const authorised = keyState.status === "ok" && keyState.data.state.current_key_authorised;
+  const sealHere = hasKey.status === "ok" && hasKey.data;
   const text = (
     k:
       | "name"
@@ -181,7 +245,12 @@ function Wizard({
       } catch {
         json = false;
       }
-      return check({ plugin_options: [[json, s.wizard.jsonError]], type: [[!!d.type, REQUIRED]] });
+      return check({
+        plugin_options: [[json, s.wizard.jsonError]],
+        type: [[!!d.type, REQUIRED]],
+        // Known before submitting: the API would refuse to seal them (409) without the authorisation.
+        secret_options: [[!hasSecrets || authorised, s.executorKey.wizardBlocked]],
+      });
     }
     if (at === 3) {
       const rules: Record<string, [boolean, string][]> = {};
@@ -220,9 +289,8 @@ function Wizard({
       access_url: d.access_url,
       attributes: d.terms.trim() ? { terms_of_service: d.terms.trim() } : {},
       plugin_options: JSON.parse(d.plugin_options),
-      secret_options: Object.fromEntries(
-        d.secrets.filter((x) => x.name.trim()).map((x) => [x.name.trim(), x.value]),
-      ),
+      // Sealed in this browser and sent once the offering exists (its uuid is the envelope's record).
+      secret_options: sealHere ? {} : secretMap(),
       components: d.components.map((c) => ({
         type: c.type.trim(),
         name: c.name.trim(),
@@ -244,13 +312,34 @@ function Wizard({
   const submit = () =>
     form.run(
       async () => {
+        let uuid = createdUuid;
         try {
-          const created = await post<Offering>("/api/marketplace-provider-offerings/", undefined, body());
-          navigate(`/provider/offerings/${created.uuid}?created=1`);
+          if (!uuid && sealHere && hasSecrets) {
+            // The envelope goes after the offering exists: check the authorisation first, so a
+            // withdrawn one does not leave an offering behind without its credentials.
+            const v = await loadExecutorKey(provider);
+            if (!v.state.current_key_authorised) {
+              keyState.reload();
+              throw new ApiFailure(409, { secret_options: [s.executorKey.wizardBlocked] }, []);
+            }
+          }
+          if (!uuid) uuid = (await post<Offering>("/api/marketplace-provider-offerings/", undefined, body())).uuid;
+          if (sealHere && hasSecrets) {
+            try {
+              await sendSealedSecrets(uuid, secretMap());
+            } catch (e) {
+              setCreatedUuid(uuid);
+              if (e instanceof ApiFailure) e.general.unshift(s.executorKey.sealFailed);
+              throw e;
+            }
+          }
+          navigate(`/provider/offerings/${uuid}?created=1`);
         } catch (e) {
           const fields = Object.keys((e as { fields?: Record<string, string[]> }).fields ?? {});
           const first = Math.min(...fields.map((f) => stepOf(f) ?? 4));
           if (Number.isFinite(first)) setStep(first);
+          // A 409 means the authorisation changed meanwhile: show its current state.
+          if (fields.some((f) => f.startsWith("secret_options"))) keyState.reload();
           throw e;
         }
       },
@@ -321,7 +410,7 @@ function Wizard({
               errors={form.fields.type}
             />
             <fieldset>
-              <legend>{s.wizard.secretOptions}</legend>
+              <legend>{s.executorKey.secretsLegend}</legend>
               {d.secrets.map((x, i) => (
                 <div class="row" key={i}>
                   <TextField
@@ -347,11 +436,12 @@ function Wizard({
               <button type="button" onClick={() => up({ secrets: [...d.secrets, { name: "", value: "" }] })}>
                 {s.wizard.addSecret}
               </button>
-              {errorsFor(form.fields, "secret_options").map((m) => (
+              {[...errorsFor(form.fields, "secret_options"), ...errorsFor(form.fields, "secret_options_envelope")].map((m) => (
                 <small key={m} class="field-error" role="alert">
                   {m}
                 </small>
               ))}
+              {hasSecrets && <SecretsSealing keyState={keyState} provider={provider} sealHere={sealHere} />}
             </fieldset>
             <TextArea
               label={s.wizard.pluginOptions}
@@ -400,6 +490,33 @@ function Wizard({
         </div>
       </form>
     </>
+  );
+}
+
+/** Where the secret options will be sealed, or the authorisation they still need (with Authorise). */
+function SecretsSealing({
+  keyState,
+  provider,
+  sealHere,
+}: {
+  keyState: ReturnType<typeof useAsync<Awaited<ReturnType<typeof loadExecutorKey>>>>;
+  provider: ServiceProvider;
+  sealHere: boolean;
+}) {
+  return (
+    <AsyncView a={keyState}>
+      {(v) =>
+        v.state.current_key_authorised ? (
+          <p data-testid="secrets-sealing">{sealHere ? s.executorKey.sealedHere : s.executorKey.sealedOnServer}</p>
+        ) : (
+          <div class="inline-panel" data-testid="secrets-authorise">
+            <Notice>{s.executorKey.wizardNeeded}</Notice>
+            <p>{s.executorKey.explain}</p>
+            <ExecutorKeyPanel provider={provider} view={v} onChange={keyState.reload} />
+          </div>
+        )
+      }
+    </AsyncView>
   );
 }
 
