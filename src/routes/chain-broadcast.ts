@@ -50,7 +50,7 @@ function chainCaller(c: Context<AppEnv>): User {
 
 function checkAddress(c: Context<AppEnv>, field: string, value: string): string {
   try {
-    const { prefix } = fromBech32(value);
+    const { prefix } = fromBech32(value, 90);
     if (prefix === prefixOf(c)) return value;
   } catch {
     // reported below

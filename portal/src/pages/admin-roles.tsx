@@ -33,6 +33,9 @@ interface Member {
   granted_at_height: number;
 }
 
+/** Bech32 addresses are one long word: they break anywhere rather than widen a phone screen. */
+const ADDRESS_STYLE = { overflowWrap: "anywhere", wordBreak: "break-all" } as const;
+
 const roleLabel = (r: string) => s.adminRoles.roles[r as keyof typeof s.adminRoles.roles] ?? r;
 const stateLabel = (st: string) => s.adminRoles.states[st as keyof typeof s.adminRoles.states] ?? st;
 
@@ -101,6 +104,8 @@ function ActionForm({ chain, onDone }: { chain: ChainInfo; onDone: (address: str
         throw e;
       }
     }, ["mnemonic", "address", "reason"]);
+    // One phrase, one transaction: it does not stay on the page once used.
+    setMnemonic("");
   }
 
   return (
@@ -208,7 +213,7 @@ function AccountLookup({ address, onAddress, bump }: { address: string; onAddres
           a && (
             <dl class="facts" aria-label={s.adminRoles.accountOf(a.address)}>
               <dt>{s.adminRoles.address}</dt>
-              <dd class="mono">{a.address}</dd>
+              <dd class="mono" style={ADDRESS_STYLE}>{a.address}</dd>
               <dt>{s.adminRoles.state}</dt>
               <dd data-testid="account-state">{stateLabel(a.state)}</dd>
               {a.reason && (
@@ -263,8 +268,8 @@ function Members({ bump }: { bump: number }) {
         caption={s.adminRoles.membersTitle}
         empty={s.adminRoles.noMembers}
         columns={[
-          { label: s.adminRoles.address, render: (m) => <span class="mono">{m.address}</span> },
-          { label: s.adminRoles.grantedBy, render: (m) => (m.granted_by ? <span class="mono">{m.granted_by}</span> : s.adminRoles.genesis) },
+          { label: s.adminRoles.address, render: (m) => <span class="mono" style={ADDRESS_STYLE}>{m.address}</span> },
+          { label: s.adminRoles.grantedBy, render: (m) => (m.granted_by ? <span class="mono" style={ADDRESS_STYLE}>{m.granted_by}</span> : s.adminRoles.genesis) },
           { label: s.adminRoles.height, render: (m) => m.granted_at_height },
         ]}
       />
