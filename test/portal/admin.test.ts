@@ -130,16 +130,17 @@ test("support and provider screens: broadcast with count and SMTP delivery, deac
   await step(v, "provider sets the offering's location", async () => {
     await logIn(v, "provider", DEMO_PASSWORD);
     await v.goto(`/provider/offerings/${offering.uuid}`);
-    await v.getByRole("heading", { level: 2, name: "Location" }).waitFor();
+    await v.locator("summary", { hasText: "Location" }).click();
     await v.getByLabel("Latitude").fill("95");
     await v.getByLabel("Longitude").fill("24.75");
-    await v.getByRole("button", { name: "Save" }).last().click();
+    await v.getByRole("button", { name: "Save", exact: true }).click();
     await v.locator(".field.invalid").filter({ hasText: "Latitude" }).getByRole("alert").waitFor();
     await v.getByLabel("Latitude").fill("59.437");
-    await v.getByRole("button", { name: "Save" }).last().click();
+    await v.getByRole("button", { name: "Save", exact: true }).click();
     await v.getByText("Location saved.").waitFor();
   });
   await step(v, "a file that is not an image is named beside the field", async () => {
+    await v.locator("summary", { hasText: "Screenshots" }).click();
     await v.getByLabel("Title", { exact: true }).fill("Console");
     await v.getByLabel(/^Image/).setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
     await v.getByRole("button", { name: "Upload" }).click();

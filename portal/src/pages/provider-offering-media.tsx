@@ -1,4 +1,5 @@
-// On the provider's offering page: its location (update_location) and its screenshots (uploaded to
+// On the provider's offering page, each folded like the overview editor: its location
+// (update_location) and its screenshots (uploaded to
 // /api/marketplace-screenshots/, shown on the public offering page). The browser checks the type
 // and size first, as the API does, so a wrong file is named before it is sent.
 import { useState } from "preact/hooks";
@@ -32,8 +33,8 @@ export function OfferingLocation({ offering, onSaved }: { offering: Offering; on
   const form = useForm();
   const num = (v: string) => (v.trim() === "" || Number.isNaN(Number(v)) ? v : Number(v));
   return (
-    <section class="panel">
-      <h2>{t.location}</h2>
+    <details class="panel">
+      <summary>{t.location}</summary>
       <form
         noValidate
         onSubmit={(e) => {
@@ -74,7 +75,7 @@ export function OfferingLocation({ offering, onSaved }: { offering: Offering; on
           {s.common.save}
         </button>
       </form>
-    </section>
+    </details>
   );
 }
 
@@ -111,8 +112,8 @@ export function OfferingScreenshots({ offering }: { offering: Offering }) {
   const form = useForm();
   const fileErrors = form.fields.image;
   return (
-    <section class="panel">
-      <h2>{t.screenshots}</h2>
+    <details class="panel">
+      <summary>{t.screenshots}</summary>
       <DataTable
         listing={listing}
         caption={t.screenshots}
@@ -204,6 +205,6 @@ export function OfferingScreenshots({ offering }: { offering: Offering }) {
           {t.upload}
         </button>
       </form>
-    </section>
+    </details>
   );
 }
