@@ -129,7 +129,7 @@ export const chainVeidRounds = sqliteTable(
     /** Height and tx of the last change mirrored. */
     height: integer("height").notNull(),
     txHash: text("tx_hash"),
-    /** When a manual review was queued for this round (disputed or near a threshold); null if none. */
+    /** When the review trigger looked at this decided, disputed or borderline round (a review is queued if the account has a document/selfie pair); null before. */
     reviewQueued: text("review_queued"),
   },
   (t) => [primaryKey({ columns: [t.chainId, t.roundId] }), index("chain_veid_rounds_account").on(t.account)],
