@@ -122,7 +122,7 @@ async function createDemo(base: string, staffApi: Client, wallets?: DemoWallets)
   // credentials are not sealed (openapi/sealed-flows.md, offering secret options).
   const sp = (await provider.first(`/api/marketplace-service-providers/?customer_uuid=${nimbus.uuid}`))!;
   const exec = await provider.get<Json>(`/api/marketplace-service-providers/${sp.uuid}/executor_key/`);
-  if (!exec.current_key_authorised) await provider.post(`/api/marketplace-service-providers/${sp.uuid}/executor_key/`, { key_id: exec.executor_key.key_id });
+  if (!exec.current_key_authorised) await provider.post(`/api/marketplace-service-providers/${sp.uuid}/executor_key/`, { key_id: (exec.executor_key as { key_id: string }).key_id });
 
   const category = async (title: string, description: string) =>
     (await staffApi.first(`/api/marketplace-categories/?title=${encodeURIComponent(title)}`)) ??
