@@ -49,3 +49,12 @@ export function addDecimal(a: string, b: string, places = 2): string {
 export function mulDecimal(a: string, qty: number | bigint, places = 2): string {
   return fromScaled(toScaled(a) * BigInt(qty), places);
 }
+
+/**
+ * A price as Waldur renders it: every significant place up to 10 (its DecimalField), at least 2,
+ * so a sub-cent hourly price (0.013) is never shown or summed as 0.01.
+ */
+export function formatPrice(s: string): string {
+  const full = fromScaled(toScaled(s), 10);
+  return full.replace(/(\.\d\d\d*?)0+$/, "$1");
+}

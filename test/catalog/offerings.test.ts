@@ -112,6 +112,10 @@ test("plans: ProviderPlanDetails required keys, update_prices, update_quotas, ar
   }
   const priced = await f.provider.expect(200, f.provider.post(`/api/marketplace-plans/${planUuid}/update_prices/`, { prices: { cpu: "1.25" } }));
   assert.equal(priced.prices.cpu, "1.25");
+  // Sub-cent prices keep their places (Waldur's DecimalField has 10), in prices and components alike.
+  const subCent = await f.provider.expect(200, f.provider.post(`/api/marketplace-plans/${planUuid}/update_prices/`, { prices: { cpu: "0.013" } }));
+  assert.equal(subCent.prices.cpu, "0.013");
+  assert.equal(subCent.components.find((x: { type: string }) => x.type === "cpu")?.price, "0.013");
   const bad = await f.provider.post(`/api/marketplace-plans/${planUuid}/update_prices/`, { prices: { cpu: "abc" } });
   assert.equal(bad.status, 400);
   const unknown = await f.provider.post(`/api/marketplace-plans/${planUuid}/update_quotas/`, { quotas: { ram: 4 } });

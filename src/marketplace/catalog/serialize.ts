@@ -13,7 +13,7 @@ import {
   resources,
   serviceProviders,
 } from "../../db/schema/index.ts";
-import { addDecimal, formatDecimal, mulDecimal } from "../../http/decimal.ts";
+import { addDecimal, formatPrice, mulDecimal } from "../../http/decimal.ts";
 import type { Links } from "../../http/links.ts";
 
 export type Offering = typeof offerings.$inferSelect;
@@ -59,13 +59,13 @@ export function serializePlan(links: Links, offering: Offering, v: PlanView, vie
   const quotas: Record<string, number> = {};
   const futurePrices: Record<string, string | null> = {};
   for (const { component, pc } of v.prices) {
-    prices[component.type] = formatDecimal(pc?.price ?? "0", 2);
+    prices[component.type] = formatPrice(pc?.price ?? "0");
     quotas[component.type] = pc?.amount ?? 0;
     futurePrices[component.type] = pc?.futurePrice ?? null;
   }
   const minimal = v.prices
     .filter((x) => x.component.billingType === "fixed")
-    .reduce((acc, x) => addDecimal(acc, mulDecimal(x.pc?.price ?? "0", x.pc?.amount ?? 0)), "0.00");
+    .reduce((acc, x) => formatPrice(addDecimal(acc, mulDecimal(x.pc?.price ?? "0", x.pc?.amount ?? 0, 10), 10)), "0.00");
   return {
     url: view === "public" ? links.publicPlan(offering.uuid, v.plan.uuid) : links.to("marketplace-plans", v.plan.uuid),
     uuid: v.plan.uuid,
@@ -75,7 +75,7 @@ export function serializePlan(links: Links, offering: Offering, v: PlanView, vie
     max_amount: v.plan.maxAmount,
     archived: v.plan.archived,
     is_active: !v.plan.archived,
-    unit_price: formatDecimal(v.plan.unitPrice, 2),
+    unit_price: formatPrice(v.plan.unitPrice),
     unit: v.plan.unit,
     init_price: "0.00",
     switch_price: "0.00",
@@ -86,7 +86,7 @@ export function serializePlan(links: Links, offering: Offering, v: PlanView, vie
       name: component.name,
       measured_unit: component.measuredUnit,
       amount: pc?.amount ?? 0,
-      price: formatDecimal(pc?.price ?? "0", 2),
+      price: formatPrice(pc?.price ?? "0"),
       future_price: pc?.futurePrice ?? null,
       discount_threshold: null,
       discount_rate: null,
