@@ -132,4 +132,12 @@ test("bad uploads are 400s naming the field; nothing is written to D1 or R2", as
   assert.equal(await rows(), 0);
   assert.deepEqual(await r2Keys(), keysBefore);
   assert.equal((await f.provider.get("/api/marketplace-screenshots/?offering_uuid=nope")).status, 400);
+  // At most 20 per offering: the 21st is refused naming the offering, and not stored.
+  const data = `data:image/png;base64,${good.toString("base64")}`;
+  for (let i = 0; i < 20; i++) await f.provider.expect(201, f.provider.post("/api/marketplace-screenshots/", { name: `n${i}`, offering: o.url, image: data }));
+  const extra = await f.provider.post("/api/marketplace-screenshots/", { name: "one more", offering: o.url, image: data });
+  assert.equal(extra.status, 400);
+  assert.match(extra.body.offering[0], /at most 20/);
+  assert.equal(await rows(), 20);
+  assert.equal((await r2Keys()).length, keysBefore.length + 20);
 });
