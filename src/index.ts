@@ -1,7 +1,7 @@
 import type { ExecutionContext, MessageBatch, ScheduledController } from "@cloudflare/workers-types";
 import { createApp } from "./app.ts";
 import { drainAfterWrite, runChainCron } from "./bridge/chain/worker.ts";
-import { queueChainRoundReviews } from "./bridge/chain/veid.ts";
+import { veidCron } from "./bridge/chain/veid.ts";
 import { dbFor } from "./db/client.ts";
 import type { Bindings } from "./env.ts";
 import { runIdentityLifecycleCron } from "./identity/lifecycle/cron.ts";
@@ -36,10 +36,11 @@ export default {
         if (r.sent || r.indexed || r.error) console.log(`cron: chain sent_rounds=${r.sent?.length ?? 0} indexed_to=${r.indexed?.to ?? "-"}${r.error ? ` error=${r.error}` : ""}`);
       }),
     );
-    // Decided x/veid rounds the indexer mirrored that were disputed or borderline: into the review queue.
+    // Decided x/veid rounds the indexer mirrored: disputed or borderline ones into the review queue,
+    // and score requests the chain refused while a round was open are made again.
     ctx.waitUntil(
-      queueChainRoundReviews(dbFor(env.DB), lifecycleEnv(env)).then(
-        (n) => n && console.log(`cron: identity chain_reviews_queued=${n}`),
+      veidCron(dbFor(env.DB), lifecycleEnv(env)).then(
+        (n) => (n.reviews || n.requests) && console.log(`cron: identity chain_reviews_queued=${n.reviews} score_requests_retried=${n.requests}`),
         (e) => console.log(`cron: identity chain reviews error=${e instanceof Error ? e.message : String(e)}`),
       ),
     );

@@ -4,16 +4,18 @@
 // a disputed or borderline decided round queues one review of the account's latest pair.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { eq } from "drizzle-orm";
+import { toBech32 } from "@cosmjs/encoding";
+import { and, eq } from "drizzle-orm";
 import { type BlockSource, indexChain } from "../../src/bridge/chain/indexer.ts";
 import type { ChainBlock, ChainEvent } from "../../src/bridge/chain/subscribe.ts";
-import { queueChainRoundReviews } from "../../src/bridge/chain/veid.ts";
-import { chainVeidAttestations, chainVeidRounds, chainVeidScores, identityCaptures, identityDeviceKeys, identityReviews, users } from "../../src/db/schema/index.ts";
+import { queueChainRoundReviews, requestAfterRefusals, VEID_KINDS } from "../../src/bridge/chain/veid.ts";
+import { chainOutbox, chainVeidAttestations, chainVeidRounds, chainVeidScores, identityCaptures, identityDeviceKeys, identityReviews, users } from "../../src/db/schema/index.ts";
 import type { Db } from "../../src/app-env.ts";
 import { startD1, type TestDb } from "../helpers/chain.ts";
 
-const A = "virtengine1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq";
-const B = "virtengine1zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz";
+const A = toBech32("virtengine", new Uint8Array(20).fill(1));
+const B = toBech32("virtengine", new Uint8Array(20).fill(2));
+const C = toBech32("virtengine", new Uint8Array(20).fill(3));
 const V1 = "virtenginevaloper1aaaa";
 const V2 = "virtenginevaloper1bbbb";
 
@@ -66,7 +68,7 @@ const source: BlockSource = {
 const snapshot = async () => ({
   rounds: await db.select().from(chainVeidRounds).orderBy(chainVeidRounds.roundId).all(),
   attestations: await db.select().from(chainVeidAttestations).orderBy(chainVeidAttestations.roundId, chainVeidAttestations.validator).all(),
-  scores: await db.select().from(chainVeidScores).orderBy(chainVeidScores.account).all(),
+  scores: await db.select().from(chainVeidScores).orderBy(chainVeidScores.roundId).all(),
 });
 
 test("rounds, attestations and agreed scores are mirrored, and indexing again changes nothing", async () => {
@@ -148,4 +150,35 @@ test("a disputed round queues one review of the account's latest pair; a clear o
   assert.equal(await queueChainRoundReviews(db as unknown as Db, env), 0);
   assert.equal((await db.select().from(identityReviews).all()).length, 1);
   assert.ok(await db.select().from(users).where(eq(users.walletAddress, B)).get());
+});
+
+test("a request refused while a round was open is made again once no round is open, once", async () => {
+  const now = new Date().toISOString();
+  let n = 0;
+  const request = (signer: string, state: "failed" | "committed", code: number | null) => ({
+    uuid: crypto.randomUUID(),
+    kind: VEID_KINDS.requested,
+    ref: crypto.randomUUID(),
+    signer,
+    typeUrl: "/virtengine.veid.v1.MsgRequestScore",
+    payload: { owner: signer, n: n++ },
+    state,
+    chainCodespace: code === null ? null : "veid",
+    chainCode: code,
+    created: now,
+    modified: now,
+  });
+  // C's round is still open; B's refusal was followed by a request that went through.
+  await db.insert(chainVeidRounds).values({ chainId: "veid-test", roundId: 4, account: C, state: "open", deadline: 99, openedHeight: 8, height: 8 });
+  await db.insert(chainOutbox).values([request(A, "failed", 8), request(C, "failed", 8), request(B, "failed", 8), request(B, "committed", null), request(A, "failed", 17)] as never);
+  // A's latest request was refused for another reason (17 here): not a round-open refusal, nothing to redo.
+  assert.equal(await requestAfterRefusals(db), 0);
+  await db.delete(chainOutbox).where(and(eq(chainOutbox.signer, A), eq(chainOutbox.chainCode, 17)));
+  assert.equal(await requestAfterRefusals(db), 1);
+  const pending = await db.select().from(chainOutbox).where(eq(chainOutbox.state, "pending")).all();
+  assert.deepEqual(
+    pending.map((r) => [r.kind, r.signer, r.payload]),
+    [[VEID_KINDS.requested, A, { owner: A }]],
+  );
+  assert.equal(await requestAfterRefusals(db), 0);
 });

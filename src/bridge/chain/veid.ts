@@ -195,3 +195,26 @@ export async function queueChainRoundReviews(db: Db, env: LifecycleSecretEnv, no
   }
   return queued;
 }
+
+/**
+ * A score request the chain refused because a round was open (code 8) came from a scope change
+ * that round may not have seen: once the indexer shows no open round for the account, one new
+ * request is written (the refused row is then no longer the account's latest request).
+ */
+export async function requestAfterRefusals(db: AnyDb): Promise<number> {
+  const rows = await db.all<{ signer: string }>(sql`
+    SELECT DISTINCT o.signer AS signer FROM chain_outbox o
+    WHERE o.kind = ${VEID_KINDS.requested} AND o.state = 'failed' AND o.chain_codespace = 'veid' AND o.chain_code = ${VEID_CODES.roundOpen}
+      AND NOT EXISTS (SELECT 1 FROM chain_outbox l WHERE l.kind = ${VEID_KINDS.requested} AND l.signer = o.signer AND l.id > o.id)
+      AND EXISTS (SELECT 1 FROM chain_veid_rounds r WHERE r.account = o.signer)
+      AND NOT EXISTS (SELECT 1 FROM chain_veid_rounds r WHERE r.account = o.signer AND r.state = 'open')
+    LIMIT 100`);
+  for (const r of rows) await db.batch([requestItem(db, r.signer, ALWAYS)]);
+  return rows.length;
+}
+
+/** The cron's x/veid follow-ups: reviews of decided rounds, and requests the chain refused while a round was open. */
+export async function veidCron(db: Db, env: LifecycleSecretEnv): Promise<{ reviews: number; requests: number }> {
+  const requests = await requestAfterRefusals(db);
+  return { reviews: await queueChainRoundReviews(db, env), requests };
+}
