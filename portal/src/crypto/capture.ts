@@ -4,7 +4,8 @@
 // The image goes over TLS to the API, which seals it to the identity network's keys on arrival.
 import { failureOf, post } from "../api/client.ts";
 import { currentToken } from "../auth/token.ts";
-import { b64url, type DeviceKey } from "./device-key.ts";
+import { toB64url } from "../lib/base64url.ts";
+import type { DeviceKey } from "./device-key.ts";
 
 export type CaptureScope = "id_document" | "selfie";
 
@@ -48,7 +49,7 @@ export async function uploadCapture(
   const fields = {
     scope,
     nonce,
-    salt: b64url(salt),
+    salt: toB64url(salt),
     captured_at: capturedAt.toISOString(),
     image_sha256: imageSha256,
   };
@@ -57,7 +58,7 @@ export async function uploadCapture(
       "\n",
     ),
   );
-  const metadata = { ...fields, device: device.uuid, signature: b64url(await device.sign(message)) };
+  const metadata = { ...fields, device: device.uuid, signature: toB64url(await device.sign(message)) };
   const token = currentToken();
   const res = await fetch("/api/identity/capture/", {
     method: "POST",

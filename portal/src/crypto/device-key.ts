@@ -3,6 +3,8 @@
 // half is registered at /api/identity/devices/; the API checks each capture's signature against it.
 // P-256 rather than Ed25519: every current browser's WebCrypto has it.
 import { ApiFailure, list, post } from "../api/client.ts";
+import { toB64url } from "../lib/base64url.ts";
+import { userKeyedStore } from "./idb.ts";
 
 const DB = "virtengine-capture-devices";
 const STORE = "devices";
@@ -18,29 +20,7 @@ export interface DeviceKey {
   sign(message: Uint8Array): Promise<Uint8Array>;
 }
 
-function open(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: "user" });
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-async function tx<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
-  const d = await open();
-  return new Promise((resolve, reject) => {
-    const req = fn(d.transaction(STORE, mode).objectStore(STORE));
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-export const b64url = (b: Uint8Array) =>
-  btoa(String.fromCharCode(...b))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+const tx = userKeyedStore(DB, STORE);
 
 const device = (row: StoredDevice): DeviceKey => ({
   uuid: row.uuid,
@@ -82,7 +62,7 @@ export async function deviceKey(userUuid: string, name: string): Promise<DeviceK
   try {
     registered = await post<{ uuid: string }>("/api/identity/devices/", undefined, {
       algorithm: "P-256",
-      public_key: b64url(raw),
+      public_key: toB64url(raw),
       name,
     });
   } catch (e) {

@@ -4,6 +4,8 @@
 // module is loaded lazily, so it stays out of the first-load bundle).
 import { generateKeyPair, hex, type KeyPair, open } from "../../../src/crypto/index.ts";
 import { ApiFailure, list, post, rawGet } from "../api/client.ts";
+import { toB64url } from "../lib/base64url.ts";
+import { userKeyedStore } from "./idb.ts";
 
 const DB = "virtengine-keys";
 const STORE = "keys";
@@ -15,23 +17,7 @@ interface Stored {
   keyId: Uint8Array;
 }
 
-function db(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: "user" });
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-async function tx<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
-  const d = await db();
-  return new Promise((resolve, reject) => {
-    const req = fn(d.transaction(STORE, mode).objectStore(STORE));
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
+const tx = userKeyedStore(DB, STORE);
 
 export async function loadKey(userUuid: string): Promise<KeyPair | null> {
   const row = (await tx("readonly", (s) => s.get(userUuid))) as Stored | undefined;
@@ -46,12 +32,6 @@ export async function loadKey(userUuid: string): Promise<KeyPair | null> {
 
 export const keyLabel = (k: KeyPair) => hex(k.keyId).slice(0, 16);
 
-const b64url = (b: Uint8Array) =>
-  btoa(String.fromCharCode(...b))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-
 /** Keeps `pair` here with its private key re-imported non-extractable. */
 async function keep(userUuid: string, pair: KeyPair): Promise<KeyPair> {
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
@@ -65,7 +45,7 @@ async function keep(userUuid: string, pair: KeyPair): Promise<KeyPair> {
 /** Makes a key pair here, registers its public key, and keeps the private key non-extractable. */
 export async function createKey(userUuid: string): Promise<KeyPair> {
   const pair = await generateKeyPair();
-  await post("/api/encryption-keys/", undefined, { public_key: b64url(pair.publicKey) });
+  await post("/api/encryption-keys/", undefined, { public_key: toB64url(pair.publicKey) });
   return keep(userUuid, pair);
 }
 
@@ -81,9 +61,9 @@ export async function adoptKey(userUuid: string, pair: KeyPair): Promise<KeyPair
     (a, k) => (!a || k.key_version > a.key_version ? k : a),
     null,
   );
-  if (current?.public_key !== b64url(pair.publicKey)) {
+  if (current?.public_key !== toB64url(pair.publicKey)) {
     // Registered before as an older version: still this account's key, so keep it here anyway.
-    await post("/api/encryption-keys/", undefined, { public_key: b64url(pair.publicKey) }).catch(
+    await post("/api/encryption-keys/", undefined, { public_key: toB64url(pair.publicKey) }).catch(
       (e: unknown) => {
         if (!(e instanceof ApiFailure && e.fields.public_key)) throw e;
       },

@@ -17,6 +17,7 @@ import { FormErrors, SelectField, TextArea, TextField } from "../ui/field.tsx";
 import { errorsFor, useForm } from "../ui/form.ts";
 import { AsyncView, Empty, Notice } from "../ui/states.tsx";
 import { ExecutorKeyPanel, loadExecutorKey } from "./provider-executor-key.tsx";
+import { fromB64url, toB64url } from "../lib/base64url.ts";
 
 const BILLING_TYPES = ["limit", "usage", "fixed", "one"];
 const BILLING_UNITS = ["month", "day", "hour", "half_month", "quarter", "quantity"];
@@ -76,13 +77,6 @@ interface SealingRecipients {
   version: number;
   recipients: { public_key: string; key_version: number }[];
   readers_without_key: string[];
-}
-
-const fromB64url = (t: string) => Uint8Array.from(atob(t.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-function toB64url(b: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < b.length; i += 0x8000) out += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  return btoa(out).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 /**
