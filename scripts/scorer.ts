@@ -1,6 +1,7 @@
 // npm run scorer [-- --once]: the identity scorer beside a validator (src/identity/scoring/scorer.ts).
 //   VE_API_URL          the edge API (default http://127.0.0.1:8787)
-//   VE_SCORER_TOKEN     API token of the account that registered the validator's identity key
+//   VE_SCORER_TOKEN     API token of the validator's account; optional with the operator mnemonic
+//                       below, which signs in by wallet (the account linked to the operator address)
 //   VE_SCORER_KEY       the validator's X25519 private key, raw 32 bytes base64url
 //                       (or VE_SCORER_KEY_FILE: a file holding that text)
 //   VE_SCORER_INTERVAL  seconds between rounds (default 30)
@@ -17,6 +18,7 @@
 import { readFileSync } from "node:fs";
 import { ensureEncryptionKeyRegistered } from "../src/bridge/chain/identity-keys.ts";
 import { importPrivateKey } from "../src/crypto/keys.ts";
+import { walletLogin } from "../src/wallet/login-client.ts";
 import { attestOpenRounds } from "../src/identity/scoring/chain-attest.ts";
 import { scoreOnce } from "../src/identity/scoring/scorer.ts";
 
@@ -25,7 +27,6 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const token = process.env.VE_SCORER_TOKEN || fail("VE_SCORER_TOKEN is not set");
 const keyText = process.env.VE_SCORER_KEY || (process.env.VE_SCORER_KEY_FILE ? readFileSync(process.env.VE_SCORER_KEY_FILE, "utf8") : fail("VE_SCORER_KEY (or VE_SCORER_KEY_FILE) is not set"));
 const raw = Buffer.from(keyText.trim(), "base64url");
 if (raw.length !== 32) fail("VE_SCORER_KEY must be 32 bytes, base64url");
@@ -48,7 +49,20 @@ if (rpcUrl && operatorMnemonic) {
 } else if (rpcUrl) {
   console.log("scorer: VE_SCORER_OPERATOR_MNEMONIC is not set; not checking that the key is registered on chain");
 }
-const cfg = { apiUrl: process.env.VE_API_URL ?? "http://127.0.0.1:8787", token, key, log: (l: string) => console.log(l) };
+const apiUrl = process.env.VE_API_URL ?? "http://127.0.0.1:8787";
+// With a chain the API knows a validator by its signature-linked operator wallet: sign in with it.
+const token =
+  process.env.VE_SCORER_TOKEN ||
+  (operatorMnemonic
+    ? await walletLogin(apiUrl, operatorMnemonic, process.env.VE_CHAIN_PREFIX || undefined).then(
+        (r) => {
+          console.log(`scorer: signed in to the API as ${r.address}`);
+          return r.token;
+        },
+        (e) => fail(`signing in with the operator wallet failed: ${(e as Error).message}`),
+      )
+    : fail("VE_SCORER_TOKEN is not set (or set VE_SCORER_OPERATOR_MNEMONIC to sign in with the operator wallet)"));
+const cfg = { apiUrl, token, key, log: (l: string) => console.log(l) };
 const interval = Number(process.env.VE_SCORER_INTERVAL ?? "30");
 if (!Number.isFinite(interval) || interval < 1) fail("VE_SCORER_INTERVAL must be a number of seconds ≥ 1");
 

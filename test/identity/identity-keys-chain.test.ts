@@ -224,6 +224,11 @@ test("the local start's validator key and the scorer's start register the key on
     const again = await runScorer(env);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /identity key already registered on chain .*\(version 4\)/);
+    // Without a token the scorer signs in with the operator wallet: the account linked to it.
+    const walletOnly = await runScorer({ ...env, VE_SCORER_TOKEN: "" });
+    assert.equal(walletOnly.code, 0, walletOnly.stderr);
+    assert.match(walletOnly.stdout, new RegExp(`signed in to the API as ${chain.accounts.validator!.address}`));
+    assert.match(walletOnly.stdout, /posted=0 skipped=0 waiting=0/);
     // A wrong mnemonic stops the scorer before it scores anything.
     const bad = await runScorer({ ...env, VE_SCORER_OPERATOR_MNEMONIC: "not a mnemonic" });
     assert.equal(bad.code, 2);
