@@ -4,29 +4,22 @@
 // holds no plaintext; a member removed from the project is not a recipient of what is sealed after
 // the removal (re-sealed at the next update), and a rotated key replaces the old one.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
+import { test } from "node:test";
+import type { WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { generateKeyPair, hex, type KeyPair, open, parseHeader } from "../../src/crypto/index.ts";
 import { type Api, type Json, staffApi, userApi } from "../helpers/api.ts";
 import { createOffering, createProvider } from "../helpers/catalog.ts";
 import { KubernetesTestServer } from "../servers/kubernetes-test-server.ts";
+import { NAMESPACE_COMPONENTS, useKubernetesWorker } from "../helpers/kubernetes-worker.ts";
 
 const k8s = new KubernetesTestServer();
 let host: WorkerHost;
 
-before(async () => {
-  await k8s.start();
-  const settings = { api_url: k8s.url, token: { $secret: "k8s_token" }, wait_ms: 2000 };
-  host = await startWorkerHost({
-    vars: { VE_PLUGINS: JSON.stringify({ plugins: [{ plugin: "kubernetes", offering_types: ["Kubernetes.Namespace"], settings }] }) },
-  });
-});
-after(async () => {
-  await host?.dispose();
-  await k8s.stop();
+useKubernetesWorker(k8s, (h) => {
+  host = h;
 });
 
-const COMPONENTS = ["cpu", "ram", "storage", "pods"].map((type) => ({ type, name: type, measured_unit: "units", billing_type: "limit", limit_period: "total", max_value: 100000 }));
+const COMPONENTS = NAMESPACE_COMPONENTS;
 
 async function waitOrder(api: Api, uuid: string): Promise<Json> {
   for (let i = 0; i < 240; i++) {

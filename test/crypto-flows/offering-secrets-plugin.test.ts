@@ -3,28 +3,21 @@
 // token); once the owner withdraws it the next order errs, naming the missing authorisation, and
 // nothing reaches the backend; authorised again, orders run again.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
+import { test } from "node:test";
+import type { WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { orderFixture, placeOrder } from "../helpers/orders.ts";
 import { KubernetesTestServer } from "../servers/kubernetes-test-server.ts";
 import { waitOrder } from "./helpers.ts";
+import { NAMESPACE_COMPONENTS, useKubernetesWorker } from "../helpers/kubernetes-worker.ts";
 
 const k8s = new KubernetesTestServer();
 let host: WorkerHost;
 
-before(async () => {
-  await k8s.start();
-  const settings = { api_url: k8s.url, token: { $secret: "k8s_token" }, wait_ms: 2000 };
-  host = await startWorkerHost({
-    vars: { VE_PLUGINS: JSON.stringify({ plugins: [{ plugin: "kubernetes", offering_types: ["Kubernetes.Namespace"], settings }] }) },
-  });
-});
-after(async () => {
-  await host?.dispose();
-  await k8s.stop();
+useKubernetesWorker(k8s, (h) => {
+  host = h;
 });
 
-const COMPONENTS = ["cpu", "ram", "storage", "pods"].map((type) => ({ type, name: type, measured_unit: "units", billing_type: "limit", limit_period: "total", max_value: 100000 }));
+const COMPONENTS = NAMESPACE_COMPONENTS;
 const LIMITS = { cpu: 1, ram: 512, storage: 1, pods: 1 };
 
 test("withdrawing the executor key authorisation stops the plugins from using the provider's credentials", async () => {

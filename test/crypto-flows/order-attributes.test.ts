@@ -6,31 +6,24 @@
 // envelopes (missing reader, wrong kind/record/version, tampered, garbage) are 400s naming the
 // field and leave nothing behind in R2 or D1.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
+import { test } from "node:test";
+import type { WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { generateKeyPair, hex, open, openingProof, parseHeader } from "../../src/crypto/index.ts";
 import { newUuid } from "../../src/http/ids.ts";
 import { type Json, staffApi, userApi } from "../helpers/api.ts";
 import { type OrderFixture, orderBody, orderFixture } from "../helpers/orders.ts";
 import { KubernetesTestServer } from "../servers/kubernetes-test-server.ts";
 import { b64url, d1Dump, fetchEnvelope, findPlaintext, type ListedRecipient, openAs, r2Dump, r2Keys, sealJson, waitOrder, withKey } from "./helpers.ts";
+import { NAMESPACE_COMPONENTS, useKubernetesWorker } from "../helpers/kubernetes-worker.ts";
 
 const k8s = new KubernetesTestServer();
 let host: WorkerHost;
 
-before(async () => {
-  await k8s.start();
-  const settings = { api_url: k8s.url, token: { $secret: "k8s_token" }, wait_ms: 2000 };
-  host = await startWorkerHost({
-    vars: { VE_PLUGINS: JSON.stringify({ plugins: [{ plugin: "kubernetes", offering_types: ["Kubernetes.Namespace"], settings }] }) },
-  });
-});
-after(async () => {
-  await host?.dispose();
-  await k8s.stop();
+useKubernetesWorker(k8s, (h) => {
+  host = h;
 });
 
-const COMPONENTS = ["cpu", "ram", "storage", "pods"].map((type) => ({ type, name: type, measured_unit: "units", billing_type: "limit", limit_period: "total", max_value: 100000 }));
+const COMPONENTS = NAMESPACE_COMPONENTS;
 const LIMITS = { cpu: 2, ram: 2048, storage: 10, pods: 5 };
 
 async function fixture(): Promise<OrderFixture> {

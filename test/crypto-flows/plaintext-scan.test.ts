@@ -6,14 +6,15 @@
 // Waldur plaintext, and a terminate's), provider credentials sealed on the provider's client, a
 // support request with replies, edited and deleted, and account settings.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
+import { test } from "node:test";
+import type { WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { generateKeyPair, open } from "../../src/crypto/index.ts";
 import { newUuid } from "../../src/http/ids.ts";
 import { userApi } from "../helpers/api.ts";
 import { orderFixture, placeOrder } from "../helpers/orders.ts";
 import { KubernetesTestServer } from "../servers/kubernetes-test-server.ts";
 import { b64url, d1Dump, findPlaintext, forms, openAs, r2Dump, sealJson, waitOrder, withKey } from "./helpers.ts";
+import { NAMESPACE_COMPONENTS, useKubernetesWorker } from "../helpers/kubernetes-worker.ts";
 
 const k8s = new KubernetesTestServer();
 let host: WorkerHost;
@@ -22,19 +23,11 @@ let host: WorkerHost;
 const CA_MARK = "VeSensitiveCaQz7Xk2Lp9Wm4Rt8Yb3";
 const CA_PEM = `-----BEGIN CERTIFICATE-----\n${CA_MARK}\n-----END CERTIFICATE-----\n`;
 
-before(async () => {
-  await k8s.start();
-  const settings = { api_url: k8s.url, token: { $secret: "k8s_token" }, ca_cert: { $secret: "k8s_ca" }, wait_ms: 2000 };
-  host = await startWorkerHost({
-    vars: { VE_PLUGINS: JSON.stringify({ plugins: [{ plugin: "kubernetes", offering_types: ["Kubernetes.Namespace"], settings }] }) },
-  });
-});
-after(async () => {
-  await host?.dispose();
-  await k8s.stop();
-});
+useKubernetesWorker(k8s, (h) => {
+  host = h;
+}, { ca_cert: { $secret: "k8s_ca" } });
 
-const COMPONENTS = ["cpu", "ram", "storage", "pods"].map((type) => ({ type, name: type, measured_unit: "units", billing_type: "limit", limit_period: "total", max_value: 100000 }));
+const COMPONENTS = NAMESPACE_COMPONENTS;
 
 test("full order flow: no sensitive value is readable in any D1 table or R2 object", async () => {
   const f = await orderFixture(host, {
