@@ -221,6 +221,7 @@ CREATE TABLE `offerings` (
 	`longitude` text,
 	`country` text DEFAULT '' NOT NULL,
 	`remote_uuid` text,
+	`required_identity_score` integer DEFAULT 0 NOT NULL,
 	`created` text NOT NULL,
 	`modified` text NOT NULL,
 	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE no action,

@@ -93,6 +93,8 @@ export const offerings = sqliteTable(
     country: text("country").notNull().default(""),
     /** Remote Waldur link for imported offerings (bridge); null for native ones. */
     remoteUuid: text("remote_uuid"),
+    /** Minimum identity score (0..100) a customer needs to order; 0 means anyone (issue 7). */
+    requiredIdentityScore: integer("required_identity_score").notNull().default(0),
     ...timestamps(),
   },
   (t) => [
