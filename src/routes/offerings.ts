@@ -24,7 +24,7 @@ import { body, bool, jsonObject, optStr, requiredStr, str, v } from "../http/val
 import { attributeConditions, parseAttributeFilter } from "../marketplace/catalog/attribute-filter.ts";
 import { cached, catalogVersion, gzip, remember } from "../marketplace/catalog/page-cache.ts";
 import { findProviderOffering, findPublicOffering, providerVisible, publicVisible } from "../marketplace/catalog/queries.ts";
-import { componentSchema, offeringCreateSchema } from "../marketplace/catalog/schemas.ts";
+import { componentSchema, offeringCreateSchema, requiredIdentityScore } from "../marketplace/catalog/schemas.ts";
 import { loadBundles, type Offering, serializeComponent, serializeOffering, serializePlan } from "../marketplace/catalog/serialize.ts";
 import { checkPlanKeys, componentRow, componentsFor, insertOffering, refuseImportedEdit } from "../marketplace/catalog/write.ts";
 import { requireSealableSecretOptions, SECRET_OPTIONS_ENVELOPE, sealSecretOptions } from "../secrets/offering-secrets.ts";
@@ -201,6 +201,7 @@ export function mountOfferings(app: Hono<AppEnv>) {
         longitude: b.longitude === null ? null : String(b.longitude),
         image: b.image,
         thumbnail: b.thumbnail,
+        requiredIdentityScore: b.required_identity_score,
       },
     });
     const sealed = await setSecrets(c, row, b.secret_options, null).catch(async (e) => {
@@ -334,6 +335,9 @@ export function mountOfferings(app: Hono<AppEnv>) {
   editor("update_image", v.object({ image: v.nullable(str(500)) }), async (_c, _o, b) => ({ image: b.image }));
   editor("update_thumbnail", v.object({ thumbnail: v.nullable(str(500)) }), async (_c, _o, b) => ({ thumbnail: b.thumbnail }));
   editor("update_tags", v.object({ tags: v.pipe(v.array(str(100)), v.maxLength(50)) }), async (_c, _o, b) => ({ tags: b.tags }));
+  editor("update_required_identity_score", v.object({ required_identity_score: requiredIdentityScore() }), async (_c, _o, b) => ({
+    requiredIdentityScore: b.required_identity_score,
+  }));
   editor("set_backend_metadata", v.object({ backend_metadata: jsonObject() }), async (_c, _o, b) => ({ backendMetadata: b.backend_metadata }));
 
   // ---- components

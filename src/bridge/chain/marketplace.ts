@@ -208,6 +208,7 @@ export async function offeringActivatedItems(db: Db, offering: Offering, guard: 
         category: category?.uuid ?? "uncategorized",
         offeringType: offering.type,
         plans: cps.map((p) => ({ name: p.uuid, components: p.components.map((c) => ({ component: c.type, billing: c.billing, priceUve: c.priceUve })) })),
+        requiredIdentityScore: offering.requiredIdentityScore,
       };
       return build("offering.created", ref, () => chainRecords.offeringCreated(e));
     } catch (e) {

@@ -18,7 +18,7 @@ import { and, asc, eq, inArray, ne, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { chainOutbox } from "../../db/schema/chain.ts";
-import { chainVeidRounds } from "../../db/schema/chain-index.ts";
+import { chainVeidRounds, chainVeidScores } from "../../db/schema/chain-index.ts";
 import { users } from "../../db/schema/structure.ts";
 import type { Db } from "../../app-env.ts";
 import { type LifecycleSecretEnv, scoreBand } from "../../identity/lifecycle/config.ts";
@@ -90,6 +90,17 @@ export const veidRecords = {
 export async function walletOf(db: AnyDb, userId: number): Promise<string | null> {
   const row = await db.select({ a: users.walletAddress }).from(users).where(eq(users.id, userId)).get();
   return row?.a ?? null;
+}
+
+/** The score the chain agreed on for an address (latest decided round the indexer saw), or null. */
+export async function agreedScoreOf(db: AnyDb, wallet: string): Promise<number | null> {
+  const row = await db
+    .select({ score: chainVeidScores.score })
+    .from(chainVeidScores)
+    .where(eq(chainVeidScores.account, wallet))
+    .orderBy(sql`${chainVeidScores.height} desc`)
+    .get();
+  return row?.score ?? null;
 }
 
 /** A note that the scope's commitment stays off chain. */

@@ -5,6 +5,7 @@ import { hyperlink } from "../../http/links.ts";
 import { BILLING_TYPES, BILLING_UNITS, LIMIT_PERIODS, OFFERING_TYPES } from "./types.ts";
 
 const nullableInt = () => v.optional(v.nullable(int(0)), null);
+export const requiredIdentityScore = () => int(0, 100);
 
 export const componentFields = {
   type: v.pipe(requiredStr(50), v.regex(/^[a-zA-Z0-9_./-]+$/, "Enter a valid component type: letters, digits, _ . / -.")),
@@ -77,6 +78,8 @@ export const offeringCreateSchema = v.object({
   longitude: v.optional(v.nullable(v.pipe(v.number(), v.minValue(-180), v.maxValue(180))), null),
   image: v.optional(v.nullable(str(500)), null),
   thumbnail: v.optional(v.nullable(str(500)), null),
+  /** VirtEngine extension: the identity score (0..100) a customer needs to order; 0 lets anyone. */
+  required_identity_score: v.optional(requiredIdentityScore(), 0),
   components: v.optional(v.pipe(v.array(componentSchema), v.maxLength(50)), []),
   plans: v.optional(v.pipe(v.array(planSchema), v.maxLength(50)), []),
   limits: v.optional(

@@ -226,6 +226,7 @@ export function serializeOffering(links: Links, b: OfferingBundle, view: "provid
     google_calendar_is_public: null,
     google_calendar_link: null,
     remote_uuid: o.remoteUuid,
+    required_identity_score: o.requiredIdentityScore,
   };
   if (view === "public") return { ...common, user_has_consent: true, is_accessible: true, promotion_campaigns: [] };
   return {

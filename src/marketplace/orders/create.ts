@@ -16,6 +16,7 @@ import { coupleResource, pendingOrderFor } from "./workflow.ts";
 import { orderCreatedItems } from "../../bridge/chain/marketplace.ts";
 import type { Bindings } from "../../env.ts";
 import { sealFollowUpAttributes } from "../../secrets/order-attributes.ts";
+import { identityScoreOf } from "../../identity/scoring/current.ts";
 
 type Project = { id: number; uuid: string; customerId: number; startDate: string | null; endDate: string | null; isRemoved: boolean };
 type Component = typeof offeringComponents.$inferSelect;
@@ -58,6 +59,14 @@ export async function checkCustomer(db: Db, project: Project, type: OrderType) {
   if (type !== "Terminate" && project.endDate && project.endDate < today) throw viewError("Project has ended. Only termination orders are allowed.");
 }
 
+/** New resources only for customers whose identity score reaches the offering's minimum (issue 7). */
+async function checkIdentityScore(db: Db, user: User, offering: Offering) {
+  const required = offering.requiredIdentityScore;
+  if (required <= 0) return;
+  const mine = await identityScoreOf(db, user);
+  if (mine < required) throw fieldError("offering", `This offering requires an identity score of at least ${required}; yours is ${mine}.`);
+}
+
 export interface CreateOrderInput {
   /** Set when the order's sealed attributes were bound to this uuid before the order existed. */
   uuid?: string;
@@ -78,6 +87,7 @@ export async function createOrder(db: Db, user: User, input: CreateOrderInput): 
   await checkCustomer(db, project, "Create");
   if (!["Active", "Paused"].includes(offering.state)) throw fieldError("offering", "Offering is not available.");
   if (offering.state === "Paused") throw fieldError("offering", "Offering is paused and does not accept new orders.");
+  await checkIdentityScore(db, user, offering);
   const components = await db.select().from(offeringComponents).where(eq(offeringComponents.offeringId, offering.id)).all();
   checkLimits(components, input.limits);
   if (input.planId === null) {
