@@ -19,6 +19,7 @@ import { readFileSync } from "node:fs";
 import { ensureEncryptionKeyRegistered } from "../src/bridge/chain/identity-keys.ts";
 import { importPrivateKey } from "../src/crypto/keys.ts";
 import { walletLogin } from "../src/wallet/login-client.ts";
+import { resealOnce } from "../src/identity/lifecycle/reseal-client.ts";
 import { attestOpenRounds } from "../src/identity/scoring/chain-attest.ts";
 import { scoreOnce } from "../src/identity/scoring/scorer.ts";
 
@@ -77,6 +78,15 @@ do {
   try {
     const r = await scoreOnce(cfg);
     console.log(`scorer: posted=${r.posted.length} skipped=${r.skipped.length} waiting=${r.waiting} scored=${r.scores.length} unscored=${r.unscored.length}`);
+    // Evidence under manual review: re-wrap it for the claiming moderator's key alone.
+    const rs = await resealOnce(cfg).catch((e) => {
+      console.error(`scorer: re-sealing review evidence failed: ${(e as Error).message}`);
+      return null;
+    });
+    if (rs) {
+      console.log(`scorer: review evidence resealed=${rs.resealed.length} failed=${rs.failed.length}`);
+      for (const f of rs.failed) console.error(`scorer: review ${f.review} capture ${f.capture}: ${f.reason}`);
+    }
     // With the operator account: attest the open x/veid rounds with this validator's scores.
     if (rpcUrl && operatorMnemonic) {
       const a = await attestOpenRounds({ ...cfg, rpcUrl, mnemonic: operatorMnemonic, prefix: process.env.VE_CHAIN_PREFIX || undefined, gasPriceUve: Number(process.env.VE_CHAIN_GAS_PRICE ?? "0") }).catch((e) => {

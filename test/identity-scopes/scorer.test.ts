@@ -123,6 +123,7 @@ test("npm run scorer -- --once: the command scores what is pending and says so",
     timeout: 120_000,
   });
   assert.match(stdout, /scorer: posted=1 skipped=0 waiting=1/);
+  assert.match(stdout, /scorer: review evidence resealed=0 failed=0/, "the re-seal round ran (no review claimed)");
   assert.match(stdout, /: match \(0\.\d+\)/);
   assert.equal(await statusOf(erin.selfie!), "verified");
   // Misconfigured: refuses to start, naming the variable.
