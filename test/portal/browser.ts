@@ -16,8 +16,9 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-export async function launch(baseURL: string): Promise<BrowserSession> {
-  const browser = await chromium.launch({
+/** Debian's chromium with the harness's flags, plus `extraArgs` (e.g. a fake camera). */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     headless: true,
     // Playwright gives the browser a fresh temporary profile. No network beyond loopback here: background fetches would only fail and slow the browser.
@@ -30,8 +31,13 @@ export async function launch(baseURL: string): Promise<BrowserSession> {
       "--disable-component-update",
       "--disable-sync",
       "--disable-dev-shm-usage",
+      ...extraArgs,
     ],
   });
+}
+
+export async function launch(baseURL: string): Promise<BrowserSession> {
+  const browser = await launchChromium();
   return {
     browser,
     async person(viewport = { width: 1280, height: 900 }) {

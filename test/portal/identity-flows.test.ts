@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { toBech32 } from "@cosmjs/encoding";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { ensurePortal } from "../../scripts/lib/build-worker.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { generateKeyPair } from "../../src/crypto/keys.ts";
@@ -18,7 +18,7 @@ import { b64urlEncode } from "../../src/identity/sso/id-token.ts";
 import { createUser } from "../../src/structure/users.ts";
 import { dbOf, login } from "../helpers/api.ts";
 import { startTwilioTestServer, type TwilioTestServer } from "../servers/sms-twilio-test-server.ts";
-import { assertAccessible, step } from "./browser.ts";
+import { assertAccessible, launchChromium, step } from "./browser.ts";
 
 const VALIDATOR = toBech32("virtenginevaloper", new Uint8Array(20).fill(7));
 let host: WorkerHost;
@@ -41,22 +41,7 @@ before(async () => {
   });
   await createUser(dbOf(host), { username: "ivy", password: "ivy-password-1", email: "ivy@example.org" });
   // The shared harness's flags plus Chromium's fake camera, granted without a prompt.
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-dev-shm-usage",
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-    ],
-  });
+  browser = await launchChromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]);
 });
 after(async () => {
   await browser?.close();
