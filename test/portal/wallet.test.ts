@@ -44,10 +44,10 @@ test("wallet: create an account from a new phrase, sign in by signature, restore
     await p.locator("label", { hasText: /^Word \d+$/ }).first().waitFor();
     const labels = await p.locator("label", { hasText: /^Word \d+$/ }).allTextContents();
     assert.equal(labels.length, 3);
-    for (const l of labels) await p.getByLabel(l).fill("wrong");
+    for (const l of labels) await p.getByLabel(l, { exact: true }).fill("wrong");
     await p.getByRole("button", { name: "Confirm and sign in" }).click();
     assert.equal(await p.getByText("This is not the word at this position.").count(), 3);
-    for (const l of labels) await p.getByLabel(l).fill(words[Number(l.split(" ")[1]) - 1]!);
+    for (const l of labels) await p.getByLabel(l, { exact: true }).fill(words[Number(l.split(" ")[1]) - 1]!);
     await p.getByRole("button", { name: "Confirm and sign in" }).click();
     await p.getByRole("button", { name: "Log out" }).waitFor();
     username = (await p.locator(".who").textContent()) ?? "";
