@@ -220,9 +220,20 @@ describe("marketplace → chain", () => {
     } finally {
       await ctx.chain.startNode();
     }
-    await waitFor("every order committed", async () => {
-      for (const o of orders) for (const r of await rowsFor(o.uuid)) if (r.state !== "committed") return false;
-      return true;
+    // Recovery, not latency, is under test: a send that was under way when the node went down holds
+    // the sender lock until its TTL (60 s) and its rows back off, so allow well beyond that.
+    let lastSeen = "";
+    await waitForChain(
+      "every order committed",
+      async () => {
+        const rows = (await Promise.all(orders.map((o) => rowsFor(o.uuid)))).flat();
+        lastSeen = rows.map((r) => `${r.kind}:${r.state}${r.lastError ? ` (${r.lastError})` : ""}`).join(", ");
+        return rows.every((r) => r.state === "committed");
+      },
+      cron,
+      240_000,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}; outbox rows: ${lastSeen}`);
     });
     const ids: bigint[] = [];
     for (const o of orders) {

@@ -42,7 +42,8 @@ export async function launch(baseURL: string): Promise<BrowserSession> {
     browser,
     async person(viewport = { width: 1280, height: 900 }) {
       const context = await browser.newContext({ baseURL, viewport });
-      context.setDefaultTimeout(15_000);
+      // CI shares two cores with a chain node and other servers: a page can wait on them longer there.
+      context.setDefaultTimeout(process.env.CI ? 30_000 : 15_000);
       const page = await context.newPage();
       return { context, page };
     },
@@ -69,7 +70,16 @@ export async function step(page: Page, name: string, body: () => Promise<void>):
     await page.screenshot({ path: `${file}.png`, fullPage: true });
   } catch (e) {
     await page.screenshot({ path: `${file}-FAILED.png`, fullPage: true }).catch(() => undefined);
-    throw new Error(`step "${name}" failed: ${(e as Error).message}`, { cause: e });
+    // CI keeps only the log, not the screenshots: what the page showed goes into the message.
+    const shown = await page
+      .locator("main")
+      .textContent({ timeout: 2000 })
+      .then((t) => t ?? "")
+      .catch(() => "(no main element)");
+    throw new Error(
+      `step "${name}" failed: ${(e as Error).message}\n  page ${page.url()} showed: ${shown.replace(/\s+/g, " ").slice(0, 600)}`,
+      { cause: e },
+    );
   }
 }
 
