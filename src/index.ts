@@ -5,10 +5,12 @@ import { veidCron } from "./bridge/chain/veid.ts";
 import { dbFor } from "./db/client.ts";
 import type { Bindings } from "./env.ts";
 import { runIdentityLifecycleCron } from "./identity/lifecycle/cron.ts";
+import { identityEnv } from "./identity/scopes/common.ts";
 import { lifecycleEnv } from "./identity/lifecycle/config.ts";
 import type { OrderJob } from "./marketplace/jobs.ts";
 import { handleOrderBatch, runScheduled } from "./marketplace/execution/queue.ts";
 import "./plugins/builtin.ts";
+import { sendDueBroadcasts } from "./structure/broadcast/scheduled.ts";
 
 const app = createApp();
 
@@ -30,6 +32,12 @@ export default {
       runIdentityLifecycleCron(dbFor(env.DB), env.BLOBS as never, lifecycleEnv(env)).then((r) => {
         console.log("error" in r ? `cron: identity lifecycle error=${r.error}` : `cron: identity evidence_deleted=${r.deleted} reviews_queued=${r.queued}`);
       }),
+    );
+    ctx.waitUntil(
+      sendDueBroadcasts(dbFor(env.DB), identityEnv(env)).then(
+        (r) => (r.sent || r.skipped || r.error) && console.log(`cron: broadcasts sent=${r.sent} skipped=${r.skipped}${r.error ? ` error=${r.error}` : ""}`),
+        (e) => console.log(`cron: broadcasts error=${e instanceof Error ? e.message : String(e)}`),
+      ),
     );
     ctx.waitUntil(
       runChainCron(env, dbFor(env.DB)).then((r) => {
