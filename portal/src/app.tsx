@@ -21,6 +21,7 @@ import { OrderDetail, Orders } from "./pages/orders.tsx";
 import { OrganizationPage } from "./pages/organization.tsx";
 import { ProviderExecutorKey } from "./pages/provider-executor-key.tsx";
 import { ProviderOfferingDetail, ProviderOfferings } from "./pages/provider-offerings.tsx";
+import { ProviderImport } from "./pages/provider-import.tsx";
 import { ProviderOrders } from "./pages/provider-orders.tsx";
 import { ProviderPage } from "./pages/provider-page.tsx";
 import { ProviderReport } from "./pages/provider-report.tsx";
@@ -69,6 +70,7 @@ const ROUTES: Route[] = [
   { pattern: "/provider/executor-key", page: ProviderExecutorKey, signedIn: true },
   { pattern: "/provider/offerings/:uuid", page: ProviderOfferingDetail, signedIn: true },
   { pattern: "/provider/orders", page: ProviderOrders, signedIn: true },
+  { pattern: "/provider/import", page: ProviderImport, signedIn: true },
   { pattern: "/provider/resources", page: ProviderResources, signedIn: true },
   { pattern: "/admin/users", page: AdminUsers, signedIn: true },
   { pattern: "/admin/organizations", page: AdminOrgs, signedIn: true },
@@ -101,6 +103,7 @@ function navLinks(user: { is_staff?: boolean; is_support?: boolean } | null | un
     ["/provider/offerings", s.nav.providerOfferings],
     ["/provider/orders", s.nav.providerOrders],
     ["/provider/resources", s.nav.providerResources],
+    ["/provider/import", s.waldurImport.nav],
     ["/provider/report", s.adminTools.navReport],
   );
   if (user.is_staff) links.push(["/admin/roles", s.adminRoles.nav]);
