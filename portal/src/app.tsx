@@ -11,6 +11,7 @@ import { CartPage, Checkout } from "./pages/checkout.tsx";
 import { Dashboard } from "./pages/dashboard.tsx";
 import { Events } from "./pages/events.tsx";
 import { Identity } from "./pages/identity.tsx";
+import { SsoCallback } from "./pages/identity/sso.tsx";
 import { InvitationAccept } from "./pages/invitation-accept.tsx";
 import { Keys } from "./pages/keys.tsx";
 import { Landing } from "./pages/landing.tsx";
@@ -20,8 +21,8 @@ import { OfferingPage } from "./pages/offering.tsx";
 import { OrderDetail, Orders } from "./pages/orders.tsx";
 import { OrganizationPage } from "./pages/organization.tsx";
 import { ProviderExecutorKey } from "./pages/provider-executor-key.tsx";
-import { ProviderOfferingDetail, ProviderOfferings } from "./pages/provider-offerings.tsx";
 import { ProviderImport } from "./pages/provider-import.tsx";
+import { ProviderOfferingDetail, ProviderOfferings } from "./pages/provider-offerings.tsx";
 import { ProviderOrders } from "./pages/provider-orders.tsx";
 import { ProviderPage } from "./pages/provider-page.tsx";
 import { ProviderReport } from "./pages/provider-report.tsx";
@@ -50,6 +51,7 @@ const ROUTES: Route[] = [
   { pattern: "/providers/:uuid", page: ProviderPage },
   { pattern: "/login", page: Login },
   { pattern: "/signup", page: Signup },
+  { pattern: "/sso/callback", page: SsoCallback },
   { pattern: "/wallet", page: WalletPage },
   { pattern: "/wallet/balance", page: WalletBalance, signedIn: true },
   { pattern: "/dashboard", page: Dashboard, signedIn: true },
@@ -68,9 +70,9 @@ const ROUTES: Route[] = [
   { pattern: "/provider/offerings", page: ProviderOfferings, signedIn: true },
   { pattern: "/provider/offerings/new", page: OfferingWizard, signedIn: true },
   { pattern: "/provider/executor-key", page: ProviderExecutorKey, signedIn: true },
+  { pattern: "/provider/import", page: ProviderImport, signedIn: true },
   { pattern: "/provider/offerings/:uuid", page: ProviderOfferingDetail, signedIn: true },
   { pattern: "/provider/orders", page: ProviderOrders, signedIn: true },
-  { pattern: "/provider/import", page: ProviderImport, signedIn: true },
   { pattern: "/provider/resources", page: ProviderResources, signedIn: true },
   { pattern: "/admin/users", page: AdminUsers, signedIn: true },
   { pattern: "/admin/organizations", page: AdminOrgs, signedIn: true },
@@ -101,9 +103,9 @@ function navLinks(user: { is_staff?: boolean; is_support?: boolean } | null | un
     ["/identity", s.nav.identity],
     ["/wallet/balance", s.nav.wallet],
     ["/provider/offerings", s.nav.providerOfferings],
+    ["/provider/import", s.waldurImport.nav],
     ["/provider/orders", s.nav.providerOrders],
     ["/provider/resources", s.nav.providerResources],
-    ["/provider/import", s.waldurImport.nav],
     ["/provider/report", s.adminTools.navReport],
   );
   if (user.is_staff) links.push(["/admin/roles", s.adminRoles.nav]);

@@ -6,6 +6,7 @@ import { navigate, useLocation } from "../lib/router.ts";
 import { check, emailOk, filled, REQUIRED, usernameOk } from "../lib/validate.ts";
 import { Checkbox, FormErrors, TextField } from "../ui/field.tsx";
 import { useForm } from "../ui/form.ts";
+import { SsoLoginButtons } from "./identity/sso.tsx";
 
 const safeNext = (next: string | null) =>
   next?.startsWith("/") && !next.startsWith("//") ? next : "/dashboard";
@@ -57,6 +58,7 @@ export function Login() {
           {s.auth.submitLogin}
         </button>
       </form>
+      <SsoLoginButtons next={safeNext(loc.query.get("next"))} remember={remember} />
       <p>
         <a href="/signup">{s.auth.noAccount}</a>
       </p>

@@ -1,15 +1,18 @@
 // Identity verification: each scope the account has proven (or started) with the identity score,
 // and the flows that prove them: email and SMS codes, an authenticator app (TOTP), and the
-// attested document and selfie capture with the camera.
+// attested document and selfie capture with the camera; linked single sign-on identities and the
+// domains proven for the caller's organizations.
 import { useState } from "preact/hooks";
 import { list } from "../api/client.ts";
 import { s } from "../i18n/en.ts";
 import { useAsync } from "../lib/async.ts";
 import { CaptureSection } from "./identity/capture.tsx";
 import { CapturesList } from "./identity/captures.tsx";
+import { DomainScope } from "./identity/domain.tsx";
 import { EmailScope } from "./identity/email.tsx";
 import { type Scope, ScopesTable, ScorePanel } from "./identity/scopes.tsx";
 import { SmsScope } from "./identity/sms.tsx";
+import { SsoScope } from "./identity/sso.tsx";
 import { TotpScope } from "./identity/totp.tsx";
 
 export function Identity() {
@@ -29,6 +32,8 @@ export function Identity() {
       <EmailScope onVerified={scopes.reload} />
       <SmsScope onVerified={scopes.reload} />
       {scopes.status === "ok" && <TotpScope enabled={totpEnabled} onVerified={scopes.reload} />}
+      {scopes.status === "ok" && <SsoScope scopes={scopes.data.items} />}
+      {scopes.status === "ok" && <DomainScope scopes={scopes.data.items} onVerified={scopes.reload} />}
       <CaptureSection onUploaded={reload} />
       <CapturesList refresh={captured} />
     </section>
