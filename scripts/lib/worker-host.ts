@@ -56,7 +56,9 @@ export async function startWorkerHost(opts: WorkerHostOptions = {}): Promise<Wor
     r2Buckets: { BLOBS: "virtengine-blobs" },
     queueProducers: { ORDER_QUEUE: "virtengine-orders" },
     queueConsumers: { "virtengine-orders": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 8 } },
-    bindings: { VE_MODE: "local", VE_VERSION: "0.1.0", ...(opts.vars ?? {}) },
+    // Domain proofs over http to a loopback port (honoured only with VE_MODE=local): what lets the
+    // tests and the demo seed verify a provider's domain through the real flow (scripts/lib/domain-proof.ts).
+    bindings: { VE_MODE: "local", VE_VERSION: "0.1.0", VE_DOMAIN_CHECK_INSECURE: "local", ...(opts.vars ?? {}) },
     ...(opts.portal ? { serviceBindings: PORTAL_BINDING } : {}),
     ...(persist
       ? {

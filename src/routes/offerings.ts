@@ -32,6 +32,7 @@ import { SMALL_ENVELOPE } from "../secrets/sealed-records.ts";
 import { batchThen, offeringMovedItems } from "../bridge/chain/marketplace.ts";
 import { chainViewOf, chainViews } from "../bridge/chain/view.ts";
 import { mountRoleActions } from "../structure/roles.ts";
+import { requireVerifiedDomain } from "../identity/scopes/domain.ts";
 
 const PROVIDER = "/api/marketplace-provider-offerings";
 const PUBLIC = "/api/marketplace-public-offerings";
@@ -252,6 +253,8 @@ export function mountOfferings(app: Hono<AppEnv>) {
         const active = await c.var.db.select({ id: plans.id }).from(plans).where(and(eq(plans.offeringId, o.id), eq(plans.archived, false))).get();
         if (!active) throw viewError("Offering must have at least one plan.");
       }
+      // Issue 7: providers must verify their domain before going live (no staff override; see domain.ts).
+      if (action === "activate") await requireVerifiedDomain(c.var.db, o.customerId);
       // Conditional on the state read: two concurrent transitions cannot both apply.
       const stillIn = and(eq(offerings.id, o.id), eq(offerings.state, o.state));
       const update = c.var.db

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { eq } from "drizzle-orm";
-import { offerings } from "../../src/db/schema/index.ts";
+import { chainOutbox, offerings } from "../../src/db/schema/index.ts";
 import { Api, dbOf, userApi } from "../helpers/api.ts";
 import { createOffering, createProvider } from "../helpers/catalog.ts";
+import { verifyProviderDomain } from "../helpers/domain.ts";
 import { useWorker } from "../helpers/worker.ts";
 
 const w = useWorker();
@@ -18,6 +19,11 @@ test("offering lifecycle: Draft → activate (staff) → public → pause/unpaus
   const anon = new Api(w.host);
   assert.equal((await anon.get(`/api/marketplace-public-offerings/${o.uuid}/`)).status, 404);
   assert.equal((await f.provider.post(`/api/marketplace-provider-offerings/${o.uuid}/activate/`)).status, 403);
+  // Issue 7: not before the provider proved a domain (staff included), then through the real flow.
+  const unproven = await f.staff.post(`/api/marketplace-provider-offerings/${o.uuid}/activate/`);
+  assert.equal(unproven.status, 400);
+  assert.match(unproven.body.customer[0], /not verified a domain.*\/api\/identity\/domain\/start\//);
+  await verifyProviderDomain(f.provider, f.customer);
   const act = await f.staff.expect(200, f.staff.post(`/api/marketplace-provider-offerings/${o.uuid}/activate/`));
   assert.deepEqual(act, { detail: "Offering state updated.", state: "Active" });
   const pub = await anon.expect(200, anon.get(`/api/marketplace-public-offerings/${o.uuid}/`));
@@ -44,6 +50,32 @@ test("offering lifecycle: Draft → activate (staff) → public → pause/unpaus
   assert.ok(!JSON.stringify(row).includes("s3cr3t-value"));
 });
 
+
+test("activation needs the provider's own verified domain: a pending proof or another organization's does not count", async () => {
+  const f = await createProvider(w.host);
+  const o = await createOffering(f, { activate: false });
+  const activate = () => f.staff.post(`/api/marketplace-provider-offerings/${o.uuid}/activate/`);
+  // Started, never verified: still refused.
+  await f.provider.expect(200, f.provider.post("/api/identity/domain/start/", { domain: "pending.example", customer: f.customer.url }));
+  const pending = await activate();
+  assert.equal(pending.status, 400);
+  assert.deepEqual(Object.keys(pending.body), ["customer"]);
+  // Another provider's verified domain does not vouch for this one.
+  const g = await createProvider(w.host);
+  await verifyProviderDomain(g.provider, g.customer);
+  assert.equal((await activate()).status, 400);
+  // Nothing changed by the refusals: still Draft, not public, nothing queued for the chain.
+  const row = await dbOf(w.host).select().from(offerings).where(eq(offerings.uuid, o.uuid)).get();
+  assert.equal(row?.state, "Draft");
+  assert.equal((await new Api(w.host).get(`/api/marketplace-public-offerings/${o.uuid}/`)).status, 404);
+  assert.deepEqual(await dbOf(w.host).select().from(chainOutbox).where(eq(chainOutbox.ref, o.uuid)).all(), []);
+  const domain = await verifyProviderDomain(f.provider, f.customer);
+  assert.match(domain, /^127\.0\.0\.1:\d+$/);
+  assert.deepEqual(await f.staff.expect(200, activate()), { detail: "Offering state updated.", state: "Active" });
+  // The organization's next offering goes live on the same proof.
+  const o2 = await createOffering(f);
+  assert.equal(o2.state, "Active");
+});
 test("only the provider's managers see and edit its offerings; others get 404; PUT is 405", async () => {
   const f = await createProvider(w.host);
   const o = await createOffering(f);

@@ -12,7 +12,7 @@ import { chainVeidScores } from "../../src/db/schema/chain-index.ts";
 import { identityScores, users } from "../../src/db/schema/index.ts";
 import { newUuid, nowIso } from "../../src/http/ids.ts";
 import { dbOf, type Json } from "../helpers/api.ts";
-import { createProvider } from "../helpers/catalog.ts";
+import { activateOffering, createProvider } from "../helpers/catalog.ts";
 import { orderBody, orderFixture } from "../helpers/orders.ts";
 import { useWorker } from "../helpers/worker.ts";
 
@@ -85,7 +85,7 @@ test("required_identity_score: set on create (default 0), validated by field, ch
   const stranger = await orderFixture(w.host);
   assert.equal((await stranger.customerApi.post(`${PROVIDER}/${o.uuid}/update_required_identity_score/`, { required_identity_score: 0 })).status, 404);
 
-  await f.staff.expect(200, f.staff.post(`${PROVIDER}/${o.uuid}/activate/`));
+  await activateOffering(f, o.uuid);
   const pub = await stranger.customerApi.expect(200, stranger.customerApi.get(`/api/marketplace-public-offerings/${o.uuid}/`));
   assert.equal(pub.required_identity_score, 75);
   const list = await stranger.customerApi.expect(200, stranger.customerApi.get(`/api/marketplace-public-offerings/?uuid_list=${o.uuid}`));
@@ -96,7 +96,7 @@ test("the offering's x/market record carries its required identity score", async
   const f = await createProvider(w.host);
   await dbOf(w.host).update(users).set({ walletAddress: address() }).where(eq(users.uuid, f.provider.uuid));
   const o = await f.provider.expect(201, f.provider.post(`${PROVIDER}/`, offeringBody(f, { required_identity_score: 42 })));
-  await f.staff.expect(200, f.staff.post(`${PROVIDER}/${o.uuid}/activate/`));
+  await activateOffering(f, o.uuid);
   const rec = await dbOf(w.host)
     .select()
     .from(chainOutbox)

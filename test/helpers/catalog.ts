@@ -2,6 +2,7 @@
 // a category, and an active offering with components and a plan.
 import type { WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { type Api, type Json, staffApi, userApi } from "./api.ts";
+import { verifyProviderDomain } from "./domain.ts";
 
 export interface ProviderFixture {
   staff: Api;
@@ -43,6 +44,12 @@ export async function authoriseExecutorKey(f: ProviderFixture): Promise<Json> {
   return f.provider.expect(200, f.provider.post(path, { key_id: k.executor_key.key_id }));
 }
 
+/** Staff activate the offering once its provider has proven a domain (issue 7), proving it first when needed. */
+export async function activateOffering(f: ProviderFixture, offeringUuid: string): Promise<Json> {
+  await verifyProviderDomain(f.provider, f.customer);
+  return f.staff.expect(200, f.staff.post(`/api/marketplace-provider-offerings/${offeringUuid}/activate/`));
+}
+
 export async function createOffering(f: ProviderFixture, spec: OfferingSpec = {}): Promise<Json> {
   if (spec.secret_options && Object.keys(spec.secret_options).length) await authoriseExecutorKey(f);
   const o = await f.provider.expect(
@@ -59,7 +66,7 @@ export async function createOffering(f: ProviderFixture, spec: OfferingSpec = {}
       secret_options: spec.secret_options ?? {},
     }),
   );
-  if (spec.activate !== false) await f.staff.expect(200, f.staff.post(`/api/marketplace-provider-offerings/${o.uuid}/activate/`));
+  if (spec.activate !== false) await activateOffering(f, o.uuid);
   return f.provider.expect(200, f.provider.get(`/api/marketplace-provider-offerings/${o.uuid}/`));
 }
 

@@ -1,58 +1,31 @@
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { identityChallenges } from "../../src/db/schema/index.ts";
 import { normalizeDomain } from "../../src/identity/scopes/domain.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { Api, dbOf, userApi } from "../helpers/api.ts";
+import { type DohResolver, startDohResolver, startWellKnownServer, type WellKnownServer } from "../helpers/domain.ts";
 
-// A DNS-over-HTTPS JSON resolver (Cloudflare/Google's application/dns-json shape) and a web server
-// for the well-known file, both on loopback.
-const txt = new Map<string, string[]>();
-const wellKnown = new Map<string, string>();
-const dohQueries: string[] = [];
-let doh: Server;
-let web: Server;
+// A DNS-over-HTTPS JSON resolver and a web server for the well-known file, both on loopback
+// (test/helpers/domain.ts; the catalog fixtures prove providers' domains with the same servers).
+let doh: DohResolver;
+let web: WellKnownServer;
 let host: WorkerHost;
-const listen = (s: Server) => new Promise<number>((r) => s.listen(0, "127.0.0.1", () => r((s.address() as AddressInfo).port)));
+let txt: Map<string, string[]>;
+let wellKnown: Map<string, string>;
+let dohQueries: string[];
 
 before(async () => {
-  doh = createServer((req, res) => {
-    const u = new URL(req.url ?? "/", "http://x");
-    const name = (u.searchParams.get("name") ?? "").replace(/\.$/, "");
-    dohQueries.push(`${req.headers.accept} ${u.pathname} ${name} ${u.searchParams.get("type")}`);
-    const records = txt.get(name) ?? [];
-    res.writeHead(200, { "content-type": "application/dns-json" });
-    res.end(
-      JSON.stringify({
-        Status: records.length ? 0 : 3,
-        TC: false,
-        RD: true,
-        RA: true,
-        AD: false,
-        CD: false,
-        Question: [{ name: `${name}.`, type: 16 }],
-        ...(records.length ? { Answer: records.map((data) => ({ name: `${name}.`, type: 16, TTL: 300, data })) } : {}),
-      }),
-    );
-  });
-  web = createServer((req, res) => {
-    const body = req.url === "/.well-known/virtengine-challenge" ? wellKnown.get(req.headers.host ?? "") : undefined;
-    if (body === undefined) {
-      res.writeHead(404).end("not found");
-      return;
-    }
-    res.writeHead(200, { "content-type": "text/plain" }).end(`${body}\n`);
-  });
-  const dohPort = await listen(doh);
-  await listen(web);
-  host = await startWorkerHost({ vars: { VE_DOH_URL: `http://127.0.0.1:${dohPort}/dns-query`, VE_DOMAIN_CHECK_INSECURE: "local" } });
+  doh = await startDohResolver();
+  web = await startWellKnownServer();
+  ({ txt, queries: dohQueries } = doh);
+  wellKnown = web.files;
+  host = await startWorkerHost({ vars: { VE_DOH_URL: doh.url, VE_DOMAIN_CHECK_INSECURE: "local" } });
 });
 after(async () => {
   await host?.dispose();
-  doh?.close();
-  web?.close();
+  await doh?.close();
+  await web?.close();
 });
 
 async function provider(name: string) {
@@ -93,8 +66,7 @@ test("domain: DNS TXT through the DoH resolver proves the domain; token only has
 
 test("domain: the well-known file proves the domain (http and port only in insecure local mode)", async () => {
   const p = await provider("webprov");
-  const port = (web.address() as AddressInfo).port;
-  const domain = `127.0.0.1:${port}`;
+  const domain = web.domain;
   const s = await p.expect(200, p.post("/api/identity/domain/start/", { domain, customer: p.customer }));
   assert.equal(s.well_known_url, `http://${domain}/.well-known/virtengine-challenge`);
   const nothing = await p.post("/api/identity/domain/verify/", { domain, customer: p.customer, method: "http" });

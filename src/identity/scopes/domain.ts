@@ -8,7 +8,7 @@ import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
 import { CUSTOMER_ROLES, hasRole } from "../../auth/access.ts";
 import type { User } from "../../auth/session.ts";
-import { customers, identityChallenges } from "../../db/schema/index.ts";
+import { customers, identityChallenges, identityScopes } from "../../db/schema/index.ts";
 import { fieldError, notFound } from "../../http/errors.ts";
 import { newUuid, nowIso } from "../../http/ids.ts";
 import { hyperlink } from "../../http/links.ts";
@@ -171,4 +171,30 @@ export async function verifyDomain(db: Db, env: IdentityEnv, me: User, domain: s
   if (!used) throw fieldError("domain", "No live verification token for this domain; start again.");
   const scope = await upsertScope(db, me.id, "domain", domain, cu.id, { status: "verified", method: proven, verifiedAt: now }, env);
   return { scope, customerUuid: cu.uuid };
+}
+
+/**
+ * Issue 7: a service provider must have proven a domain before its offerings go live. Any owner or
+ * manager of the organization may have proven it (the scope is kept per customer).
+ */
+export async function hasVerifiedDomain(db: Db, customerId: number): Promise<boolean> {
+  const row = await db
+    .select({ id: identityScopes.id })
+    .from(identityScopes)
+    .where(and(eq(identityScopes.kind, "domain"), eq(identityScopes.customerId, customerId), eq(identityScopes.status, "verified")))
+    .get();
+  return !!row;
+}
+
+export const DOMAIN_REQUIRED_MESSAGE =
+  "The provider organization has not verified a domain. An owner or manager must prove one with POST /api/identity/domain/start/ and then POST /api/identity/domain/verify/ before an offering can be activated.";
+
+/**
+ * Refuses activation of an offering whose provider has no verified domain. Staff cannot override it:
+ * staff activate offerings, but the marketplace promises customers a provider that proved who it is.
+ * Offerings imported from a remote Waldur never pass here: their state follows the remote's (sync),
+ * which vetted its own provider, and local transitions on them are refused.
+ */
+export async function requireVerifiedDomain(db: Db, customerId: number): Promise<void> {
+  if (!(await hasVerifiedDomain(db, customerId))) throw fieldError("customer", DOMAIN_REQUIRED_MESSAGE);
 }
