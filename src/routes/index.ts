@@ -14,6 +14,7 @@ import { mountIdentityLifecycle } from "./identity-lifecycle.ts";
 import { mountIdentityScore } from "./identity-score.ts";
 import { mountInvitations } from "./invitations.ts";
 import { mountKeys } from "./keys.ts";
+import { mountMarketplaceStats } from "./marketplace-stats.ts";
 import { mountOfferings } from "./offerings.ts";
 import { mountOrgContent } from "./org-content.ts";
 import { mountOfferingSecrets } from "./offering-secrets.ts";
@@ -70,6 +71,7 @@ export function mountRoutes(app: Hono<AppEnv>) {
   mountChainStatus(app);
   mountChainBroadcast(app);
   mountProviderReports(app);
+  mountMarketplaceStats(app);
   mountScreenshots(app);
   mountBroadcastMessages(app);
 }
