@@ -4,6 +4,7 @@
 // also prove their localnet wallets (wallet-auth link) before any offering goes Active, so the
 // demo's offerings and orders go on chain.
 import { Secp256k1HdWallet, type StdSignDoc } from "@cosmjs/amino";
+import { type DomainCall, proveDomainOverWellKnown, verifiedDomainOf } from "./domain-proof.ts";
 
 type Json = Record<string, unknown> & { url: string; uuid: string };
 
@@ -79,6 +80,34 @@ async function linkWallets(base: string, wallets: DemoWallets): Promise<void> {
   }
 }
 
+/**
+ * Issue 7: offerings go live only for a provider with a verified domain. The demo provider proves
+ * one through the real flow against a well-known server on loopback that lives only while seeding
+ * (the Worker checks over http with a port in local mode only). False, with the reason printed,
+ * when the API refused it (not local mode): the demo offerings then stay Draft.
+ */
+async function ensureProviderDomain(base: string, customer: Json): Promise<boolean> {
+  const token = await login(base, "provider", DEMO_PASSWORD);
+  const call: DomainCall = async (method, path, body) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { "Content-Type": "application/json", Authorization: `Token ${token}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  try {
+    if (await verifiedDomainOf(call, customer.uuid)) return true;
+    const proven = await proveDomainOverWellKnown(call, customer.url);
+    console.log(`demo provider ${String(customer.name)}: domain ${proven.domain} verified (well-known file on loopback, during seeding only)`);
+    return true;
+  } catch (e) {
+    console.error(`demo provider ${String(customer.name)}: domain not verified, demo offerings stay Draft: ${(e as Error).message}`);
+    return false;
+  }
+}
+
 /** Idempotent: when the demo provider organization exists, only logs in and returns tokens. */
 export async function seedDemo(base: string, staff: { username: string; password: string }, wallets?: DemoWallets): Promise<DemoLogins> {
   const staffApi = new Client(base, await login(base, staff.username, staff.password));
@@ -90,7 +119,12 @@ export async function seedDemo(base: string, staff: { username: string; password
     tokens: {},
   };
   if (existing.length === 0) await createDemo(base, staffApi, wallets);
-  else if (wallets) await linkWallets(base, wallets);
+  else {
+    if (wallets) await linkWallets(base, wallets);
+    // Installs seeded before providers had to verify a domain get it now.
+    const nimbus = await staffApi.first("/api/customers/?name_exact=Nimbus%20Compute");
+    if (nimbus) await ensureProviderDomain(base, nimbus);
+  }
   for (const u of DEMO_USERS) out.tokens[u.username] = await login(base, u.username, DEMO_PASSWORD);
   return out;
 }
@@ -124,6 +158,8 @@ async function createDemo(base: string, staffApi: Client, wallets?: DemoWallets)
   const exec = await provider.get<Json>(`/api/marketplace-service-providers/${sp.uuid}/executor_key/`);
   if (!exec.current_key_authorised) await provider.post(`/api/marketplace-service-providers/${sp.uuid}/executor_key/`, { key_id: (exec.executor_key as { key_id: string }).key_id });
 
+  const live = await ensureProviderDomain(base, nimbus);
+
   const category = async (title: string, description: string) =>
     (await staffApi.first(`/api/marketplace-categories/?title=${encodeURIComponent(title)}`)) ??
     (await staffApi.post<Json>("/api/marketplace-categories/", { title, description }));
@@ -138,7 +174,7 @@ async function createDemo(base: string, staffApi: Client, wallets?: DemoWallets)
     );
     if (found[0]) return found[0];
     const o = await provider.post("/api/marketplace-provider-offerings/", { customer: nimbus.url, shared: true, billable: true, ...body });
-    await staffApi.post(`/api/marketplace-provider-offerings/${o.uuid}/activate/`);
+    if (live) await staffApi.post(`/api/marketplace-provider-offerings/${o.uuid}/activate/`);
     return o;
   };
   await offering({
