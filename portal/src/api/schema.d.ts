@@ -569,6 +569,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity/score/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's identity score as agreed on chain (x/veid), its rounds, and the local score until a round is decided
+         * @description The agreed score is the latest decided x/veid round of the caller's linked wallet, as mirrored by the chain indexer. Rounds are opened by the edge whenever the account's scopes change (MsgRequestScore; a request refused because a round was already open shows as round_already_open). Without a linked wallet nothing goes on chain: chain_state is off-chain and only pending_score (the latest score a validator posted to this API) is shown.
+         */
+        get: operations["ve_identity_score_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/score/rounds/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open x/veid score rounds, with the calling validator's own latest score for each account
+         * @description For identity validators only (by their registered identity key). The scorer attests each round on chain (MsgAttestScore signed by the validator's operator account) with its own score and the approved pipeline hash; score is null while it has not scored the account.
+         */
+        get: operations["ve_identity_score_rounds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity/scoring/attestations/": {
         parameters: {
             query?: never;
@@ -580,7 +620,7 @@ export interface paths {
         put?: never;
         /**
          * A validator's verdict on an account's ID document against its selfie
-         * @description For identity validators only (the caller's current encryption key is one of VE_IDENTITY_VALIDATORS). Both captures must be sealed to that key, pending, of one account and of the right scopes. match verifies the id_document and selfie scopes; no_match and rejected mark the captures rejected. The pipeline version and hash name the models, thresholds and feature code used.
+         * @description For identity validators only (the caller's current encryption key is in the identity network's set, i.e. the bonded validators' x/roles keys, or VE_IDENTITY_VALIDATORS in local mode without a chain). Both captures must be sealed to that key, pending, of one account and of the right scopes. match verifies the id_document and selfie scopes; no_match and rejected mark the captures rejected. The pipeline version and hash name the models, thresholds and feature code used.
          */
         post: operations["ve_identity_scoring_attest"];
         delete?: never;
@@ -883,7 +923,7 @@ export interface paths {
         };
         /**
          * Everything held about the caller, as one JSON document
-         * @description Account fields, identity scopes (phone numbers and SSO subjects as the keyed hashes held), TOTP status (never the seed), captures with their R2 object keys and hashes and whether the evidence is still held, scores (0-100, with pipeline and reasons) and face verdicts, manual reviews and appeals with their outcomes, capture devices, sessions (created, last used), encryption keys, sealed blobs the caller is a recipient of (object key and hash only; the client fetches and opens them), and audit events by or about the caller. Nothing sealed is opened.
+         * @description Account fields, identity scopes (phone numbers and SSO subjects as the keyed hashes held), TOTP status (never the seed), captures with their R2 object keys and hashes and whether the evidence is still held, scores (0-100, with pipeline and reasons) and face verdicts, manual reviews and appeals with their outcomes, capture devices, sessions (created, last used) and session sightings (keyed hashes of network and device), encryption keys, sealed blobs the caller is a recipient of (object key and hash only; the client fetches and opens them), and audit events by or about the caller. Nothing sealed is opened.
          */
         get: operations["ve_identity_export"];
         put?: never;
@@ -982,7 +1022,7 @@ export interface paths {
         };
         /**
          * Claimed reviews whose evidence the calling identity validator should re-seal to the claiming moderator
-         * @description For identity validators only (current encryption key in VE_IDENTITY_VALIDATORS). Each item names the review, the capture and the moderator's key (holder, key_id, key_version, public_key). The validator fetches the header, re-wraps the content key for that key with every other recipient removed (src/identity/lifecycle/reseal-client.ts), and PUTs the new header.
+         * @description For identity validators only (current encryption key in the identity network's set, i.e. the bonded validators' x/roles keys, or VE_IDENTITY_VALIDATORS in local mode without a chain). Each item names the review, the capture and the moderator's key (holder, key_id, key_version, public_key). The validator fetches the header, re-wraps the content key for that key with every other recipient removed (src/identity/lifecycle/reseal-client.ts), and PUTs the new header.
          */
         get: operations["ve_identity_reviews_reseal_queue"];
         put?: never;
@@ -1099,7 +1139,7 @@ export interface paths {
         put?: never;
         /**
          * Upload an attested capture (ID document or selfie)
-         * @description The body is the image (image/jpeg or image/png, at most 10 MiB, at least 200 and at most 8000 pixels a side, complete container). The X-Capture-Metadata header is a JSON object {scope, nonce, salt, captured_at, device, image_sha256, signature}: nonce from /api/identity/capture/nonce/ (single use, bound to this account and scope, 5 minutes), salt 16–64 random bytes (base64url), image_sha256 = hex SHA-256(salt ‖ image), device a registered device uuid, and signature the device key's signature (Ed25519, or ECDSA P-256 SHA-256 as 64-byte r‖s; base64url) over the UTF-8 text "virtengine-capture-v1\n{scope}\n{nonce}\n{salt}\n{captured_at}\n{image_sha256}". The nonce is spent by the attempt. Accepted images are sealed (VEENV envelope, kind identity.capture) to the identity validators' X25519 keys (VE_IDENTITY_VALIDATORS) and stored in R2; D1 and the chain keep the salted hash.
+         * @description The body is the image (image/jpeg or image/png, at most 10 MiB, at least 200 and at most 8000 pixels a side, complete container). The X-Capture-Metadata header is a JSON object {scope, nonce, salt, captured_at, device, image_sha256, signature}: nonce from /api/identity/capture/nonce/ (single use, bound to this account and scope, 5 minutes), salt 16–64 random bytes (base64url), image_sha256 = hex SHA-256(salt ‖ image), device a registered device uuid, and signature the device key's signature (Ed25519, or ECDSA P-256 SHA-256 as 64-byte r‖s; base64url) over the UTF-8 text "virtengine-capture-v1\n{scope}\n{nonce}\n{salt}\n{captured_at}\n{image_sha256}". The nonce is spent by the attempt. Accepted images are sealed (VEENV envelope, kind identity.capture) to the identity network's X25519 keys (every bonded validator's current x/roles encryption key, read from chain and cached 30 s; VE_IDENTITY_VALIDATORS only in local mode without a chain) and stored in R2; D1 and the chain keep the salted hash.
          */
         post: operations["ve_identity_capture_upload"];
         delete?: never;
@@ -2128,7 +2168,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** activate (marketplace provider offerings) */
+        /**
+         * activate (marketplace provider offerings)
+         * @description Staff only. The provider organization must have a verified domain scope (POST /api/identity/domain/start/ then /api/identity/domain/verify/, by an owner or manager); otherwise 400 naming `customer`. Staff cannot override this. Offerings imported from a remote Waldur are not activated here (their state follows the remote's).
+         */
         post: operations["marketplace_provider_offerings_activate"];
         delete?: never;
         options?: never;
@@ -2680,6 +2723,23 @@ export interface paths {
         put?: never;
         /** update resource options (marketplace provider offerings) */
         post: operations["marketplace_provider_offerings_update_resource_options"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/marketplace-provider-offerings/{uuid}/update_required_identity_score/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set the identity score customers need to order the offering (VirtEngine extension) */
+        post: operations["ve_marketplace_provider_offerings_update_required_identity_score"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3968,6 +4028,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/marketplace-stats/component_usages/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage per offering and component for the current month
+         * @description Reported component usage of the current month summed per offering and component type (exact decimals, 2 places). organization_group_* are empty (no organization groups). Staff and support.
+         */
+        get: operations["marketplace_stats_component_usages_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/marketplace-stats/component_usages_per_month/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage per offering, component and month
+         * @description Reported component usage summed per offering, component type and billing month, newest first. Staff and support.
+         */
+        get: operations["marketplace_stats_component_usages_per_month_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/marketplace-stats/count_active_resources_grouped_by_offering/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Active resources per offering
+         * @description Resources neither Creating nor Terminated, counted per offering; country is the offering’s, else its provider organization’s. Staff and support.
+         */
+        get: operations["marketplace_stats_count_active_resources_grouped_by_offering_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/marketplace-stats/order_stats/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Order statistics
+         * @description Orders created from start to end (dates, inclusive; default the 30 days before end, end default today; at most 366 days), optionally of one customer (its projects' orders) or one service provider (orders for its offerings); counts by state and type, in total and per day with orders. Costs are exact decimals, null when no order carries a cost. Staff and support.
+         */
+        get: operations["marketplace_stats_order_stats_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/marketplace-stats/organization_project_count/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Projects per organization
+         * @description Projects not removed, counted per organization (organizations with at least one). Staff and support.
+         */
+        get: operations["marketplace_stats_organization_project_count_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/marketplace-stats/organization_resource_count/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OK resources per organization
+         * @description Resources in state OK, counted per organization of their project. Staff and support.
+         */
+        get: operations["marketplace_stats_organization_resource_count_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/marketplace-stats/total_cost_of_active_resources_per_offering/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cost per offering over a range of months
+         * @description What resources cost from start to end, summed per offering, by the provider revenue report’s rules (usage × price; fixed and limit components prorated; one-time left out). cost is in VE (Waldur’s float field, at most 6 places), cost_uve the exact integer. Staff and support.
+         */
+        get: operations["marketplace_stats_total_cost_of_active_resources_per_offering_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/": {
         parameters: {
             query?: never;
@@ -4910,6 +5110,74 @@ export interface components {
             fixed_uve: string;
             total_uve: string;
         };
+        OfferingStats: {
+            count: number;
+            name: string;
+            uuid: string;
+            country: string;
+        };
+        OfferingCost: {
+            offering_uuid: string;
+            offering_name: string;
+            /**
+             * Format: double
+             * @description VE, at most 6 decimal places (exact in the JSON text)
+             */
+            cost: number;
+            /** @description The same amount as an exact integer of uve (1 VE = 1,000,000 uve) */
+            cost_uve: string;
+        };
+        ComponentUsagesStats: {
+            /** Format: decimal */
+            usage: string;
+            offering_uuid: string;
+            component_type: string;
+            offering_country: string;
+            organization_group_name: string;
+            organization_group_uuid: string;
+        };
+        ComponentUsagesPerMonthStats: components["schemas"]["ComponentUsagesStats"] & {
+            year: number;
+            month: number;
+        };
+        MarketplaceCustomerStats: {
+            name: string;
+            uuid: string;
+            count: number;
+            abbreviation: string;
+        };
+        OrderStatsResponse: {
+            summary: {
+                total: number;
+                total_cost: string | null;
+                total_revenue: string | null;
+                pending: number;
+                executing: number;
+                done: number;
+                erred: number;
+                canceled: number;
+                rejected: number;
+            };
+            by_state: {
+                [key: string]: number;
+            };
+            by_type: {
+                [key: string]: number;
+            };
+            daily: {
+                /** Format: date */
+                date: string;
+                total: number;
+                total_cost: string | null;
+                revenue: string | null;
+                by_state: {
+                    [key: string]: number;
+                };
+                by_type: {
+                    [key: string]: number;
+                };
+            }[];
+        };
         BroadcastQuery: {
             all_users?: boolean;
             customers?: string[];
@@ -4985,6 +5253,18 @@ export interface components {
             /** @description Local uuids of already imported offerings updated */
             updated?: string[];
             unchanged?: number;
+        };
+        IdentityScoreRound: {
+            round_id?: number;
+            chain_id?: string;
+            /** @enum {string} */
+            state?: "open" | "finalized" | "finalized_at_deadline" | "expired";
+            score?: number | null;
+            disputed?: boolean;
+            attesters?: number;
+            deadline?: number;
+            opened_height?: number;
+            height?: number;
         };
         IdentityScope: {
             uuid?: string;
@@ -7149,6 +7429,124 @@ export interface operations {
             };
         };
     };
+    ve_identity_score_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Score */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        wallet_address?: string | null;
+                        /** @enum {string} */
+                        chain_state?: "on-chain" | "pending" | "none" | "off-chain";
+                        /** @description Only when chain_state is off-chain */
+                        offchain_reason?: string;
+                        score?: {
+                            score?: number;
+                            round_id?: number;
+                            /** @enum {string} */
+                            how?: "finalized" | "finalized_at_deadline";
+                            attesters?: number;
+                            disputed?: boolean;
+                            height?: number;
+                            chain_id?: string;
+                        } | null;
+                        round?: components["schemas"]["IdentityScoreRound"] | null;
+                        history?: components["schemas"]["IdentityScoreRound"][];
+                        /** @description The x/veid records sent for this account, newest first */
+                        requests?: {
+                            /** @enum {string} */
+                            kind?: "identity.scope_submitted" | "identity.scope_revoked" | "identity.score_requested";
+                            ref?: string | null;
+                            /** @enum {string} */
+                            state?: "pending" | "signed" | "committed" | "failed" | "round_already_open";
+                            chain_log?: string;
+                            /** Format: date-time */
+                            created?: string;
+                        }[];
+                        /** @description The latest score a validator posted here; null once a round has been decided */
+                        pending_score?: {
+                            score?: number;
+                            pipeline_version?: string;
+                            pipeline_hash?: string;
+                            /** Format: date-time */
+                            created?: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_identity_score_rounds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Open rounds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        round_id?: number;
+                        chain_id?: string;
+                        /** @description The scored wallet address */
+                        account?: string;
+                        /** @description The API account linked to that wallet, if any */
+                        user?: string | null;
+                        deadline?: number;
+                        score?: {
+                            score?: number;
+                            pipeline_version?: string;
+                            pipeline_hash?: string;
+                        } | null;
+                    }[];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not an identity validator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The identity network is not configured */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     ve_identity_scoring_attest: {
         parameters: {
             query?: never;
@@ -8050,6 +8448,8 @@ export interface operations {
                         appeals?: components["schemas"]["IdentityAppeal"][];
                         devices?: Record<string, never>[];
                         sessions?: Record<string, never>[];
+                        /** @description Sign-in networks and devices as the scorer sees them (keyed hashes only) */
+                        session_sightings?: Record<string, never>[];
                         encryption_keys?: Record<string, never>[];
                         sealed_blobs?: Record<string, never>[];
                         events?: Record<string, never>[];
@@ -8791,7 +9191,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The identity validators' keys are not configured */
+            /** @description The identity network's keys cannot be had (no chain or configuration, the chain unreachable, or no bonded validator with a registered key) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10589,7 +10989,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation error (DRF shape, field named) */
+            /** @description Validation error (DRF shape, field named); offering: the customer's identity score is below the offering's required_identity_score */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11909,7 +12309,13 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    /**
+                     * @description VirtEngine extension: the identity score a customer needs to order this offering (Create orders are refused below it); 0 lets anyone order. Shown in provider and public offering output.
+                     * @default 0
+                     */
+                    required_identity_score?: number;
+                };
             };
         };
         responses: {
@@ -13548,6 +13954,60 @@ export interface operations {
             };
             /** @description Not found or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ve_marketplace_provider_offerings_update_required_identity_score: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    required_identity_score: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The offering (provider view) with the new required_identity_score */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error (DRF shape, field named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Imported offering (edit it on the remote Waldur) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17394,6 +17854,291 @@ export interface operations {
             };
             /** @description Not found or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    marketplace_stats_component_usages_list: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComponentUsagesStats"][];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    marketplace_stats_component_usages_per_month_list: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComponentUsagesPerMonthStats"][];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    marketplace_stats_count_active_resources_grouped_by_offering_list: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferingStats"][];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    marketplace_stats_order_stats_retrieve: {
+        parameters: {
+            query?: {
+                start?: string;
+                end?: string;
+                customer_uuid?: string;
+                provider_uuid?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderStatsResponse"];
+                };
+            };
+            /** @description Malformed date or uuid, end before start, or a range over 366 days (parameter named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    marketplace_stats_organization_project_count_list: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketplaceCustomerStats"][];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    marketplace_stats_organization_resource_count_list: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketplaceCustomerStats"][];
+                };
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    marketplace_stats_total_cost_of_active_resources_per_offering_list: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["page"];
+                page_size?: components["parameters"]["page_size"];
+                /** @description First month (YYYY-MM); default this month a year ago */
+                start?: string;
+                /** @description Last month (YYYY-MM); default this month */
+                end?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Result-Count": components["headers"]["XResultCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferingCost"][];
+                };
+            };
+            /** @description Malformed start or end, end before start, or more than 36 months (parameter named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required or token invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not staff or support */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
