@@ -4,70 +4,8 @@ import { eq } from "drizzle-orm";
 import { identityChallenges } from "../../src/db/schema/index.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { Api, dbOf, userApi } from "../helpers/api.ts";
-import type { AddressInfo } from "node:net";
-import { type ParsedMail, simpleParser } from "mailparser";
-import { SMTPServer } from "smtp-server";
-
-// A real SMTP server on loopback (smtp-server) that parses what it receives (mailparser).
-interface Mailbox {
-  port: number;
-  messages: ParsedMail[];
-  logins: string[];
-  /** Resolves with the next message delivered to the address. */
-  next(to: string): Promise<ParsedMail>;
-  close(): Promise<void>;
-}
-
-async function startSmtp(opts: { user: string; password: string }): Promise<Mailbox> {
-  const messages: ParsedMail[] = [];
-  const logins: string[] = [];
-  const waiters: { to: string; resolve: (m: ParsedMail) => void }[] = [];
-  const server = new SMTPServer({
-    secure: false,
-    hideSTARTTLS: true,
-    allowInsecureAuth: true,
-    authMethods: ["PLAIN", "LOGIN"],
-    disableReverseLookup: true,
-    logger: false,
-    onAuth(auth, _session, cb) {
-      if (auth.username === opts.user && auth.password === opts.password) {
-        logins.push(auth.username);
-        cb(null, { user: auth.username });
-      } else cb(new Error("Invalid username or password"));
-    },
-    onData(stream, _session, cb) {
-      simpleParser(stream)
-        .then((m) => {
-          messages.push(m);
-          const to = (Array.isArray(m.to) ? m.to : [m.to]).flatMap((a) => a?.value ?? []).map((a) => a.address);
-          for (let i = waiters.length - 1; i >= 0; i--) {
-            if (to.includes(waiters[i]!.to)) waiters.splice(i, 1)[0]!.resolve(m);
-          }
-          cb();
-        })
-        .catch(cb);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return {
-    port,
-    messages,
-    logins,
-    next: (to) =>
-      new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no mail for ${to}`)), 10_000);
-        waiters.push({
-          to,
-          resolve: (m) => {
-            clearTimeout(t);
-            resolve(m);
-          },
-        });
-      }),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
+import type { ParsedMail } from "mailparser";
+import { type Mailbox, startMailbox } from "../helpers/mailbox.ts";
 
 /** The 6-digit code in a verification message. */
 function codeIn(m: ParsedMail): string {
@@ -79,22 +17,8 @@ function codeIn(m: ParsedMail): string {
 let host: WorkerHost;
 let smtp: Mailbox;
 before(async () => {
-  smtp = await startSmtp({ user: "mailer", password: "smtp-pass-123" });
-  host = await startWorkerHost({
-    vars: {
-      VE_MAIL_TRANSPORT: JSON.stringify({
-        type: "smtp",
-        host: "127.0.0.1",
-        port: smtp.port,
-        secure: false,
-        allow_plaintext: true,
-        user: "mailer",
-        password: { $secret: "VE_SMTP_PASSWORD" },
-        from: "VirtEngine <no-reply@virtengine.test>",
-      }),
-      VE_SMTP_PASSWORD: "smtp-pass-123",
-    },
-  });
+  smtp = await startMailbox({ auth: { user: "mailer", password: "smtp-pass-123" } });
+  host = await startWorkerHost({ vars: smtp.transport });
 });
 after(async () => {
   await host?.dispose();
@@ -102,7 +26,7 @@ after(async () => {
 });
 
 async function requestCode(api: Api, email: string): Promise<string> {
-  const got = smtp.next(email);
+  const got = smtp.take(email);
   const r = await api.expect(200, api.post("/api/identity/email/start/", { email }));
   assert.equal(r.email, email);
   assert.ok(Date.parse(r.expires_at) > Date.now() + 9 * 60_000);

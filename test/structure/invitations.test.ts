@@ -3,46 +3,16 @@
 // every bad path (permissions, wrong roles, bad input, used/canceled/expired links, a failed send),
 // and D1 never holds the invitee's address in the clear.
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { eq } from "drizzle-orm";
-import { type ParsedMail, simpleParser } from "mailparser";
-import { SMTPServer } from "smtp-server";
+import type { ParsedMail } from "mailparser";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { userInvitations } from "../../src/db/schema/index.ts";
 import { createUser } from "../../src/structure/users.ts";
 import { Api, dbOf, login, staffApi, userApi } from "../helpers/api.ts";
+import { type Mailbox, startMailbox } from "../helpers/mailbox.ts";
 
 const REFUSED = "refused@example.org";
-const inbox: ParsedMail[] = [];
-const smtp = new SMTPServer({
-  secure: false,
-  hideSTARTTLS: true,
-  allowInsecureAuth: true,
-  authMethods: ["PLAIN"],
-  disableReverseLookup: true,
-  logger: false,
-  onAuth: (auth, _s, cb) => (auth.password === "smtp-pass-8" ? cb(null, { user: auth.username }) : cb(new Error("bad login"))),
-  // One address the server refuses, to see a failed send leave nothing behind.
-  onRcptTo: (addr, _s, cb) => (addr.address === REFUSED ? cb(new Error("mailbox unavailable")) : cb()),
-  onData: (stream, _s, cb) => {
-    simpleParser(stream).then((m) => {
-      inbox.push(m);
-      cb();
-    }, cb);
-  },
-});
-
-/** The next message to `to` (waits for it), removed from the inbox. */
-async function mailTo(to: string): Promise<ParsedMail> {
-  for (let i = 0; i < 100; i++) {
-    const at = inbox.findIndex((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((a) => a?.value.some((v) => v.address === to)));
-    if (at >= 0) return inbox.splice(at, 1)[0]!;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no mail for ${to}`);
-}
-
 const linkIn = (m: ParsedMail) => {
   const url = m.text?.match(/https?:\/\/\S+\/invitations\/([0-9a-f]{32})\b/);
   assert.ok(url, `no accept link in: ${m.text}`);
@@ -50,26 +20,17 @@ const linkIn = (m: ParsedMail) => {
 };
 
 let host: WorkerHost;
+let smtp: Mailbox;
+/** The next message to `to`, awaited if it has not arrived. */
+const mailTo = (to: string) => smtp.take(to);
 before(async () => {
-  await new Promise<void>((r) => smtp.listen(0, "127.0.0.1", r));
-  host = await startWorkerHost({
-    vars: {
-      VE_MAIL_TRANSPORT: JSON.stringify({
-        type: "smtp",
-        host: "127.0.0.1",
-        port: (smtp.server.address() as AddressInfo).port,
-        allow_plaintext: true,
-        user: "mailer",
-        password: { $secret: "VE_SMTP_PASSWORD" },
-        from: "VirtEngine <no-reply@virtengine.test>",
-      }),
-      VE_SMTP_PASSWORD: "smtp-pass-8",
-    },
-  });
+  // One address the server refuses, to see a failed send leave nothing behind.
+  smtp = await startMailbox({ auth: { user: "mailer", password: "smtp-pass-8" }, refuse: [REFUSED] });
+  host = await startWorkerHost({ vars: smtp.transport });
 });
 after(async () => {
   await host?.dispose();
-  await new Promise<void>((r) => smtp.close(() => r()));
+  await smtp?.close();
 });
 
 async function orgWithOwner(name: string) {
@@ -183,7 +144,7 @@ test("who may invite: owners to the organization and its projects, project manag
     (await stranger.post("/api/user-invitations/", { scope: org.url, role: "CUSTOMER.OWNER", email: "x@example.org" })).body,
     { scope: ["Invalid hyperlink - Object does not exist."] },
   );
-  assert.equal(inbox.filter((m) => m.text?.includes("x@example.org")).length, 0);
+  assert.equal(smtp.messages.filter((m) => m.text?.includes("x@example.org")).length, 0);
 
   // Managing: the project manager cancels and resends their project's invitation; the org manager and
   // a stranger cannot see it; the owner sees both the project's and the organization's.
@@ -219,7 +180,7 @@ test("who may invite: owners to the organization and its projects, project manag
 test("bad input is refused naming the field, and nothing is sent or kept", async () => {
   const { owner, org } = await orgWithOwner("Invite Org C");
   const proj = await owner.expect(201, owner.post("/api/projects/", { name: "Invite Proj C", customer: org.url }));
-  const before = inbox.length;
+  const before = smtp.messages.length;
   const empty = await owner.post("/api/user-invitations/", {});
   assert.equal(empty.status, 400);
   for (const f of ["scope", "role", "email"]) assert.ok(f in empty.body, `${f} not named: ${JSON.stringify(empty.body)}`);
@@ -249,7 +210,7 @@ test("bad input is refused naming the field, and nothing is sent or kept", async
   const r = await owner.post("/api/user-invitations/", { scope: org.url, role: "CUSTOMER.MANAGER", email: REFUSED });
   assert.equal(r.status, 503);
   assert.match(r.body.detail, /could not be sent/);
-  assert.equal(inbox.length, before);
+  assert.equal(smtp.messages.length, before);
   assert.deepEqual(await owner.expect(200, owner.get(`/api/user-invitations/?customer_uuid=${org.uuid}`)), []);
 
   // One pending invitation per address, scope and role (whatever the case of the address).
