@@ -155,7 +155,15 @@ export function ImportWizard({
         {step < 4 ? `${step + 1}. ${t.steps[step]}` : t.resultHeading}
       </h2>
       {step === 4 && outcome ? (
-        <Result outcome={outcome} onMore={() => (setChosen(new Map()), setOutcome(null), go(2))} onRestart={onRestart} />
+        <Result
+          outcome={outcome}
+          onMore={() => {
+            setChosen(new Map());
+            setOutcome(null);
+            go(2);
+          }}
+          onRestart={onRestart}
+        />
       ) : (
         <form
           noValidate
@@ -260,6 +268,7 @@ export function ImportWizard({
                 if (on) next.set(o.uuid, o.name || o.uuid);
                 else next.delete(o.uuid);
                 setChosen(next);
+                if (form.fields.offerings) form.setFields({});
               }}
             />
           )}
