@@ -4,6 +4,10 @@
 //                                    a round has been decided, the latest score a validator posted here
 //   GET /api/identity/score/rounds/  (identity validators) open rounds with the caller's own latest
 //                                    score for each account, so its scorer can attest it on chain
+//   POST /api/identity/score/request/ a new score round for the caller's wallet (after a round was
+//                                    decided or expired), sent to the chain right after the response
+// Both account views index new chain blocks first on a short budget (scoring/chain-fresh.ts), so an
+// agreed score shows without waiting for the cron's indexer.
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
@@ -12,6 +16,8 @@ import { refusedAsOpen, roundsOf, veidOutboxFor, VEID_KINDS } from "../bridge/ch
 import { chainOffchain, chainVeidRounds, chainVeidScores, identityScores, users } from "../db/schema/index.ts";
 import { identityEnv } from "../identity/scopes/common.ts";
 import { callerValidator } from "../identity/scoring/attestations.ts";
+import { indexBeforeRead } from "../identity/scoring/chain-fresh.ts";
+import { requestScore } from "../identity/scoring/request.ts";
 
 type Round = typeof chainVeidRounds.$inferSelect;
 
@@ -43,6 +49,7 @@ export function mountIdentityScore(app: Hono<AppEnv>) {
         .all();
       return c.json({ wallet_address: null, chain_state: "off-chain", offchain_reason: notes[0]?.reason ?? "no_customer_wallet", score: null, round: null, history: [], requests: [], pending_score: pendingScore });
     }
+    await indexBeforeRead(c.env, db);
     const [agreed, rounds, requests] = await Promise.all([
       db.select().from(chainVeidScores).where(eq(chainVeidScores.account, wallet)).orderBy(desc(chainVeidScores.height)).get(),
       roundsOf(db, wallet),
@@ -67,6 +74,12 @@ export function mountIdentityScore(app: Hono<AppEnv>) {
       })),
       pending_score: decided ? null : pendingScore,
     });
+  });
+
+  app.post("/api/identity/score/request/", async (c) => {
+    const me = requireUser(c.var.user);
+    await indexBeforeRead(c.env, c.var.db);
+    return c.json(await requestScore(c.var.db, c.env, me), 202);
   });
 
   app.get("/api/identity/score/rounds/", async (c) => {
