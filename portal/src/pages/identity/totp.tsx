@@ -1,5 +1,5 @@
-// The TOTP scope: setup shows the otpauth URI and secret once (as text: no QR renderer is bundled),
-// a current code confirms it and returns recovery codes shown only then; once enabled, codes (or a
+// The TOTP scope: setup shows the otpauth URI once as a QR code to scan, with the link and the secret
+// as text for manual entry; a current code confirms it and returns recovery codes shown only then; once enabled, codes (or a
 // recovery code) can be checked here.
 import { useState } from "preact/hooks";
 import { post } from "../../api/client.ts";
@@ -7,6 +7,7 @@ import { s } from "../../i18n/en.ts";
 import { check } from "../../lib/validate.ts";
 import { FormErrors, TextField } from "../../ui/field.tsx";
 import { useForm } from "../../ui/form.ts";
+import { QrCode } from "../../ui/qr-code.tsx";
 import { Notice } from "../../ui/states.tsx";
 
 interface Setup {
@@ -71,6 +72,10 @@ function TotpSetup({ onEnabled }: { onEnabled: (recovery: string[]) => void }) {
         }, ["code"]);
       }}
     >
+      <figure class="qr-figure">
+        <QrCode text={setup.otpauth_uri} label={s.identity.totpQr} testId="totp-qr" />
+        <figcaption>{s.identity.totpQrHint}</figcaption>
+      </figure>
       <dl class="facts">
         <dt>{s.identity.totpUri}</dt>
         <dd>
