@@ -845,7 +845,6 @@ export const s: Strings = en;
     noOrganizations: "The token's user manages no organization on the remote Waldur.",
     chooseOrganization: "Choose a remote organization.",
     importFrom: (org: string) => `Offerings of ${org}`,
-    select: (name: string) => `Import ${name}`,
     selected: (n: number) => `${n} selected`,
     noOfferings: "The remote organization has no offerings.",
     chooseOfferings: "Choose at least one offering.",
