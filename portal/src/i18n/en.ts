@@ -810,21 +810,6 @@ export const en = {
       TERMINATED: "Terminated",
     },
   },
-  common: {
-    yes: "Yes",
-    no: "No",
-    save: "Save",
-    cancel: "Cancel",
-    close: "Close",
-    optional: "optional",
-    required: "required",
-    actions: "Actions",
-    refresh: "Refresh",
-    abbreviation: "Abbreviation",
-  },
-};
-export type Strings = typeof en;
-export const s: Strings = en;
   waldurImport: {
     nav: "Import from Waldur",
     title: "Import offerings from a remote Waldur",
@@ -887,3 +872,18 @@ export const s: Strings = en;
       `${name} synced: ${updated} offerings updated, ${unchanged} unchanged, ${archived} archived, ${resources} resources mirrored.`,
     syncFailed: (name: string) => `Sync of ${name} failed`,
   },
+  common: {
+    yes: "Yes",
+    no: "No",
+    save: "Save",
+    cancel: "Cancel",
+    close: "Close",
+    optional: "optional",
+    required: "required",
+    actions: "Actions",
+    refresh: "Refresh",
+    abbreviation: "Abbreviation",
+  },
+};
+export type Strings = typeof en;
+export const s: Strings = en;
