@@ -62,9 +62,14 @@ async function x25519Once(f: Fixtures): Promise<number> {
   return bits.byteLength;
 }
 
-async function sealOpen(f: Fixtures, data: Uint8Array, recipients: number): Promise<number> {
+/**
+ * Seal then open, as production does: version 2 (sender contexts shared by the isolate) unless
+ * version 1 (a fresh ephemeral key per entry) is asked for.
+ */
+async function sealOpen(f: Fixtures, data: Uint8Array, recipients: number, version?: 1 | 2): Promise<number> {
   const env = await seal(data, {
     context: ctx,
+    version,
     recipients: f.keys.slice(0, recipients).map((k) => ({ publicKey: k.publicKey, keyVersion: 1 })),
   });
   // The last recipient opens: with ten, the opener's entry is the furthest to find.
@@ -276,8 +281,11 @@ const OPS: Record<string, (f: Fixtures) => Promise<number>> = {
   raw_1k_floor: async (f) => (await rawAesGcm(f, f.small)) + (await asymmetricFloor(f)),
   seal_open_1k_1: (f) => sealOpen(f, f.small, 1),
   seal_open_1k_10: (f) => sealOpen(f, f.small, 10),
+  seal_open_1k_1_v1: (f) => sealOpen(f, f.small, 1, 1),
+  seal_open_1k_10_v1: (f) => sealOpen(f, f.small, 10, 1),
   raw_10m: (f) => rawAesGcm(f, f.large),
   seal_open_10m: (f) => sealOpen(f, f.large, 1),
+  seal_open_10m_c1m: (f) => sealOpenChunked(f, f.large, MIB),
   stream_10m: (f) => streamSealOpen(f, f.large, 64 * KIB),
   stream_10m_1m: (f) => streamSealOpen(f, f.large, MIB),
   transform_10m_64k: (f) => transformSealOpen(f, f.large, 64 * KIB),

@@ -1,4 +1,4 @@
-// Envelope encryption (VEENV v1): seal a payload to recipients' X25519 keys, open it, and re-wrap
+// Envelope encryption (VEENV v1 and v2): seal a payload to recipients' X25519 keys, open it, and re-wrap
 // its content key for new recipients. The byte layout is in format.ts and
 // openapi/envelope-format.md; the streaming variants (large blobs) are in stream.ts.
 import { type Bytes, constantTimeEqual } from "./bytes.ts";
@@ -17,6 +17,9 @@ import {
   sameContext,
   TAG_LENGTH,
   validateContext,
+  type EnvelopeVersion,
+  VERSION,
+  VERSION_1,
 } from "./format.ts";
 import { type KeyPair, keyId, type RandomSource, systemRandom } from "./keys.ts";
 import {
@@ -38,6 +41,15 @@ import {
   x25519,
 } from "./primitives.ts";
 import { fail, ok, type Result } from "./result.ts";
+import {
+  defaultOpenerContexts,
+  defaultSenderContexts,
+  type OpenerContexts,
+  type SenderContexts,
+  unwrapV2,
+  wrapAadV2,
+  wrapV2,
+} from "./sender-context.ts";
 
 export interface Recipient {
   /** Raw 32-byte X25519 public key, as registered in the key directory. */
@@ -52,10 +64,18 @@ export interface SealOptions {
   /** Plaintext bytes per chunk (DEFAULT_CHUNK_SIZE, 1 MiB, unless given). */
   chunkSize?: number;
   /**
-   * Randomness, drawn in this order: CEK (32), base nonce (12), then one ephemeral private key (32)
-   * per recipient. Injected only to reproduce the test vectors.
+   * Randomness, drawn in this order: CEK (32), base nonce (12), then (version 1 only) one ephemeral
+   * private key (32) per recipient. Injected only to reproduce the test vectors.
    */
   random?: RandomSource;
+  /**
+   * 2 (the default): entries wrap under bounded sender contexts (sender-context.ts). 1: a fresh
+   * ephemeral key per entry, three X25519 operations per recipient and envelope; for readers that
+   * know only version 1.
+   */
+  version?: EnvelopeVersion;
+  /** Version 2's sender contexts: the isolate's shared set unless given (tests, vectors). */
+  senders?: SenderContexts;
 }
 
 export interface OpenOptions {
@@ -63,6 +83,8 @@ export interface OpenOptions {
   key: KeyPair;
   /** The record the caller expects this envelope to belong to. */
   context: EnvelopeContext;
+  /** Version 2's derived context keys: the isolate's shared cache unless given. */
+  openers?: OpenerContexts;
 }
 
 /** What sealing and opening share: the keys and per-envelope constants that chunks need. */
@@ -78,8 +100,14 @@ export interface SealedHeader extends ChunkKeys {
   recipients: RecipientEntry[];
 }
 
-/** Wraps `cek` for each recipient (each with a fresh ephemeral key drawn from `ephemerals`). */
-async function wrapFor(
+function checkRecipient(r: Recipient, i: number): void {
+  if (r.publicKey.length !== 32) throw new RangeError(`recipient ${i}: an X25519 public key is 32 bytes`);
+  if (!Number.isInteger(r.keyVersion) || r.keyVersion < 0 || r.keyVersion > 0xffffffff)
+    throw new RangeError(`recipient ${i}: key version must be a u32`);
+}
+
+/** v1: wraps `cek` for each recipient, each with a fresh ephemeral key drawn from `ephemerals`. */
+async function wrapForV1(
   cek: Uint8Array,
   ctxHash: Uint8Array,
   recipients: Recipient[],
@@ -87,9 +115,7 @@ async function wrapFor(
 ): Promise<RecipientEntry[]> {
   return Promise.all(
     recipients.map(async (r, i) => {
-      if (r.publicKey.length !== 32) throw new RangeError(`recipient ${i}: an X25519 public key is 32 bytes`);
-      if (!Number.isInteger(r.keyVersion) || r.keyVersion < 0 || r.keyVersion > 0xffffffff)
-        throw new RangeError(`recipient ${i}: key version must be a u32`);
+      checkRecipient(r, i);
       const [eph, rk] = await Promise.all([ephemeralKeyPair(ephemerals[i]!), recipientKey(r.publicKey)]);
       const id = rk.keyId;
       const shared = await agree(eph.privateKey, rk.publicKey);
@@ -100,13 +126,42 @@ async function wrapFor(
   );
 }
 
+/** v2: wraps `cek` for each recipient under that recipient's live sender context. */
+async function wrapForV2(
+  cek: Uint8Array,
+  ctxHash: Uint8Array,
+  recipients: Recipient[],
+  senders: SenderContexts,
+): Promise<RecipientEntry[]> {
+  recipients.forEach(checkRecipient);
+  return Promise.all(
+    recipients.map(async (r) => {
+      const { context, seq } = await senders.acquire(r.publicKey);
+      const wrappedKey = await wrapV2(context.key, seq, wrapAadV2(context.keyId, r.keyVersion, seq, ctxHash), cek);
+      return {
+        keyId: context.keyId.slice() as Bytes,
+        keyVersion: r.keyVersion,
+        ephemeralPublicKey: context.enc.slice() as Bytes,
+        seq,
+        wrappedKey,
+      };
+    }),
+  );
+}
+
 function rejectDuplicates(entries: RecipientEntry[]): void {
   // One entry cannot repeat itself (the common case; the check builds a string per entry).
   if (entries.length > 1 && hasDuplicateIds(entries)) throw new RangeError("the same key is listed twice as a recipient");
 }
 
 async function finishHeader(
-  fields: { chunkSize: number; baseNonce: Bytes; context: EnvelopeContext; recipients: RecipientEntry[] },
+  fields: {
+    version: EnvelopeVersion;
+    chunkSize: number;
+    baseNonce: Bytes;
+    context: EnvelopeContext;
+    recipients: RecipientEntry[];
+  },
   macKey: CryptoKey,
 ): Promise<Bytes> {
   const body = encodeHeaderBody(fields);
@@ -126,21 +181,25 @@ export async function sealHeader(opts: SealOptions): Promise<SealedHeader> {
     throw new RangeError(`chunk size must be ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE}`);
   const n = opts.recipients.length;
   if (n < 1 || n > MAX_RECIPIENTS) throw new RangeError(`1..${MAX_RECIPIENTS} recipients`);
+  const version = opts.version ?? VERSION;
+  if (version !== VERSION_1 && version !== VERSION) throw new RangeError("envelope version must be 1 or 2");
   // Draw every random value up front, in the documented order, so injected randomness is reproducible
   // however the async work below interleaves.
   const random = opts.random ?? systemRandom;
   const cek = random(32);
   const baseNonce = random(12).slice() as Bytes;
-  const ephemerals = opts.recipients.map(() => random(32));
+  const ephemerals = version === VERSION_1 ? opts.recipients.map(() => random(32)) : [];
   const ctxHash = await contextHash(opts.context);
   const [keys, recipients] = await Promise.all([
     contentKeys(cek, ctxHash),
-    wrapFor(cek, ctxHash, opts.recipients, ephemerals),
+    version === VERSION_1
+      ? wrapForV1(cek, ctxHash, opts.recipients, ephemerals)
+      : wrapForV2(cek, ctxHash, opts.recipients, opts.senders ?? defaultSenderContexts),
   ]);
   cek.fill(0);
   for (const e of ephemerals) e.fill(0);
   rejectDuplicates(recipients);
-  const header = await finishHeader({ chunkSize, baseNonce, context: opts.context, recipients }, keys.mac);
+  const header = await finishHeader({ version, chunkSize, baseNonce, context: opts.context, recipients }, keys.mac);
   return { header, recipients, keys, ctxHash, baseNonce, chunkSize };
 }
 
@@ -185,12 +244,24 @@ export const chunkCount = (plaintextLength: number, chunkSize: number) =>
   Math.floor(plaintextLength / chunkSize) + 1;
 
 /**
+ * The chunk size seal() picks when the caller does not: the default, or for a payload too large for
+ * one default chunk, the smallest power of two that holds it in one chunk (up to MAX_CHUNK_SIZE).
+ * Whoever seals in one shot holds the whole payload already, and a single chunk spares both sides a
+ * copy of it (open() returns the one decryption as the plaintext); chunking only pays for streams.
+ */
+export function oneShotChunkSize(plaintextLength: number): number {
+  let cs = DEFAULT_CHUNK_SIZE;
+  while (cs <= plaintextLength && cs < MAX_CHUNK_SIZE) cs *= 2;
+  return cs;
+}
+
+/**
  * Seals a payload held in memory. Throws on invalid arguments, which are programming or directory
  * errors rather than data: RangeError for a bad context, size or recipient list, and an Error for a
  * recipient key that is not a usable X25519 public key (small order).
  */
 export async function seal(plaintext: Uint8Array, opts: SealOptions): Promise<Bytes> {
-  const h = await sealHeader(opts);
+  const h = await sealHeader({ ...opts, chunkSize: opts.chunkSize ?? oneShotChunkSize(plaintext.length) });
   const cs = h.chunkSize;
   const count = chunkCount(plaintext.length, cs);
   const out = new Uint8Array(h.header.length + plaintext.length + count * TAG_LENGTH);
@@ -216,6 +287,23 @@ export interface Unlocked extends ChunkKeys {
   cek: Bytes;
 }
 
+async function unwrapV1(entry: RecipientEntry, opts: OpenOptions, ctxHash: Bytes): Promise<Bytes> {
+  const shared = await x25519(opts.key.privateKey, entry.ephemeralPublicKey);
+  const secret = await wrapSecret(shared, entry.ephemeralPublicKey, opts.key.publicKey, ctxHash);
+  return unwrapCek(entry.wrappedKey, secret, wrapAad(entry.keyId, entry.keyVersion));
+}
+
+async function unwrapEntryV2(entry: RecipientEntry, opts: OpenOptions, ctxHash: Bytes): Promise<Bytes> {
+  const seq = entry.seq!;
+  const k = await (opts.openers ?? defaultOpenerContexts).get(
+    opts.key.privateKey,
+    opts.key.publicKey,
+    entry.ephemeralPublicKey,
+    () => x25519(opts.key.privateKey, entry.ephemeralPublicKey),
+  );
+  return unwrapV2(k, seq, wrapAadV2(entry.keyId, entry.keyVersion, seq, ctxHash), entry.wrappedKey);
+}
+
 /**
  * Checks a parsed header against the opener: expected context, recipient entry, wrapped key, MAC —
  * in that order (the spec fixes it, so both decoders report the same code for the same damage).
@@ -229,9 +317,7 @@ export async function unlockHeader(header: Header, opts: OpenOptions): Promise<R
   const ctxHash = await contextHash(opts.context);
   let cek: Bytes;
   try {
-    const shared = await x25519(opts.key.privateKey, entry.ephemeralPublicKey);
-    const secret = await wrapSecret(shared, entry.ephemeralPublicKey, opts.key.publicKey, ctxHash);
-    cek = await unwrapCek(entry.wrappedKey, secret, wrapAad(entry.keyId, entry.keyVersion));
+    cek = header.version === VERSION_1 ? await unwrapV1(entry, opts, ctxHash) : await unwrapEntryV2(entry, opts, ctxHash);
   } catch {
     return fail("unwrap_failed", "the wrapped content key does not authenticate for this key");
   }
@@ -289,6 +375,8 @@ export interface RewrapOptions extends OpenOptions {
    */
   remove?: Uint8Array[];
   random?: RandomSource;
+  /** Sender contexts for version-2 entries (the isolate's shared set unless given). */
+  senders?: SenderContexts;
 }
 
 /**
@@ -316,17 +404,22 @@ export async function rewrap(
     have.add(id);
   }
   const random = opts.random ?? systemRandom;
-  const added = await wrapFor(
-    u.value.cek,
-    u.value.ctxHash,
-    add,
-    add.map(() => random(32)),
-  );
+  // New entries take the envelope's own version: its readers already read that one.
+  const version = parsed.value.version;
+  const added =
+    version === VERSION_1
+      ? await wrapForV1(
+          u.value.cek,
+          u.value.ctxHash,
+          add,
+          add.map(() => random(32)),
+        )
+      : await wrapForV2(u.value.cek, u.value.ctxHash, add, opts.senders ?? defaultSenderContexts);
   const recipients = [...kept, ...added];
   if (recipients.length < 1 || recipients.length > MAX_RECIPIENTS)
     throw new RangeError(`1..${MAX_RECIPIENTS} recipients`);
   const header = await finishHeader(
-    { chunkSize: u.value.chunkSize, baseNonce: u.value.baseNonce, context: opts.context, recipients },
+    { version, chunkSize: u.value.chunkSize, baseNonce: u.value.baseNonce, context: opts.context, recipients },
     u.value.keys.mac,
   );
   u.value.cek.fill(0);

@@ -1,11 +1,16 @@
 // The VEENV v1 byte layout (openapi/envelope-format.md is the normative description; keep the two in
 // step). Only encoding and decoding live here: no keys, no crypto, so the layout can be read (e.g.
 // to list recipients for D1) without being able to open anything.
-import { type Bytes, concat, fromUtf8, Reader, sha256, u16, u32, u64, utf8 } from "./bytes.ts";
+import { type Bytes, fromUtf8, Reader, sha256, utf8 } from "./bytes.ts";
 import { fail, ok, type Result } from "./result.ts";
 
 export const MAGIC = utf8("VEENV");
-export const VERSION = 1;
+/** Version 1: a fresh ephemeral key per recipient entry. Still read; sealed only on request. */
+export const VERSION_1 = 1;
+/** Version 2: entries wrap under a bounded multi-shot sender context (sender-context.ts). Sealed by default. */
+export const VERSION_2 = 2;
+export type EnvelopeVersion = typeof VERSION_1 | typeof VERSION_2;
+export const VERSION: EnvelopeVersion = VERSION_2;
 /** Suite 1: X25519 + HKDF-SHA256 + AES-256-GCM wrap; HKDF-SHA256 subkeys; chunked AES-256-GCM; HMAC-SHA256. */
 export const SUITE = 1;
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
@@ -16,8 +21,11 @@ export const TAG_LENGTH = 16;
 export const MAC_LENGTH = 32;
 /** Bytes before the variable part: magic, version, suite, flags, header_len, chunk_size, base_nonce. */
 export const FIXED_PREFIX = 28;
-/** key_id(32) ‖ key_version(4) ‖ ephemeral_public(32) ‖ wrapped_cek(32 + 16). */
+/** v1: key_id(32) ‖ key_version(4) ‖ ephemeral_public(32) ‖ wrapped_cek(32 + 16). */
 export const RECIPIENT_ENTRY_LENGTH = 32 + 4 + 32 + 48;
+/** v2: key_id(32) ‖ key_version(4) ‖ enc(32) ‖ seq(8) ‖ wrapped_cek(32 + 16). */
+export const RECIPIENT_ENTRY_LENGTH_V2 = RECIPIENT_ENTRY_LENGTH + 8;
+export const entryLength = (v: EnvelopeVersion) => (v === VERSION_1 ? RECIPIENT_ENTRY_LENGTH : RECIPIENT_ENTRY_LENGTH_V2);
 /** A header larger than this is refused before it is buffered (1024 recipients fit easily). */
 export const MAX_HEADER_LENGTH = 256 * 1024;
 
@@ -36,12 +44,15 @@ export interface RecipientEntry {
   keyId: Bytes;
   /** The version of that key as registered on chain (x/roles). */
   keyVersion: number;
+  /** v1: this entry's own ephemeral public key; v2: the sender context's (shared by its messages). */
   ephemeralPublicKey: Bytes;
+  /** v2 only: the message's sequence number within its sender context. */
+  seq?: number;
   wrappedKey: Bytes;
 }
 
 export interface Header {
-  version: number;
+  version: EnvelopeVersion;
   suite: number;
   chunkSize: number;
   baseNonce: Bytes;
@@ -63,21 +74,41 @@ export function validateContext(c: EnvelopeContext): string | undefined {
 }
 
 export function encodeContext(c: EnvelopeContext): Bytes {
+  return encodeContextAfter(c, 0);
+}
+
+/** The encoded context written `skip` bytes into a new buffer (room for a label in front). */
+function encodeContextAfter(c: EnvelopeContext, skip: number): Bytes {
   const kind = utf8(c.kind);
   const id = utf8(c.recordId);
-  return concat(Uint8Array.of(kind.length), kind, u16(id.length), id, u64(c.version));
+  const out = new Uint8Array(skip + 1 + kind.length + 2 + id.length + 8);
+  const v = new DataView(out.buffer);
+  let o = skip;
+  out[o++] = kind.length;
+  out.set(kind, o);
+  o += kind.length;
+  v.setUint16(o, id.length);
+  out.set(id, o + 2);
+  o += 2 + id.length;
+  v.setUint32(o, Math.floor(c.version / 2 ** 32));
+  v.setUint32(o + 4, c.version >>> 0);
+  return out;
 }
 
 const CONTEXT_LABEL = utf8("virtengine/envelope/v1/context\0");
 
 /** SHA-256 over a domain label and the encoded context; goes into every AAD and KDF info. */
-export const contextHash = (c: EnvelopeContext): Promise<Bytes> =>
-  sha256(concat(CONTEXT_LABEL, encodeContext(c)));
+export function contextHash(c: EnvelopeContext): Promise<Bytes> {
+  const data = encodeContextAfter(c, CONTEXT_LABEL.length);
+  data.set(CONTEXT_LABEL);
+  return sha256(data);
+}
 
 export const sameContext = (a: EnvelopeContext, b: EnvelopeContext) =>
   a.kind === b.kind && a.recordId === b.recordId && a.version === b.version;
 
 export interface HeaderFields {
+  version: EnvelopeVersion;
   chunkSize: number;
   baseNonce: Uint8Array;
   context: EnvelopeContext;
@@ -87,20 +118,40 @@ export interface HeaderFields {
 /** The header without its MAC (the bytes the MAC is computed over); header_len already counts the MAC. */
 export function encodeHeaderBody(h: HeaderFields): Bytes {
   const ctx = encodeContext(h.context);
-  const entries = h.recipients.map((r) =>
-    concat(r.keyId, u32(r.keyVersion), r.ephemeralPublicKey, r.wrappedKey),
-  );
-  const length = FIXED_PREFIX + ctx.length + 2 + entries.length * RECIPIENT_ENTRY_LENGTH + MAC_LENGTH;
-  return concat(
-    MAGIC,
-    Uint8Array.of(VERSION, SUITE, 0),
-    u32(length),
-    u32(h.chunkSize),
-    h.baseNonce,
-    ctx,
-    u16(entries.length),
-    ...entries,
-  );
+  const el = entryLength(h.version);
+  const n = h.recipients.length;
+  const length = FIXED_PREFIX + ctx.length + 2 + n * el + MAC_LENGTH;
+  // One buffer written in place: this runs on every seal, and per-field arrays plus a concat cost
+  // more than the HMAC over the result.
+  const out = new Uint8Array(length - MAC_LENGTH);
+  const v = new DataView(out.buffer);
+  out.set(MAGIC);
+  out[5] = h.version;
+  out[6] = SUITE;
+  out[7] = 0;
+  v.setUint32(8, length);
+  v.setUint32(12, h.chunkSize);
+  out.set(h.baseNonce, 16);
+  out.set(ctx, FIXED_PREFIX);
+  let o = FIXED_PREFIX + ctx.length;
+  v.setUint16(o, n);
+  o += 2;
+  for (const r of h.recipients) {
+    out.set(r.keyId, o);
+    v.setUint32(o + 32, r.keyVersion);
+    out.set(r.ephemeralPublicKey, o + 36);
+    o += 68;
+    if (h.version === VERSION_2) {
+      const seq = r.seq ?? -1;
+      if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError("a v2 entry needs its sequence number");
+      v.setUint32(o, Math.floor(seq / 2 ** 32));
+      v.setUint32(o + 4, seq >>> 0);
+      o += 8;
+    }
+    out.set(r.wrappedKey, o);
+    o += 48;
+  }
+  return out;
 }
 
 /**
@@ -111,10 +162,11 @@ export function peekHeaderLength(prefix: Uint8Array): Result<number> | undefined
   if (prefix.length < 12) return undefined;
   for (let i = 0; i < MAGIC.length; i++)
     if (prefix[i] !== MAGIC[i]) return fail("malformed", "not a VEENV envelope");
-  if (prefix[5] !== VERSION || prefix[6] !== SUITE || prefix[7] !== 0)
+  const version = prefix[5];
+  if ((version !== VERSION_1 && version !== VERSION_2) || prefix[6] !== SUITE || prefix[7] !== 0)
     return fail("unsupported", `version ${prefix[5]} suite ${prefix[6]} flags ${prefix[7]}`);
   const len = new DataView(prefix.buffer, prefix.byteOffset + 8, 4).getUint32(0);
-  if (len < FIXED_PREFIX + 1 + 1 + 2 + 8 + 2 + RECIPIENT_ENTRY_LENGTH + MAC_LENGTH || len > MAX_HEADER_LENGTH)
+  if (len < FIXED_PREFIX + 1 + 1 + 2 + 8 + 2 + entryLength(version) + MAC_LENGTH || len > MAX_HEADER_LENGTH)
     return fail("malformed", `header length ${len} out of range`);
   return ok(len);
 }
@@ -132,6 +184,7 @@ export function parseHeader(bytes: Uint8Array): Result<Header> {
   if (!peeked) return shortInput(bytes);
   if (!peeked.ok) return peeked;
   const length = peeked.value;
+  const envVersion = bytes[5] as EnvelopeVersion;
   if (bytes.length < length) return fail("truncated", "envelope ends inside its header");
   const r = new Reader(bytes.subarray(0, length));
   try {
@@ -152,18 +205,24 @@ export function parseHeader(bytes: Uint8Array): Result<Header> {
     if (n < 1 || n > MAX_RECIPIENTS) return fail("malformed", `${n} recipients`);
     const recipients: RecipientEntry[] = [];
     for (let i = 0; i < n; i++) {
-      recipients.push({
-        keyId: r.take(32),
-        keyVersion: r.u32(),
-        ephemeralPublicKey: r.take(32),
-        wrappedKey: r.take(48),
-      });
+      const keyId = r.take(32);
+      const keyVersion = r.u32();
+      const ephemeralPublicKey = r.take(32);
+      if (envVersion === VERSION_1) {
+        recipients.push({ keyId, keyVersion, ephemeralPublicKey, wrappedKey: r.take(48) });
+        continue;
+      }
+      const hi = r.u32();
+      // A context ends long before 2^53 messages; a larger number is not something we sealed.
+      if (hi >= 2 ** 21) return fail("malformed", "sequence number out of range");
+      const seq = hi * 2 ** 32 + r.u32();
+      recipients.push({ keyId, keyVersion, ephemeralPublicKey, seq, wrappedKey: r.take(48) });
     }
     if (hasDuplicateIds(recipients)) return fail("malformed", "the same key is listed twice");
     const mac = r.take(MAC_LENGTH);
     if (r.offset !== length) return fail("malformed", "header length does not match its fields");
     return ok({
-      version: VERSION,
+      version: envVersion,
       suite: SUITE,
       chunkSize,
       baseNonce,
@@ -179,6 +238,7 @@ export function parseHeader(bytes: Uint8Array): Result<Header> {
 }
 
 export function hasDuplicateIds(entries: { keyId: Uint8Array }[]): boolean {
+  if (entries.length < 2) return false;
   const seen = new Set<string>();
   for (const e of entries) {
     const k = Array.from(e.keyId).join(",");

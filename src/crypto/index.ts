@@ -41,3 +41,9 @@ export {
   restorePrivateKey,
 } from "./keys.ts";
 export { EnvelopeError, type EnvelopeErrorCode, type Result } from "./result.ts";
+export {
+  defaultSenderContexts,
+  OpenerContexts,
+  type SenderContextOptions,
+  SenderContexts,
+} from "./sender-context.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { generateKeyPair, open, openingProof, parseHeader, rewrap, seal } from "../../src/crypto/index.ts";
-import { FIXED_PREFIX, RECIPIENT_ENTRY_LENGTH, encodeContext } from "../../src/crypto/format.ts";
+import { FIXED_PREFIX, RECIPIENT_ENTRY_LENGTH_V2 as RECIPIENT_ENTRY_LENGTH, encodeContext } from "../../src/crypto/format.ts";
 import { asRecipient, ctxA, ctxB, errorCode, pattern, text } from "./helpers.ts";
 
 const [alice, bob, carol, mallory] = await Promise.all([1, 2, 3, 4].map(() => generateKeyPair()));

@@ -57,8 +57,8 @@ describe("independent Go decoder", () => {
     assert.match(out, /^ok\s+\S+\/veenv\s/m);
   });
 
-  test("opens every vector for every recipient", () => {
-    const cases: PositiveCase[] = load("envelopes.json");
+  test("opens every vector (v1 and v2) for every recipient", () => {
+    const cases: PositiveCase[] = [...load("envelopes.json"), ...load("envelopes-v2.json")];
     const jobs = cases.flatMap((c) =>
       c.recipients.map((r) => ({ envelope: c.envelope, private_key: r.private_key, context: c.context })),
     );
@@ -73,8 +73,8 @@ describe("independent Go decoder", () => {
       }
   });
 
-  test("rejects every tampered vector with the documented code", () => {
-    const cases: NegativeCase[] = load("tampered.json");
+  test("rejects every tampered vector (v1 and v2) with the documented code", () => {
+    const cases: NegativeCase[] = [...load("tampered.json"), ...load("tampered-v2.json")];
     const results = decode(
       cases.map((c) => ({ envelope: c.envelope, private_key: c.opener.private_key, context: c.context })),
     );
@@ -84,7 +84,7 @@ describe("independent Go decoder", () => {
     });
   });
 
-  test("agrees with the TypeScript decoder on fresh random envelopes (one-shot and streamed)", async () => {
+  test("agrees with the TypeScript decoder on fresh random envelopes, v1 and v2 (one-shot and streamed)", async () => {
     const keys = await Promise.all(Array.from({ length: 4 }, () => generateKeyPair()));
     const raw = await Promise.all(keys.map((k) => exportPrivateKey(k.privateKey)));
     const jobs: Job[] = [];
@@ -100,6 +100,8 @@ describe("independent Go decoder", () => {
         context,
         recipients: keys.slice(0, nRecipients).map((k, j) => asRecipient(k, j + 1)),
         chunkSize: i % 2 ? 65536 : 4096 + i,
+        // Both versions: v2 (sender contexts, the default) and v1 (an ephemeral key per entry).
+        version: i % 3 === 0 ? (1 as const) : (2 as const),
       };
       const envs = [await seal(full, opts)];
       const s = await sealStream(opts);

@@ -5,12 +5,15 @@ import { openStream } from "../../src/crypto/stream.ts";
 import envelopes from "./vectors/envelopes.json";
 import tampered from "./vectors/tampered.json";
 import { type NegativeCase, type PositiveCase, sealCase } from "./vectors/generate.ts";
+import envelopesV2 from "./vectors/envelopes-v2.json";
+import tamperedV2 from "./vectors/tampered-v2.json";
+import { type PositiveCaseV2, sealCaseV2 } from "./vectors/generate-v2.ts";
 
 const ctx = (c: PositiveCase["context"]) => ({ kind: c.kind, recordId: c.record_id, version: c.version });
 
 async function streamOpen(
   envelope: Uint8Array,
-  c: PositiveCase,
+  c: Pick<PositiveCase, "context">,
   key: Awaited<ReturnType<typeof importPrivateKey>>,
 ) {
   const o = openStream({ key, context: ctx(c.context) });
@@ -35,7 +38,20 @@ export default {
           failures.push(`${c.name}: stream open failed`);
       }
     }
-    for (const n of tampered.cases as NegativeCase[]) {
+    for (const c of envelopesV2.cases as PositiveCaseV2[]) {
+      checks++;
+      if (hex(await sealCaseV2(c)) !== c.envelope) failures.push(`${c.name}: sealed bytes differ`);
+      for (const r of c.recipients) {
+        const k = await importPrivateKey(unhex(r.private_key));
+        const o = await open(unhex(c.envelope), { key: k, context: ctx(c.context) });
+        checks++;
+        if (!o.ok || hex(o.value.plaintext) !== c.plaintext) failures.push(`${c.name}: open failed`);
+        checks++;
+        if ((await streamOpen(unhex(c.envelope), c, k)) !== c.plaintext)
+          failures.push(`${c.name}: stream open failed`);
+      }
+    }
+    for (const n of [...tampered.cases, ...tamperedV2.cases] as NegativeCase[]) {
       const k = await importPrivateKey(unhex(n.opener.private_key));
       const o = await open(unhex(n.envelope), { key: k, context: ctx(n.context) });
       checks++;

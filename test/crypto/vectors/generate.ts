@@ -172,6 +172,7 @@ export async function sealCase(c: PositiveCase): Promise<Uint8Array> {
     context: toCtx(c.context),
     recipients: c.recipients.map((x) => ({ publicKey: unhex(x.public_key), keyVersion: x.key_version })),
     chunkSize: c.chunk_size,
+    version: 1,
     random: scripted([unhex(r.cek), unhex(r.base_nonce), ...r.ephemeral_private_keys.map(unhex)]),
   });
 }
@@ -264,8 +265,8 @@ function negatives(p: PositiveCase[]): NegativeCase[] {
   );
   add(
     "unknown-version",
-    "version byte 2",
-    edit((b) => (b[5] = 2)),
+    "version byte 3 (1 and 2 exist)",
+    edit((b) => (b[5] = 3)),
     "unsupported",
   );
   add(

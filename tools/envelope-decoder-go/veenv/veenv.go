@@ -34,6 +34,7 @@ const (
 const (
 	prefixLen    = 28
 	entryLen     = 116
+	entryLenV2   = 124 // version 2 adds the u64 sequence number of the sender context
 	macLen       = 32
 	tagLen       = 16
 	maxHeaderLen = 256 * 1024
@@ -96,12 +97,14 @@ func (c Context) Hash() []byte {
 type Entry struct {
 	KeyID        []byte
 	KeyVersion   uint32
-	EphemeralPub []byte
+	EphemeralPub []byte // v2: the sender context's encapsulated key
+	Seq          uint64 // v2 only
 	WrappedCEK   []byte
 }
 
 // Header is a parsed, not yet authenticated, header.
 type Header struct {
+	Version    byte
 	ChunkSize  uint32
 	BaseNonce  []byte
 	Context    Context
@@ -141,11 +144,15 @@ func ParseHeader(env []byte) (h *Header, err error) {
 	if !bytes.Equal(env[:5], magic) {
 		return nil, fail(Malformed, "not a VEENV envelope")
 	}
-	if env[5] != 1 || env[6] != 1 || env[7] != 0 {
+	if (env[5] != 1 && env[5] != 2) || env[6] != 1 || env[7] != 0 {
 		return nil, fail(Unsupported, "version %d suite %d flags %d", env[5], env[6], env[7])
 	}
+	el := entryLen
+	if env[5] == 2 {
+		el = entryLenV2
+	}
 	hl := int(binary.BigEndian.Uint32(env[8:12]))
-	if hl < prefixLen+1+1+2+1+8+2+entryLen+macLen || hl > maxHeaderLen {
+	if hl < prefixLen+1+1+2+1+8+2+el+macLen || hl > maxHeaderLen {
 		return nil, fail(Malformed, "header_len %d out of range", hl)
 	}
 	if len(env) < hl {
@@ -160,7 +167,7 @@ func ParseHeader(env []byte) (h *Header, err error) {
 		}
 	}()
 	r := &reader{b: env[:hl], off: 12}
-	h = &Header{Raw: env[:hl]}
+	h = &Header{Raw: env[:hl], Version: env[5]}
 	h.ChunkSize = r.u32()
 	if h.ChunkSize < minChunk || h.ChunkSize > maxChunk {
 		return nil, fail(Malformed, "chunk_size %d", h.ChunkSize)
@@ -179,7 +186,13 @@ func ParseHeader(env []byte) (h *Header, err error) {
 	}
 	seen := map[string]bool{}
 	for i := 0; i < n; i++ {
-		e := Entry{KeyID: r.take(32), KeyVersion: r.u32(), EphemeralPub: r.take(32), WrappedCEK: r.take(48)}
+		e := Entry{KeyID: r.take(32), KeyVersion: r.u32(), EphemeralPub: r.take(32)}
+		if h.Version == 2 {
+			if e.Seq = r.u64(); e.Seq > 1<<53-1 {
+				return nil, fail(Malformed, "sequence number out of range")
+			}
+		}
+		e.WrappedCEK = r.take(48)
 		if seen[string(e.KeyID)] {
 			return nil, fail(Malformed, "duplicate key id")
 		}
@@ -226,7 +239,11 @@ func Open(env []byte, priv *ecdh.PrivateKey, ctx Context) ([]byte, *Header, erro
 		return nil, nil, fail(NotARecipient, "no entry for this key")
 	}
 	ctxHash := ctx.Hash()
-	cek, err := unwrap(entry, priv, pub, ctxHash)
+	unwrapEntry := unwrap
+	if h.Version == 2 {
+		unwrapEntry = unwrapV2
+	}
+	cek, err := unwrapEntry(entry, priv, pub, ctxHash)
 	if err != nil {
 		return nil, nil, fail(UnwrapFailed, "%v", err)
 	}
@@ -260,6 +277,33 @@ func unwrap(e *Entry, priv *ecdh.PrivateKey, pub, ctxHash []byte) ([]byte, error
 	}
 	aad := binary.BigEndian.AppendUint32(append([]byte{}, e.KeyID...), e.KeyVersion)
 	return gcmOpen(okm[:32], okm[32:], e.WrappedCEK, aad)
+}
+
+// unwrapV2 opens a version-2 entry: the sender context's key and base nonce from the shared
+// secret, then the entry's sequence number in the nonce and, with the record, in the AAD.
+func unwrapV2(e *Entry, priv *ecdh.PrivateKey, pub, ctxHash []byte) ([]byte, error) {
+	eph, err := ecdh.X25519().NewPublicKey(e.EphemeralPub)
+	if err != nil {
+		return nil, err
+	}
+	shared, err := priv.ECDH(eph)
+	if err != nil {
+		return nil, err
+	}
+	okm, err := hkdf.Key(sha256.New, shared, append(append([]byte{}, e.EphemeralPub...), pub...),
+		"virtengine/envelope/v2/sender-context", 44)
+	if err != nil {
+		return nil, err
+	}
+	nonce := append([]byte{}, okm[32:]...)
+	var seq [8]byte
+	binary.BigEndian.PutUint64(seq[:], e.Seq)
+	for i := range seq {
+		nonce[4+i] ^= seq[i]
+	}
+	aad := binary.BigEndian.AppendUint32(append([]byte{}, e.KeyID...), e.KeyVersion)
+	aad = append(append(aad, seq[:]...), ctxHash...)
+	return gcmOpen(okm[:32], nonce, e.WrappedCEK, aad)
 }
 
 func openChunks(body []byte, h *Header, key, ctxHash []byte) ([]byte, error) {
