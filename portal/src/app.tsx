@@ -5,6 +5,7 @@ import { logOut, type Session, useSession } from "./auth/session.ts";
 import { s } from "./i18n/en.ts";
 import { match, navigate, useLocation } from "./lib/router.ts";
 import { AdminAudit, AdminBroadcast, AdminOrders, AdminOrgs, AdminResources, AdminUserDetail, AdminUsers } from "./pages/admin.tsx";
+import { AdminReports } from "./pages/admin-reports.tsx";
 import { AdminRoles } from "./pages/admin-roles.tsx";
 import { Login, Signup } from "./pages/auth.tsx";
 import { CartPage, Checkout } from "./pages/checkout.tsx";
@@ -82,6 +83,7 @@ const ROUTES: Route[] = [
   { pattern: "/admin/resources", page: AdminResources, signedIn: true },
   { pattern: "/admin/audit", page: AdminAudit, signedIn: true },
   { pattern: "/admin/roles", page: AdminRoles, signedIn: true },
+  { pattern: "/admin/reports", page: AdminReports, signedIn: true },
   { pattern: "/provider/report", page: ProviderReport, signedIn: true },
 ];
 
@@ -116,6 +118,7 @@ function navLinks(user: { is_staff?: boolean; is_support?: boolean } | null | un
       ["/admin/orders", s.adminTools.navOrders],
       ["/admin/resources", s.adminTools.navResources],
       ["/admin/audit", s.adminTools.navAudit],
+      ["/admin/reports", s.adminReports.nav],
     );
   return links;
 }
