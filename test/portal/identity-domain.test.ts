@@ -15,12 +15,14 @@ import { assertAccessible, type BrowserSession, launch, step } from "./browser.t
 
 const txt = new Map<string, string[]>();
 const files = new Map<string, string>();
+let dohQueries = 0;
 const listen = (srv: Server) =>
   new Promise<number>((r) => srv.listen(0, "127.0.0.1", () => r((srv.address() as AddressInfo).port)));
 // application/dns-json answers as Cloudflare's resolver gives them (NXDOMAIN when nothing is published).
 const doh = createServer((req, res) => {
   const name = (new URL(req.url ?? "/", "http://x").searchParams.get("name") ?? "").replace(/\.$/, "");
   const records = txt.get(name) ?? [];
+  dohQueries++;
   res.writeHead(200, { "content-type": "application/dns-json" });
   res.end(
     JSON.stringify({
@@ -36,6 +38,7 @@ const web = createServer((req, res) => {
   else res.writeHead(200, { "content-type": "text/plain" }).end(`${body}\n`);
 });
 let webPort = 0;
+let labsUuid = "";
 let host: WorkerHost;
 let browser: BrowserSession;
 
@@ -49,7 +52,8 @@ before(async () => {
     vars: { VE_DOH_URL: `http://127.0.0.1:${dohPort}/dns-query`, VE_DOMAIN_CHECK_INSECURE: "local" },
   });
   const gail = await userApi(host, "gail");
-  for (const name of ["Gail Cloud", "Gail Labs"]) await gail.expect(201, gail.post("/api/customers/", { name }));
+  await gail.expect(201, gail.post("/api/customers/", { name: "Gail Cloud" }));
+  labsUuid = (await gail.expect(201, gail.post("/api/customers/", { name: "Gail Labs" }))).uuid;
   // Someone else's organization is not offered.
   const ivan = await userApi(host, "ivan");
   await ivan.expect(201, ivan.post("/api/customers/", { name: "Ivan Hosting" }));
@@ -122,7 +126,10 @@ test("domain: get a token, publish it, verify by DNS and by HTTP; refusals shown
       .waitFor();
     // A wrong value published is no better.
     txt.set("_virtengine-challenge.cloud.gail.example", ['"virtengine-domain-verification=0000"']);
+    const asked = dohQueries;
     await challenge.getByRole("button", { name: "Verify by DNS" }).click();
+    for (let i = 0; i < 100 && dohQueries === asked; i++) await page.waitForTimeout(100);
+    assert.equal(dohQueries, asked + 1, "the resolver was asked again");
     await challenge.getByRole("button", { name: "Verify by DNS" }).and(page.locator(":enabled")).waitFor();
     await challenge.getByRole("alert").getByText(/not found in the TXT record/).waitFor();
   });
@@ -165,6 +172,12 @@ test("domain: get a token, publish it, verify by DNS and by HTTP; refusals shown
     // Editing the domain drops the shown token (it belongs to the old one).
     await domain.fill("other.gail.example");
     assert.equal(await challenge.count(), 0);
+  });
+
+  await step(page, "a link to /identity?org=…#domain opens the section on that organization", async () => {
+    await page.goto(`/identity?org=${labsUuid}#domain`);
+    await section.getByRole("heading", { name: "Verified domains of Gail Labs" }).waitFor();
+    assert.equal(await org.inputValue(), labsUuid);
   });
 
   const rows = await dbOf(host).select().from(identityScopes).all();

@@ -1,12 +1,14 @@
 // The domain scope (needed by service providers): for one of the caller's organizations, the API
 // issues a token to publish as a DNS TXT record or as a file at the domain's well-known URL, then
 // checks either on "Verify". The token is shown only here and now (the API keeps just its hash),
-// so leaving the page means starting again.
+// so leaving the page means starting again. Other pages can send providers straight here with
+// /identity?org=<customer uuid>#domain.
 import { useState } from "preact/hooks";
 import { list, post } from "../../api/client.ts";
 import type { Customer } from "../../api/models.ts";
 import { s } from "../../i18n/en.ts";
 import { useAsync } from "../../lib/async.ts";
+import { useLocation } from "../../lib/router.ts";
 import { check, filled, REQUIRED } from "../../lib/validate.ts";
 import { FormErrors, SelectField, TextField } from "../../ui/field.tsx";
 import { when } from "../../ui/format.tsx";
@@ -28,7 +30,7 @@ type DomainScopeRow = Scope & { customer_uuid?: string | null };
 export function DomainScope({ scopes, onVerified }: { scopes: Scope[]; onVerified: () => void }) {
   const orgs = useAsync(() => list<Customer>("/api/customers/", { page_size: 100, o: "name" }), []);
   return (
-    <section aria-labelledby="domain-h" class="panel" data-testid="domain-scope">
+    <section id="domain" aria-labelledby="domain-h" class="panel" data-testid="domain-scope">
       <h2 id="domain-h">{s.domain.title}</h2>
       <p>{s.domain.intro}</p>
       <AsyncView a={orgs}>
@@ -53,7 +55,8 @@ function DomainFlow({
   scopes: DomainScopeRow[];
   onVerified: () => void;
 }) {
-  const [orgUuid, setOrgUuid] = useState(orgs[0]!.uuid);
+  const wanted = useLocation().query.get("org");
+  const [orgUuid, setOrgUuid] = useState(orgs.find((x) => x.uuid === wanted)?.uuid ?? orgs[0]!.uuid);
   const [domain, setDomain] = useState("");
   const [started, setStarted] = useState<Started | null>(null);
   const [verified, setVerified] = useState<string | null>(null);
