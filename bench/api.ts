@@ -3,6 +3,7 @@
 // the same run as the ceiling.
 import { startWorkerHost } from "../scripts/lib/worker-host.ts";
 import { dbOf, login } from "../test/helpers/api.ts";
+import { callOf, proveDomainOverWellKnown } from "../test/helpers/domain.ts";
 import { ensureStaff } from "../src/seed/staff.ts";
 import { fmt, runLoad } from "./lib/load.ts";
 
@@ -13,6 +14,8 @@ try {
   const staff = await login(host, "bench", "bench-password-1");
   const cust = await staff.expect(201, staff.post("/api/customers/", { name: "Bench Provider" }));
   await staff.expect(201, staff.post("/api/marketplace-service-providers/", { customer: cust.url }));
+  // Offerings go live only for a provider with a verified domain (issue 7).
+  await proveDomainOverWellKnown(callOf(staff), cust.url);
   const cat = await staff.expect(201, staff.post("/api/marketplace-categories/", { title: "Bench" }));
   const proj = await staff.expect(201, staff.post("/api/projects/", { name: "Bench project", customer: cust.url }));
   let firstOffering: { url: string; uuid: string } | undefined;
