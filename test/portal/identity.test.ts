@@ -1,63 +1,29 @@
 // Identity verification in the browser: the email scope's code goes out through a real SMTP server
 // on loopback, is typed into the portal, and the scope shows as verified.
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
-import { simpleParser } from "mailparser";
-import { SMTPServer } from "smtp-server";
 import { ensurePortal } from "../../scripts/lib/build-worker.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { createUser } from "../../src/structure/users.ts";
 import { dbOf } from "../helpers/api.ts";
+import { type Mailbox, startMailbox } from "../helpers/mailbox.ts";
 import { assertAccessible, type BrowserSession, launch, step } from "./browser.ts";
 
-const mails: string[] = [];
-const smtp = new SMTPServer({
-  secure: false,
-  hideSTARTTLS: true,
-  allowInsecureAuth: true,
-  authMethods: ["PLAIN", "LOGIN"],
-  disableReverseLookup: true,
-  logger: false,
-  onAuth: (auth, _s, cb) =>
-    auth.password === "smtp-pass-123" ? cb(null, { user: auth.username }) : cb(new Error("bad login")),
-  onData: (stream, _s, cb) => {
-    simpleParser(stream).then((m) => {
-      mails.push(m.text ?? "");
-      cb();
-    }, cb);
-  },
-});
 let host: WorkerHost;
 let browser: BrowserSession;
+let smtp: Mailbox;
 
 before(async () => {
   await ensurePortal();
-  await new Promise<void>((r) => smtp.listen(0, "127.0.0.1", r));
-  const port = (smtp.server.address() as AddressInfo).port;
-  host = await startWorkerHost({
-    portal: true,
-    vars: {
-      VE_MAIL_TRANSPORT: JSON.stringify({
-        type: "smtp",
-        host: "127.0.0.1",
-        port,
-        secure: false,
-        allow_plaintext: true,
-        user: "mailer",
-        password: { $secret: "VE_SMTP_PASSWORD" },
-        from: "VirtEngine <no-reply@virtengine.test>",
-      }),
-      VE_SMTP_PASSWORD: "smtp-pass-123",
-    },
-  });
+  smtp = await startMailbox({ auth: { user: "mailer", password: "smtp-pass-123" } });
+  host = await startWorkerHost({ portal: true, vars: smtp.transport });
   await createUser(dbOf(host), { username: "dora", password: "dora-password-1", email: "dora@example.org" });
   browser = await launch(host.url);
 });
 after(async () => {
   await browser?.close();
   await host?.dispose();
-  await new Promise<void>((r) => smtp.close(() => r()));
+  await smtp?.close();
 });
 
 test("identity: verify an email address with the mailed code", { timeout: 90_000 }, async () => {
@@ -76,9 +42,9 @@ test("identity: verify an email address with the mailed code", { timeout: 90_000
     await page.getByLabel("Email", { exact: true }).fill("dora@example.org");
     await page.getByRole("button", { name: "Send code" }).click();
     await page.getByText("A 6-digit code was sent.").waitFor();
-    for (let i = 0; i < 50 && mails.length === 0; i++) await page.waitForTimeout(200);
-    assert.equal(mails.length, 1, "the code was mailed");
-    const code = /\b(\d{6})\b/.exec(mails[0]!)?.[1];
+    const mail = await smtp.take("dora@example.org");
+    assert.equal(smtp.messages.length, 1, "the code was mailed once");
+    const code = /\b(\d{6})\b/.exec(mail.text ?? "")?.[1];
     assert.ok(code);
     const wrong = code === "000000" ? "111111" : "000000";
     await page.getByLabel("Code from the email").fill(wrong);

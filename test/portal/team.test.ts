@@ -4,68 +4,27 @@
 // with the role, the invitation reads accepted, the owner's notifications say who joined; a second
 // invitation is canceled and sent again.
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
-import { simpleParser } from "mailparser";
-import type { Page } from "playwright-core";
-import { SMTPServer } from "smtp-server";
 import { ensurePortal } from "../../scripts/lib/build-worker.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { createUser } from "../../src/structure/users.ts";
 import { dbOf, login } from "../helpers/api.ts";
+import { type Mailbox, startMailbox } from "../helpers/mailbox.ts";
 import { assertAccessible, type BrowserSession, launch, step } from "./browser.ts";
 
-const mails: { to: string; text: string }[] = [];
-const smtp = new SMTPServer({
-  secure: false,
-  hideSTARTTLS: true,
-  allowInsecureAuth: true,
-  authMethods: ["PLAIN", "LOGIN"],
-  disableReverseLookup: true,
-  logger: false,
-  onAuth: (auth, _s, cb) => (auth.password === "smtp-pass-team" ? cb(null, { user: auth.username }) : cb(new Error("bad login"))),
-  onData: (stream, _s, cb) => {
-    simpleParser(stream).then((m) => {
-      const to = (Array.isArray(m.to) ? m.to : [m.to]).flatMap((a) => a?.value ?? []).map((a) => a.address ?? "");
-      for (const t of to) mails.push({ to: t, text: m.text ?? "" });
-      cb();
-    }, cb);
-  },
-});
-
-async function mailTo(page: Page, to: string, count = 1): Promise<string> {
-  for (let i = 0; i < 75; i++) {
-    const got = mails.filter((m) => m.to === to);
-    if (got.length >= count) return got[count - 1]!.text;
-    await page.waitForTimeout(200);
-  }
-  assert.fail(`no mail for ${to}`);
-}
+/** The text of the next mail to `to`, awaited if it has not arrived. */
+const mailTo = async (to: string) => (await smtp.take(to)).text ?? "";
 
 const suffix = Math.random().toString(36).slice(2, 7);
 const ORG = `Helix Team ${suffix}`;
 let host: WorkerHost;
 let browser: BrowserSession;
+let smtp: Mailbox;
 
 before(async () => {
   await ensurePortal();
-  await new Promise<void>((r) => smtp.listen(0, "127.0.0.1", r));
-  host = await startWorkerHost({
-    portal: true,
-    vars: {
-      VE_MAIL_TRANSPORT: JSON.stringify({
-        type: "smtp",
-        host: "127.0.0.1",
-        port: (smtp.server.address() as AddressInfo).port,
-        secure: false,
-        allow_plaintext: true,
-        user: "mailer",
-        password: { $secret: "VE_SMTP_PASSWORD" },
-        from: "VirtEngine <no-reply@virtengine.test>",
-      }),
-      VE_SMTP_PASSWORD: "smtp-pass-team",
-    },
-  });
+  smtp = await startMailbox({ auth: { user: "mailer", password: "smtp-pass-team" } });
+  host = await startWorkerHost({ portal: true, vars: smtp.transport });
   await createUser(dbOf(host), { username: "olga", password: "olga-password-1", email: "olga@example.org", firstName: "Olga", lastName: "Owner" });
   const olga = await login(host, "olga", "olga-password-1");
   await olga.expect(201, olga.post("/api/customers/", { name: ORG }));
@@ -74,7 +33,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await host?.dispose();
-  await new Promise<void>((r) => smtp.close(() => r()));
+  await smtp?.close();
 });
 
 test("team: owner invites by email, the invitee signs up through the mailed link, accepts and is listed with the role", { timeout: 180_000 }, async () => {
@@ -122,7 +81,7 @@ test("team: owner invites by email, the invitee signs up through the mailed link
     await assertAccessible(o, "team");
   });
 
-  const text = await mailTo(o, "nina@example.org");
+  const text = await mailTo("nina@example.org");
   assert.match(text, new RegExp(`Olga Owner invited you to join the organization "${ORG}"`));
   assert.match(text, /Welcome to the team, Nina\./);
   const link = text.match(/http:\/\/\S+\/invitations\/[0-9a-f]{32}/)?.[0];
@@ -185,7 +144,7 @@ test("team: owner invites by email, the invitee signs up through the mailed link
     await o.getByLabel("Email address", { exact: true }).fill("pavel@example.org");
     await o.getByRole("button", { name: "Send invitation" }).click();
     await o.getByText("Invitation sent to pavel@example.org.").waitFor();
-    await mailTo(o, "pavel@example.org");
+    await mailTo("pavel@example.org");
     await o.getByRole("button", { name: "Cancel the invitation to pavel@example.org" }).click();
     await o.getByText("Invitation to pavel@example.org canceled.").waitFor();
     await o.getByRole("row", { name: /pavel@example\.org/ }).getByText("Canceled").waitFor();
@@ -194,7 +153,7 @@ test("team: owner invites by email, the invitee signs up through the mailed link
     await o.getByRole("row", { name: /nina@example\.org.*Accepted/ }).waitFor({ state: "detached" });
     await o.getByRole("button", { name: "Resend the invitation to pavel@example.org" }).click();
     await o.getByText("Invitation to pavel@example.org sent again.").waitFor();
-    await mailTo(o, "pavel@example.org", 2);
+    await mailTo("pavel@example.org");
     await o.getByLabel(/^State/).selectOption("pending");
     await o.getByRole("row", { name: /pavel@example\.org/ }).getByText("Pending").waitFor();
   });

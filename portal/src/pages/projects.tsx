@@ -62,7 +62,19 @@ export function Projects() {
   );
 }
 
-function NewOrganization({ onDone }: { onDone: () => void }) {
+/**
+ * A panel that creates something named through the API: the name is checked as the API checks it,
+ * and the API's field errors land beside `fields` (the name and whatever `extra` renders before it).
+ */
+function CreateNamed(props: {
+  title: string;
+  label: string;
+  id: string;
+  fields: string[];
+  extra?: (errors: Record<string, string[] | undefined>) => preact.ComponentChildren;
+  create: (name: string) => Promise<unknown>;
+  onDone: () => void;
+}) {
   const [name, setName] = useState("");
   const form = useForm();
   return (
@@ -74,21 +86,15 @@ function NewOrganization({ onDone }: { onDone: () => void }) {
         const errs = check({ name: [[filled(name), REQUIRED]] });
         if (Object.keys(errs).length) return form.setFields(errs);
         void form.run(async () => {
-          await post("/api/customers/", undefined, { name: name.trim() });
+          await props.create(name.trim());
           setName("");
-          onDone();
-        }, ["name"]);
+          props.onDone();
+        }, props.fields);
       }}
     >
-      <h2>{s.projects.newOrg}</h2>
-      <TextField
-        label={s.projects.orgName}
-        name="org-name"
-        value={name}
-        onValue={setName}
-        errors={form.fields.name}
-        required
-      />
+      <h2>{props.title}</h2>
+      {props.extra?.(form.fields)}
+      <TextField label={props.label} name={props.id} value={name} onValue={setName} errors={form.fields.name} required />
       <FormErrors messages={form.general} />
       <button type="submit" disabled={form.busy}>
         {s.projects.create}
@@ -97,47 +103,40 @@ function NewOrganization({ onDone }: { onDone: () => void }) {
   );
 }
 
-function NewProject({ orgs, onDone }: { orgs: Customer[]; onDone: () => void }) {
-  const [name, setName] = useState("");
-  const [customer, setCustomer] = useState(orgs[0]!.url);
-  const form = useForm();
+function NewOrganization({ onDone }: { onDone: () => void }) {
   return (
-    <form
-      class="panel"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        const errs = check({ name: [[filled(name), REQUIRED]] });
-        if (Object.keys(errs).length) return form.setFields(errs);
-        void form.run(async () => {
-          await post("/api/projects/", undefined, { name: name.trim(), customer });
-          setName("");
-          onDone();
-        }, ["name", "customer"]);
-      }}
-    >
-      <h2>{s.projects.newProject}</h2>
-      <SelectField
-        label={s.projects.organization}
-        name="project-customer"
-        value={customer}
-        onValue={setCustomer}
-        options={orgs.map((o) => ({ value: o.url, label: o.name }))}
-        errors={form.fields.customer}
-      />
-      <TextField
-        label={s.projects.projectName}
-        name="project-name"
-        value={name}
-        onValue={setName}
-        errors={form.fields.name}
-        required
-      />
-      <FormErrors messages={form.general} />
-      <button type="submit" disabled={form.busy}>
-        {s.projects.create}
-      </button>
-    </form>
+    <CreateNamed
+      title={s.projects.newOrg}
+      label={s.projects.orgName}
+      id="org-name"
+      fields={["name"]}
+      create={(name) => post("/api/customers/", undefined, { name })}
+      onDone={onDone}
+    />
+  );
+}
+
+function NewProject({ orgs, onDone }: { orgs: Customer[]; onDone: () => void }) {
+  const [customer, setCustomer] = useState(orgs[0]!.url);
+  return (
+    <CreateNamed
+      title={s.projects.newProject}
+      label={s.projects.projectName}
+      id="project-name"
+      fields={["name", "customer"]}
+      extra={(errors) => (
+        <SelectField
+          label={s.projects.organization}
+          name="project-customer"
+          value={customer}
+          onValue={setCustomer}
+          options={orgs.map((o) => ({ value: o.url, label: o.name }))}
+          errors={errors.customer}
+        />
+      )}
+      create={(name) => post("/api/projects/", undefined, { name, customer })}
+      onDone={onDone}
+    />
   );
 }
 
