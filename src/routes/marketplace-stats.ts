@@ -19,7 +19,7 @@ import { fieldErrors, permissionDenied } from "../http/errors.ts";
 import { parseUuid } from "../http/ids.ts";
 import { pageOf, paginated } from "../http/list.ts";
 import { parseWith } from "../http/validate.ts";
-import { monthStart, nextMonth, offeringMonthCosts, uveToVe } from "../marketplace/reports/costs.ts";
+import { nextMonth, offeringMonthCosts, uveToVe } from "../marketplace/reports/costs.ts";
 
 const BASE = "/api/marketplace-stats";
 /** Resources that exist for their owner: provisioned and not gone (Waldur counts these as active). */
@@ -31,10 +31,8 @@ const ORDER_TYPES: OrderType[] = ["Create", "Update", "Terminate", "Restore"];
 
 const MONTH_MSG = "Enter a month as YYYY-MM.";
 const DATE_MSG = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
-const month = v.pipe(
-  v.string(MONTH_MSG),
-  v.regex(/^\d{4}-(0[1-9]|1[0-2])$/, MONTH_MSG),
-);
+// From 1970: the month arithmetic uses Date.UTC, which reads years 0-99 as 1900-1999.
+const month = v.pipe(v.string(MONTH_MSG), v.regex(/^(19[7-9]\d|[2-9]\d{3})-(0[1-9]|1[0-2])$/, MONTH_MSG));
 const day = v.pipe(
   v.string(DATE_MSG),
   v.regex(/^\d{4}-\d{2}-\d{2}$/, DATE_MSG),
@@ -168,11 +166,9 @@ export function mountMarketplaceStats(app: Hono<AppEnv>) {
     staffOnly(c);
     const now = new Date();
     const months = monthsOf(c, now);
-    const from = new Date(monthStart(months[0]!)).toISOString();
-    // Resources that can have cost in the range: not terminated before it began.
+    // Every resource that was provisioned: a terminated one still cost something while it ran.
     const ress = await c.var.db.select().from(resources).where(ne(resources.state, "Creating")).all();
-    const relevant = ress.filter((r) => r.state !== "Terminated" || r.modified >= from);
-    const costs = await offeringMonthCosts(c.var.db, relevant, months, now);
+    const costs = await offeringMonthCosts(c.var.db, ress, months, now);
     const totals = new Map<number, bigint>();
     for (const m of costs) totals.set(m.offeringId, (totals.get(m.offeringId) ?? 0n) + m.usageUve + m.fixedUve);
     const offs = await offeringCountries(c, [...totals.keys()]);

@@ -173,6 +173,7 @@ test("bad parameters are 400s naming the parameter", async () => {
   const cost = "total_cost_of_active_resources_per_offering";
   await bad(cost, "start=2026-13", "start");
   await bad(cost, "start=2026-1", "start");
+  await bad(cost, "start=0001-01", "start");
   await bad(cost, "end=last-month", "end");
   await bad(cost, `start=${Y}-05&end=${Y}-04`, "end");
   await bad(cost, `start=${Y - 4}-01&end=${Y}-01`, "end");
