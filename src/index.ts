@@ -35,7 +35,10 @@ export default {
     );
     ctx.waitUntil(
       sendDueBroadcasts(dbFor(env.DB), identityEnv(env)).then(
-        (r) => (r.sent || r.skipped || r.error) && console.log(`cron: broadcasts sent=${r.sent} skipped=${r.skipped}${r.error ? ` error=${r.error}` : ""}`),
+        (r) => {
+          if (r.sent || r.skipped || r.error) console.log(`cron: broadcasts sent=${r.sent} skipped=${r.skipped}${r.error ? ` error=${r.error}` : ""}`);
+          for (const x of r.invalid) console.log(`cron: broadcast ${x.uuid} not sent, back to DRAFT: ${x.error}`);
+        },
         (e) => console.log(`cron: broadcasts error=${e instanceof Error ? e.message : String(e)}`),
       ),
     );

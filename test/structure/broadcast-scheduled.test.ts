@@ -82,6 +82,26 @@ test("a draft is never sent by the cron; clearing send_at unschedules", async ()
   assert.ok(!smtp.messages.some((m) => m.subject === draft.subject || m.subject === unscheduled.subject));
 });
 
+test("a due message whose query no longer resolves goes back to DRAFT; the others behind it still go out", async () => {
+  const stamp = Date.now();
+  const broken = await schedule(staff, `Broken ${stamp}`, "2019-01-01", { customers: [org.uuid] });
+  const fine = await schedule(staff, `Fine ${stamp}`, "2019-01-02", { customers: [org.uuid], customer_roles: ["owner"] });
+  // As if the organization it names had gone since it was scheduled.
+  await dbOf(host).update(broadcastMessages).set({ query: { customers: ["f".repeat(32)] } }).where(eq(broadcastMessages.uuid, broken.uuid));
+  await cron(host);
+  await smtp.waitFor(`${owner.username}@example.org`, fine.subject);
+  assert.equal(await stateOf(host, fine.uuid), "SENT");
+  const row = await dbOf(host).select().from(broadcastMessages).where(eq(broadcastMessages.uuid, broken.uuid)).get();
+  assert.equal(row?.state, "DRAFT");
+  assert.equal(row?.sentAt, null);
+  assert.deepEqual(row?.recipientIds, []);
+  // Fixed and scheduled again, it goes out on the next run.
+  await staff.expect(200, staff.patch(`/api/broadcast-messages/${broken.uuid}/`, { query: { customers: [org.uuid], customer_roles: ["owner"] }, send_at: "2019-01-01" }));
+  await cron(host);
+  await smtp.waitFor(`${owner.username}@example.org`, broken.subject);
+  assert.equal(await stateOf(host, broken.uuid), "SENT");
+});
+
 test("without a mail transport the cron claims nothing: the message stays SCHEDULED", async () => {
   const bareStaff = await staffApi(bare);
   const m = await schedule(bareStaff, `No transport ${Date.now()}`, "2020-01-01", { all_users: true });

@@ -1,11 +1,15 @@
 // The cron's half of Waldur's scheduled broadcasts: a SCHEDULED message whose send_at (a date, as
 // Waldur has it) is today or earlier goes out once. sendBroadcast claims the row with a conditional
 // UPDATE before mailing anyone, so overlapping cron runs (or a staff send/ racing the cron) mail
-// each recipient once: the loser of the claim gets invalidState and is counted as skipped.
+// each recipient once: the loser of the claim gets invalidState and is counted as skipped. A message
+// whose query no longer resolves (a named organization was deleted) goes back to DRAFT, reported by
+// uuid, rather than being retried every run and holding up the messages behind it; staff fix its
+// query and schedule it again.
 import { and, asc, eq, lte } from "drizzle-orm";
 import type { Db } from "../../app-env.ts";
 import { broadcastMessages } from "../../db/schema/index.ts";
 import { ApiError } from "../../http/errors.ts";
+import { nowIso } from "../../http/ids.ts";
 import type { IdentityEnv } from "../../identity/scopes/common.ts";
 import { sendBroadcast } from "./send.ts";
 
@@ -15,6 +19,8 @@ const BATCH = 20;
 export interface ScheduledBroadcastRun {
   sent: number;
   skipped: number;
+  /** Due messages refused as they stand (e.g. the query names a deleted object), now DRAFT again. */
+  invalid: { uuid: string; error: string }[];
   /** Why nothing was sent although messages were due (no or a bad mail transport). */
   error?: string;
 }
@@ -28,7 +34,7 @@ export async function sendDueBroadcasts(db: Db, env: IdentityEnv, now = new Date
     .orderBy(asc(broadcastMessages.sendAt), asc(broadcastMessages.id))
     .limit(BATCH)
     .all();
-  const run: ScheduledBroadcastRun = { sent: 0, skipped: 0 };
+  const run: ScheduledBroadcastRun = { sent: 0, skipped: 0, invalid: [] };
   for (const m of due) {
     try {
       await sendBroadcast(db, env, m);
@@ -37,7 +43,13 @@ export async function sendDueBroadcasts(db: Db, env: IdentityEnv, now = new Date
       if (!(e instanceof ApiError)) throw e;
       // 503: the transport is missing or misconfigured; the message stays SCHEDULED for a later run.
       if (e.status === 503) return { ...run, error: e.message };
-      run.skipped++; // claimed by a concurrent run or sent by hand in between
+      if (e.status === 400) {
+        await db
+          .update(broadcastMessages)
+          .set({ state: "DRAFT", modified: nowIso() })
+          .where(and(eq(broadcastMessages.id, m.id), eq(broadcastMessages.state, "SCHEDULED")));
+        run.invalid.push({ uuid: m.uuid, error: JSON.stringify(e.body) });
+      } else run.skipped++; // 409: claimed by a concurrent run or sent by hand in between
     }
   }
   return run;
