@@ -10,7 +10,6 @@ import {
   type Order,
   ORDER_STATES,
   type Resource,
-  RESOURCE_STATES,
   type User,
 } from "../api/models.ts";
 import { s } from "../i18n/en.ts";
@@ -20,6 +19,7 @@ import { errorsFor, useForm } from "../ui/form.ts";
 import { StateBadge, when } from "../ui/format.tsx";
 import { ChoiceFilter, type Column, DataTable, type Listing, SearchBox, useListing } from "../ui/listing.tsx";
 import { AsyncView, Notice } from "../ui/states.tsx";
+import { RESOURCE_COLUMNS as c, ResourceList } from "./resource-list.tsx";
 
 const t = s.adminTools;
 /** A row of labelled filter fields (the shared .search style is for one bare box). */
@@ -598,36 +598,15 @@ const RESOURCE_CSV: [string, (r: Resource) => unknown][] = [
 ];
 
 export function AdminResources() {
-  const listing = useListing<Resource>("/api/marketplace-resources/", { ordering: "-created" });
   return (
-    <section>
-      <header class="page-head">
-        <h1>{t.navResources}</h1>
-        <ExportButton
-          path="/api/marketplace-resources/"
-          listing={listing}
-          columns={RESOURCE_CSV}
-          file="resources.csv"
-        />
-      </header>
-      <div class="toolbar">
-        <SearchBox listing={listing} param="query" label={s.list.search} />
-        <ChoiceFilter listing={listing} param="state" label={t.state} choices={RESOURCE_STATES} />
-      </div>
-      <DataTable
-        listing={listing}
-        caption={t.navResources}
-        columns={[
-          { label: s.admin.name, sort: "name", render: (r) => <a href={`/resources/${r.uuid}`}>{r.name}</a> },
-          { label: t.offering, render: (r) => r.offering_name },
-          { label: t.provider, render: (r) => r.provider_name },
-          { label: t.customer, render: (r) => r.customer_name },
-          { label: t.project, render: (r) => r.project_name },
-          { label: t.state, sort: "state", render: (r) => <StateBadge state={r.state} /> },
-          { label: t.created, sort: "created", render: (r) => when(r.created) },
-        ]}
-      />
-    </section>
+    <ResourceList
+      path="/api/marketplace-resources/"
+      title={t.navResources}
+      columns={[c.nameLinked, c.offering, c.provider, c.customer, c.project, c.state, c.created]}
+      actions={(listing) => (
+        <ExportButton path="/api/marketplace-resources/" listing={listing} columns={RESOURCE_CSV} file="resources.csv" />
+      )}
+    />
   );
 }
 

@@ -2,13 +2,7 @@
 // usage, access details opened in this browser, its orders, and termination.
 import { useState } from "preact/hooks";
 import { get, post } from "../api/client.ts";
-import {
-  type ComponentUsage,
-  type Offering,
-  type Order,
-  RESOURCE_STATES,
-  type Resource,
-} from "../api/models.ts";
+import type { ComponentUsage, Offering, Order, Resource } from "../api/models.ts";
 import { currentUser } from "../auth/session.ts";
 import type { AccessDetails } from "../crypto/keystore.ts";
 import { s } from "../i18n/en.ts";
@@ -17,34 +11,17 @@ import { limitComponents } from "../lib/money.ts";
 import { FormErrors, TextField } from "../ui/field.tsx";
 import { useForm } from "../ui/form.ts";
 import { day, StateBadge, when } from "../ui/format.tsx";
-import { ChoiceFilter, DataTable, SearchBox, useListing } from "../ui/listing.tsx";
+import { DataTable, useListing } from "../ui/listing.tsx";
 import { AsyncView, Notice } from "../ui/states.tsx";
+import { RESOURCE_COLUMNS as c, ResourceList } from "./resource-list.tsx";
 
 export function Resources() {
-  const listing = useListing<Resource>("/api/marketplace-resources/", { ordering: "-created" });
   return (
-    <section>
-      <h1>{s.resources.title}</h1>
-      <div class="toolbar">
-        <SearchBox listing={listing} param="query" label={s.list.search} />
-        <ChoiceFilter listing={listing} param="state" label={s.resources.state} choices={RESOURCE_STATES} />
-      </div>
-      <DataTable
-        listing={listing}
-        caption={s.resources.title}
-        columns={[
-          {
-            label: s.resources.name,
-            sort: "name",
-            render: (r) => <a href={`/resources/${r.uuid}`}>{r.name}</a>,
-          },
-          { label: s.resources.offering, render: (r) => r.offering_name },
-          { label: s.resources.project, render: (r) => r.project_name },
-          { label: s.resources.state, sort: "state", render: (r) => <StateBadge state={r.state} /> },
-          { label: s.resources.created, sort: "created", render: (r) => when(r.created) },
-        ]}
-      />
-    </section>
+    <ResourceList
+      path="/api/marketplace-resources/"
+      title={s.resources.title}
+      columns={[c.nameLinked, c.offering, c.project, c.state, c.created]}
+    />
   );
 }
 
