@@ -1,7 +1,7 @@
 // The VEENV v1 byte layout (openapi/envelope-format.md is the normative description; keep the two in
 // step). Only encoding and decoding live here: no keys, no crypto, so the layout can be read (e.g.
 // to list recipients for D1) without being able to open anything.
-import { type Bytes, fromUtf8, Reader, sha256, utf8 } from "./bytes.ts";
+import { type Bytes, fromUtf8, sha256, utf8 } from "./bytes.ts";
 import { fail, ok, type Result } from "./result.ts";
 
 export const MAGIC = utf8("VEENV");
@@ -65,10 +65,29 @@ export interface Header {
 
 const KIND_RE = /^[a-z0-9._-]{1,64}$/;
 
+// Contexts are encoded on every seal and open, and nearly all are ASCII (kinds always, record ids
+// mostly uuids): a JS loop handles those without a TextEncoder/TextDecoder call, which in workerd
+// costs more than the loop.
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+const utf8Length = (s: string) => (isAscii(s) ? s.length : utf8(s).length);
+/** Writes `s` (ASCII, or its UTF-8 bytes `enc`) at `o`. */
+function writeString(out: Uint8Array, o: number, s: string, enc: Uint8Array | undefined): void {
+  if (enc) out.set(enc, o);
+  else for (let i = 0; i < s.length; i++) out[o + i] = s.charCodeAt(i);
+}
+/** Bytes → string: ASCII directly, anything else through the strict UTF-8 decoder. */
+function readString(b: Uint8Array): string {
+  for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) return fromUtf8(b);
+  return String.fromCharCode.apply(null, b as unknown as number[]);
+}
+
 export function validateContext(c: EnvelopeContext): string | undefined {
   if (!KIND_RE.test(c.kind)) return "kind must be 1-64 characters of [a-z0-9._-]";
-  const id = utf8(c.recordId);
-  if (id.length < 1 || id.length > 1024) return "record id must be 1-1024 UTF-8 bytes";
+  const idLength = utf8Length(c.recordId);
+  if (idLength < 1 || idLength > 1024) return "record id must be 1-1024 UTF-8 bytes";
   if (!Number.isSafeInteger(c.version) || c.version < 0) return "version must be a non-negative safe integer";
   return undefined;
 }
@@ -79,17 +98,19 @@ export function encodeContext(c: EnvelopeContext): Bytes {
 
 /** The encoded context written `skip` bytes into a new buffer (room for a label in front). */
 function encodeContextAfter(c: EnvelopeContext, skip: number): Bytes {
-  const kind = utf8(c.kind);
-  const id = utf8(c.recordId);
-  const out = new Uint8Array(skip + 1 + kind.length + 2 + id.length + 8);
+  const kind = isAscii(c.kind) ? undefined : utf8(c.kind);
+  const id = isAscii(c.recordId) ? undefined : utf8(c.recordId);
+  const kindLength = kind ? kind.length : c.kind.length;
+  const idLength = id ? id.length : c.recordId.length;
+  const out = new Uint8Array(skip + 1 + kindLength + 2 + idLength + 8);
   const v = new DataView(out.buffer);
   let o = skip;
-  out[o++] = kind.length;
-  out.set(kind, o);
-  o += kind.length;
-  v.setUint16(o, id.length);
-  out.set(id, o + 2);
-  o += 2 + id.length;
+  out[o++] = kindLength;
+  writeString(out, o, c.kind, kind);
+  o += kindLength;
+  v.setUint16(o, idLength);
+  writeString(out, o + 2, c.recordId, id);
+  o += 2 + idLength;
   v.setUint32(o, Math.floor(c.version / 2 ** 32));
   v.setUint32(o + 4, c.version >>> 0);
   return out;
@@ -178,6 +199,28 @@ export function shortInput<T>(bytes: Uint8Array): Result<T> {
   return fail("truncated", "the input ends inside the fixed header prefix");
 }
 
+/** Field cursor over a header copy: views, not copies (the copy is the Header's own `bytes`). */
+class Fields {
+  offset = 12;
+  private readonly view: DataView;
+  constructor(readonly bytes: Bytes) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
+  private need(n: number): number {
+    const at = this.offset;
+    if (at + n > this.bytes.length) throw new RangeError("a field runs past header_len");
+    this.offset += n;
+    return at;
+  }
+  take(n: number): Bytes {
+    const at = this.need(n);
+    return this.bytes.subarray(at, at + n);
+  }
+  u8 = () => this.view.getUint8(this.need(1));
+  u16 = () => this.view.getUint16(this.need(2));
+  u32 = () => this.view.getUint32(this.need(4));
+}
+
 /** Parses a header from the start of `bytes` (which may continue with the payload). No keys needed. */
 export function parseHeader(bytes: Uint8Array): Result<Header> {
   const peeked = peekHeaderLength(bytes);
@@ -186,15 +229,15 @@ export function parseHeader(bytes: Uint8Array): Result<Header> {
   const length = peeked.value;
   const envVersion = bytes[5] as EnvelopeVersion;
   if (bytes.length < length) return fail("truncated", "envelope ends inside its header");
-  const r = new Reader(bytes.subarray(0, length));
+  const own = Uint8Array.prototype.slice.call(bytes, 0, length) as Bytes;
+  const r = new Fields(own);
   try {
-    r.take(12);
     const chunkSize = r.u32();
     if (chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE)
       return fail("malformed", `chunk size ${chunkSize} out of range`);
     const baseNonce = r.take(12);
-    const kind = fromUtf8(r.take(r.u8()));
-    const recordId = fromUtf8(r.take(r.u16()));
+    const kind = readString(r.take(r.u8()));
+    const recordId = readString(r.take(r.u16()));
     const hi = r.u32();
     const lo = r.u32();
     const version = hi * 2 ** 32 + lo;
@@ -221,18 +264,9 @@ export function parseHeader(bytes: Uint8Array): Result<Header> {
     if (hasDuplicateIds(recipients)) return fail("malformed", "the same key is listed twice");
     const mac = r.take(MAC_LENGTH);
     if (r.offset !== length) return fail("malformed", "header length does not match its fields");
-    return ok({
-      version: envVersion,
-      suite: SUITE,
-      chunkSize,
-      baseNonce,
-      context,
-      recipients,
-      mac,
-      bytes: Uint8Array.prototype.slice.call(bytes, 0, length) as Bytes,
-    });
+    return ok({ version: envVersion, suite: SUITE, chunkSize, baseNonce, context, recipients, mac, bytes: own });
   } catch (e) {
-    // Reader throws RangeError when a field runs past header_len; a bad UTF-8 name throws TypeError.
+    // A field running past header_len throws RangeError; a bad UTF-8 name throws TypeError.
     return fail("malformed", e instanceof Error ? e.message : "unreadable header");
   }
 }
