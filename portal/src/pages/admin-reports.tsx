@@ -290,12 +290,16 @@ function OrganizationsPanel() {
 
 function UsagePanel() {
   const rows = useAsync(async () => {
-    const [usage, offerings] = await Promise.all([
+    const [usage, offerings, costs] = await Promise.all([
       allRows<UsageRow>("/api/marketplace-stats/component_usages_per_month/"),
       allRows<OfferingCount>("/api/marketplace-stats/count_active_resources_grouped_by_offering/"),
+      allRows<OfferingCost>("/api/marketplace-stats/total_cost_of_active_resources_per_offering/"),
     ]);
-    // Names of offerings that still have active resources; others are shown by uuid.
-    const names = new Map(offerings.map((o) => [o.uuid, o.name]));
+    // Names the other figures carry (active resources, or cost in the last year); else the uuid.
+    const names = new Map([
+      ...costs.map((c): [string, string] => [c.offering_uuid, c.offering_name]),
+      ...offerings.map((o): [string, string] => [o.uuid, o.name]),
+    ]);
     return usage.map((u) => ({ ...u, offering: names.get(u.offering_uuid) ?? u.offering_uuid }));
   }, []);
   return (
