@@ -367,6 +367,15 @@ test("portal journeys: browse, sign up, provider wizard, checkout, access detail
     await c.getByRole("heading", { level: 1, name: "support-hours" }).waitFor();
     await c.locator(".badge", { hasText: /^OK$/ }).first().waitFor();
   });
+  await step(p, "provider sees the customer's resource with its organization and project; a state filter goes to the API", async () => {
+    await p.getByRole("link", { name: "Customer resources" }).click();
+    const row = p.getByRole("row", { name: /support-hours/ });
+    await row.getByRole("cell", { name: /\/ Analytics$/ }).waitFor();
+    await row.getByText("OK", { exact: true }).waitFor();
+    await p.getByLabel("State").selectOption("Terminated");
+    await p.getByText("Nothing here yet.").waitFor();
+    await assertAccessible(p, "provider resources");
+  });
 
   // ---- usage reported on the provider side (as a site agent would) appears to the customer
   const providerApi = new Api(host, providerToken);
