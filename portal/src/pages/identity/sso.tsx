@@ -69,9 +69,8 @@ async function startFlow(provider: string, purpose: Purpose, next: string, remem
   );
   const pending: Pending = { state: r.state, binding: r.binding, purpose, provider, next, remember };
   sessionStorage.setItem(KEY, JSON.stringify(pending));
+  // Not awaited past this point: a page restored from the back-forward cache must not come back busy.
   location.assign(r.authorization_url);
-  // The page is being replaced: keep the buttons busy instead of flashing back.
-  await new Promise(() => undefined);
 }
 
 export const ssoProviders = () => list<SsoProvider>("/api/identity/sso/providers/");
