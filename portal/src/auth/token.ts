@@ -1,5 +1,6 @@
 // Where the API token lives: sessionStorage by default (gone with the tab), localStorage only when
-// the user asked to stay signed in. Nothing else secret is ever written to web storage.
+// the user asked to stay signed in. The only other secret in web storage is an SSO flow's one-use
+// binding, kept in this tab's sessionStorage across the provider's redirect (pages/identity/sso.tsx).
 const KEY = "virtengine.token";
 const listeners = new Set<() => void>();
 
