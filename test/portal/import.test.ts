@@ -8,7 +8,7 @@
 // row). The token is never shown back nor stored in plaintext; the page works at phone width.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { ensurePortal } from "../../scripts/lib/build-worker.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { WALDUR_PLUGIN_CONFIG, type RemoteSide, remoteProvider } from "../bridge/helpers.ts";
@@ -49,12 +49,33 @@ async function logIn(page: Page, username: string) {
   await page.getByRole("button", { name: "Log out" }).waitFor();
 }
 
+/**
+ * To the import page by the main navigation, through another page so the page (and its wizard)
+ * starts afresh. In-app, not page.goto: a full load of a signed-in page can stay on "Loading…" when
+ * /api/users/me/ answers before the shell subscribes to the session (src/auth/session.ts).
+ */
+async function openImport(page: Page) {
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await nav.getByRole("link", { name: "My offerings" }).click();
+  await page.getByRole("heading", { name: "My offerings" }).waitFor();
+  await nav.getByRole("link", { name: "Import from Waldur" }).click();
+  await page.getByRole("heading", { name: "Import offerings from a remote Waldur" }).waitFor();
+}
+
 const wizard = (p: Page) => p.getByTestId("import-wizard");
 /** The wizard's own submit/back buttons (the offerings pager has a "Next" too). */
 const wizardButton = (p: Page, name: string) => wizard(p).locator("form > .buttons").getByRole("button", { name, exact: true });
 /** The error messages shown inside the field that holds the control labelled `label`. */
 const fieldErrors = (p: Page, label: string) =>
   p.locator(".field", { has: p.getByLabel(label, { exact: true }) }).locator(".field-error");
+/** Waits until `locator` matches `n` elements (a page change renders the old rows for a moment). */
+async function countIs(locator: Locator, n: number, ms = 15_000) {
+  const end = Date.now() + ms;
+  while ((await locator.count()) !== n) {
+    if (Date.now() > end) assert.equal(await locator.count(), n);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 const noOverflow = (p: Page) => p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
 const connectionsInD1 = async () => (await local.db.prepare("SELECT count(*) AS n FROM waldur_connections").first<{ n: number }>())!.n;
 
@@ -127,13 +148,13 @@ test("a provider imports offerings from a remote Waldur through the portal", asy
     const rows = () => p.getByTestId("remote-offering");
     // The first offering of each page: the choice has to outlive the page it was made on.
     await wizard(p).getByText("Page 1 of 2 (12 in all)").waitFor();
-    assert.equal(await rows().count(), 10);
+    await countIs(rows(), 10);
     chosen.push(String(await rows().first().locator("label").textContent()));
     await rows().first().getByRole("checkbox").check();
     assert.equal(await p.getByText("Choose at least one offering.").count(), 0, "the error goes once one is chosen");
     await pager().getByRole("button", { name: "Next" }).click();
     await wizard(p).getByText("Page 2 of 2 (12 in all)").waitFor();
-    assert.equal(await rows().count(), 2);
+    await countIs(rows(), 2);
     chosen.push(String(await rows().first().locator("label").textContent()));
     await rows().first().getByRole("checkbox").check();
     await p.getByText("2 selected").waitFor();
@@ -175,7 +196,7 @@ test("a provider imports offerings from a remote Waldur through the portal", asy
   });
 
   await step(p, "the connection: OK, two imported; Sync now", async () => {
-    await p.goto("/provider/import");
+    await openImport(p);
     const row = p.getByRole("row", { name: /Partner Waldur/ });
     await row.getByText("OK", { exact: true }).waitFor();
     await row.getByRole("cell", { name: "2", exact: true }).waitFor();
@@ -197,7 +218,7 @@ test("a provider imports offerings from a remote Waldur through the portal", asy
   });
 
   await step(p, "a second connection to the same remote organization is refused beside it", async () => {
-    await p.goto("/provider/import");
+    await openImport(p);
     await credentials(p, token);
     await p.getByRole("heading", { name: "2. Organization" }).waitFor();
     await wizardButton(p, "Next").click();
@@ -216,7 +237,7 @@ test("a provider imports offerings from a remote Waldur through the portal", asy
   await step(phone.page, "phone width: connections and the offerings step fit", async () => {
     const q = phone.page;
     await logIn(q, l.provider.username);
-    await q.goto("/provider/import");
+    await openImport(q);
     await q.getByTestId("connection").getByText("Partner Waldur").waitFor();
     assert.equal(await noOverflow(q), true, "no sideways scrolling on the import page");
     await q.getByRole("button", { name: "Import offerings from Partner Waldur" }).click();
@@ -230,7 +251,7 @@ test("a provider imports offerings from a remote Waldur through the portal", asy
   await step(p, "the remote is down: Sync now shows the error, the connection keeps it", async () => {
     await remote!.dispose();
     remote = undefined;
-    await p.goto("/provider/import");
+    await openImport(p);
     await p.getByRole("row", { name: /Partner Waldur/ }).getByRole("button", { name: "Sync now (Partner Waldur)" }).click();
     const err = p.getByTestId("sync-error");
     await err.getByText("Sync of Partner Waldur failed").waitFor({ timeout: 60_000 });
