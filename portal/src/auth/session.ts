@@ -27,9 +27,13 @@ void refresh();
 
 export function useSession(): Session {
   const [, bump] = useState(0);
+  const shown = session;
   useEffect(() => {
     const l = () => bump((n) => n + 1);
     listeners.add(l);
+    // Effects run after paint: /users/me/ may have answered in between, with no listener to tell.
+    // Without this check the page stays on "Loading…" for good.
+    if (session !== shown) l();
     return () => listeners.delete(l);
   }, []);
   return session;
