@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { generateKeyPair, open, openingProof, parseHeader, rewrap, seal } from "../../src/crypto/index.ts";
 import { FIXED_PREFIX, RECIPIENT_ENTRY_LENGTH_V2 as RECIPIENT_ENTRY_LENGTH, encodeContext } from "../../src/crypto/format.ts";
-import { asRecipient, ctxA, ctxB, errorCode, pattern, text } from "./helpers.ts";
+import { oneShotChunkSize } from "../../src/crypto/envelope.ts";
+import { openReadable } from "../../src/crypto/stream.ts";
+import { asRecipient, ctxA, ctxB, errorCode, pattern, readAll, streamOf, text } from "./helpers.ts";
 
 const [alice, bob, carol, mallory] = await Promise.all([1, 2, 3, 4].map(() => generateKeyPair()));
 const secret = text("ssh root@10.1.2.3 -i kubeconfig: very secret");
@@ -283,4 +285,36 @@ test("opening proof: the same for every recipient and the header alone, bound to
   const c = await openingProof(again, { key: alice, context: ctxA }, "order:alice");
   assert.ok(c.ok);
   assert.notDeepEqual(c.value, a.value);
+});
+
+describe("one-shot chunk size", () => {
+  test("seal() keeps 1 MiB chunks below 1 MiB and puts larger payloads in one chunk, up to 16 MiB", async () => {
+    const MiB = 1024 * 1024;
+    assert.equal(oneShotChunkSize(0), MiB);
+    assert.equal(oneShotChunkSize(MiB - 1), MiB);
+    assert.equal(oneShotChunkSize(MiB), 2 * MiB); // the final chunk must be shorter than chunk_size
+    assert.equal(oneShotChunkSize(10 * MiB), 16 * MiB);
+    assert.equal(oneShotChunkSize(16 * MiB - 1), 16 * MiB);
+    assert.equal(oneShotChunkSize(40 * MiB), 16 * MiB);
+  });
+
+  test("a 3 MiB payload is sealed as one chunk and opens one-shot and streamed", async () => {
+    const pt = pattern(3 * 1024 * 1024 + 5);
+    const env = await seal(pt, { context: ctxA, recipients: [asRecipient(alice!)] });
+    const h = parseHeader(env);
+    assert.ok(h.ok);
+    assert.equal(h.value.chunkSize, 4 * 1024 * 1024);
+    assert.equal(env.length, h.value.bytes.length + pt.length + 16);
+    const r = await open(env, { key: alice!, context: ctxA });
+    assert.ok(r.ok);
+    assert.deepEqual(r.value.plaintext, pt);
+    const s = await openReadable(streamOf(env, 65536), { key: alice!, context: ctxA });
+    assert.ok(s.ok);
+    assert.deepEqual(await readAll(s.value.plaintext), pt);
+    // The single chunk is the final one: without its last 16 bytes, or edited, it fails its tag.
+    assert.equal(errorCode(await open(env.subarray(0, env.length - 16), { key: alice!, context: ctxA })), "chunk_auth");
+    const bad = env.slice();
+    bad[bad.length - 100]! ^= 1;
+    assert.equal(errorCode(await open(bad, { key: alice!, context: ctxA })), "chunk_auth");
+  });
 });
