@@ -71,11 +71,22 @@ test("staff user list pages, sorts and searches through the API's parameters", {
   });
   await step(page, "next page asks the API for page 2", async () => {
     const before = await firstCells(page);
+    // Every DOM state on the way is watched: none may show page 2's number over page 1's rows.
+    await page.evaluate((firstRows) => {
+      const w = window as unknown as { staleSeen: boolean };
+      w.staleSeen = false;
+      new MutationObserver(() => {
+        const pager = document.body.textContent?.includes("Page 2 of 3");
+        const first = document.querySelector("tbody tr td:first-child")?.textContent ?? "";
+        if (pager && firstRows.includes(first)) w.staleSeen = true;
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    }, before);
     const q = await usersQuery(page, () => page.getByRole("button", { name: "Next" }).click());
     assert.equal(q.get("page"), "2");
     await page.getByText(/Page 2 of 3/).waitFor();
     const after = await firstCells(page);
     assert.equal(after.filter((n) => before.includes(n)).length, 0, "a different page of rows");
+    assert.equal(await page.evaluate(() => (window as unknown as { staleSeen: boolean }).staleSeen), false, "page 1's rows never shown as page 2");
   });
   await step(page, "sorting by email asks for o=email then o=-email", async () => {
     const asc = await usersQuery(page, () => page.getByRole("button", { name: /^Email/ }).click());

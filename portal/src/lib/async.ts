@@ -6,10 +6,13 @@ export type Async<T> =
   | { status: "error"; error: Error; reload: () => void }
   | { status: "ok"; data: T; reload: () => void };
 
+type Settled<T> = { status: "error"; error: Error } | { status: "ok"; data: T };
+
+const sameDeps = (a: unknown[], b: unknown[]) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+
 export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): Async<T> {
-  const [state, setState] = useState<
-    { status: "loading" } | { status: "error"; error: Error } | { status: "ok"; data: T }
-  >({ status: "loading" });
+  // What was loaded, and for which inputs: an answer is shown only for the inputs it answers.
+  const [state, setState] = useState<{ status: "loading" } | (Settled<T> & { deps: unknown[] })>({ status: "loading" });
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   const lastTick = useRef(tick);
@@ -21,12 +24,15 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): Async<T> {
     lastTick.current = tick;
     setState((s) => (isReload && s.status === "ok" ? s : { status: "loading" }));
     load().then(
-      (data) => live && setState({ status: "ok", data }),
-      (error: Error) => live && setState({ status: "error", error }),
+      (data) => live && setState({ status: "ok", data, deps }),
+      (error: Error) => live && setState({ status: "error", error, deps }),
     );
     return () => {
       live = false;
     };
   }, [...deps, tick]);
-  return { ...state, reload } as Async<T>;
+  // The first render after the inputs change comes before the effect above: it must not show the
+  // old answer under the new inputs (a new page number over the previous page's rows).
+  if (state.status === "loading" || !sameDeps(state.deps, deps)) return { status: "loading", reload };
+  return state.status === "ok" ? { status: "ok", data: state.data, reload } : { status: "error", error: state.error, reload };
 }
