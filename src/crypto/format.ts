@@ -216,9 +216,15 @@ class Fields {
     const at = this.need(n);
     return this.bytes.subarray(at, at + n);
   }
-  u8 = () => this.view.getUint8(this.need(1));
-  u16 = () => this.view.getUint16(this.need(2));
-  u32 = () => this.view.getUint32(this.need(4));
+  u8(): number {
+    return this.view.getUint8(this.need(1));
+  }
+  u16(): number {
+    return this.view.getUint16(this.need(2));
+  }
+  u32(): number {
+    return this.view.getUint32(this.need(4));
+  }
 }
 
 /** Parses a header from the start of `bytes` (which may continue with the payload). No keys needed. */
