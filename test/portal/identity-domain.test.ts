@@ -3,53 +3,29 @@
 // (a DNS-over-HTTPS JSON resolver on loopback) or by HTTP (a web server on loopback, the Worker in
 // insecure local mode). Missing or wrong proofs and bad input show the API's messages.
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import type { Page } from "playwright-core";
 import { ensurePortal } from "../../scripts/lib/build-worker.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { identityScopes } from "../../src/db/schema/index.ts";
 import { dbOf, userApi } from "../helpers/api.ts";
+import { type DohResolver, startDohResolver, startWellKnownServer, type WellKnownServer } from "../helpers/domain.ts";
 import { assertAccessible, type BrowserSession, launch, step } from "./browser.ts";
 
-const txt = new Map<string, string[]>();
-const files = new Map<string, string>();
-let dohQueries = 0;
-const listen = (srv: Server) =>
-  new Promise<number>((r) => srv.listen(0, "127.0.0.1", () => r((srv.address() as AddressInfo).port)));
-// application/dns-json answers as Cloudflare's resolver gives them (NXDOMAIN when nothing is published).
-const doh = createServer((req, res) => {
-  const name = (new URL(req.url ?? "/", "http://x").searchParams.get("name") ?? "").replace(/\.$/, "");
-  const records = txt.get(name) ?? [];
-  dohQueries++;
-  res.writeHead(200, { "content-type": "application/dns-json" });
-  res.end(
-    JSON.stringify({
-      Status: records.length ? 0 : 3,
-      Question: [{ name: `${name}.`, type: 16 }],
-      ...(records.length ? { Answer: records.map((data) => ({ name: `${name}.`, type: 16, TTL: 300, data })) } : {}),
-    }),
-  );
-});
-const web = createServer((req, res) => {
-  const body = req.url === "/.well-known/virtengine-challenge" ? files.get(req.headers.host ?? "") : undefined;
-  if (body === undefined) res.writeHead(404).end("not found");
-  else res.writeHead(200, { "content-type": "text/plain" }).end(`${body}\n`);
-});
-let webPort = 0;
+let doh: DohResolver;
+let web: WellKnownServer;
 let labsUuid = "";
 let host: WorkerHost;
 let browser: BrowserSession;
 
 before(async () => {
   await ensurePortal();
-  const dohPort = await listen(doh);
-  webPort = await listen(web);
+  doh = await startDohResolver();
+  web = await startWellKnownServer();
   host = await startWorkerHost({
     portal: true,
     port: 19401,
-    vars: { VE_DOH_URL: `http://127.0.0.1:${dohPort}/dns-query`, VE_DOMAIN_CHECK_INSECURE: "local" },
+    vars: { VE_DOH_URL: doh.url, VE_DOMAIN_CHECK_INSECURE: "local" },
   });
   const gail = await userApi(host, "gail");
   await gail.expect(201, gail.post("/api/customers/", { name: "Gail Cloud" }));
@@ -63,8 +39,8 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await host?.dispose();
-  doh.close();
-  web.close();
+  await doh?.close();
+  await web?.close();
 });
 
 async function signIn(page: Page, username: string) {
@@ -125,17 +101,17 @@ test("domain: get a token, publish it, verify by DNS and by HTTP; refusals shown
       .getByText("The verification token was not found in the TXT record _virtengine-challenge.cloud.gail.example.")
       .waitFor();
     // A wrong value published is no better.
-    txt.set("_virtengine-challenge.cloud.gail.example", ['"virtengine-domain-verification=0000"']);
-    const asked = dohQueries;
+    doh.txt.set("_virtengine-challenge.cloud.gail.example", ['"virtengine-domain-verification=0000"']);
+    const asked = doh.queries.length;
     await challenge.getByRole("button", { name: "Verify by DNS" }).click();
-    for (let i = 0; i < 100 && dohQueries === asked; i++) await page.waitForTimeout(100);
-    assert.equal(dohQueries, asked + 1, "the resolver was asked again");
+    for (let i = 0; i < 100 && doh.queries.length === asked; i++) await page.waitForTimeout(100);
+    assert.equal(doh.queries.length, asked + 1, "the resolver was asked again");
     await challenge.getByRole("button", { name: "Verify by DNS" }).and(page.locator(":enabled")).waitFor();
     await challenge.getByRole("alert").getByText(/not found in the TXT record/).waitFor();
   });
 
   await step(page, "TXT record published: verified by DNS and listed for the organization", async () => {
-    txt.set("_virtengine-challenge.cloud.gail.example", ['"virtengine-domain-verification=0000"', `"${token}"`]);
+    doh.txt.set("_virtengine-challenge.cloud.gail.example", ['"virtengine-domain-verification=0000"', `"${token}"`]);
     await challenge.getByRole("button", { name: "Verify by DNS" }).click();
     await section.getByText("cloud.gail.example verified (DNS TXT record).").waitFor();
     assert.equal(await challenge.count(), 0, "the used token is no longer shown");
@@ -144,7 +120,7 @@ test("domain: get a token, publish it, verify by DNS and by HTTP; refusals shown
     await page.getByTestId("scopes").getByRole("row", { name: /domain\s+cloud\.gail\.example\s+verified/ }).waitFor();
   });
 
-  const webDomain = `127.0.0.1:${webPort}`;
+  const webDomain = web.domain;
   await step(page, "another organization: its own domain, verified by the well-known file", async () => {
     await org.selectOption({ label: "Gail Labs" });
     assert.equal(await section.getByTestId("verified-domains").count(), 0, "Gail Cloud's domain is not Gail Labs'");
@@ -158,7 +134,7 @@ test("domain: get a token, publish it, verify by DNS and by HTTP; refusals shown
       .getByRole("alert")
       .getByText("The verification token was not found in /.well-known/virtengine-challenge.")
       .waitFor();
-    files.set(webDomain, labsToken);
+    web.files.set(webDomain, labsToken);
     await challenge.getByRole("button", { name: "Verify by HTTP" }).click();
     await section.getByText(`${webDomain} verified (well-known file).`).waitFor();
     await section.getByRole("heading", { name: "Verified domains of Gail Labs" }).waitFor();
