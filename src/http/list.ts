@@ -27,7 +27,10 @@ export function pageOf(c: Context): Page {
     if (!/^\d+$/.test(rawPage) || Number(rawPage) < 1) throw new ApiError(404, { detail: "Invalid page." });
     page = Number(rawPage);
   }
-  return { page, size, offset: (page - 1) * size };
+  const offset = (page - 1) * size;
+  // A page this far out is past any table, and its offset would reach SQLite as a non-integer (500).
+  if (!Number.isSafeInteger(offset)) throw new ApiError(404, { detail: "Invalid page." });
+  return { page, size, offset };
 }
 
 function pageUrl(c: Context, page: number | null): string {
