@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { broadcastMessages } from "../../src/db/schema/index.ts";
 import { type Api, dbOf, staffApi, userApi } from "../helpers/api.ts";
-import { type Mailbox, startMailbox } from "./broadcast-mailbox.ts";
+import { type Mailbox, startMailbox } from "../helpers/mailbox.ts";
 
 let host: WorkerHost;
 let bare: WorkerHost;
@@ -23,7 +23,7 @@ const stateOf = async (h: WorkerHost, uuid: string) =>
 
 before(async () => {
   smtp = await startMailbox();
-  host = await startWorkerHost({ vars: { VE_MAIL_TRANSPORT: smtp.transport } });
+  host = await startWorkerHost({ vars: smtp.transport });
   bare = await startWorkerHost({});
   staff = await staffApi(host);
   owner = await userApi(host, "schedowner");

@@ -8,7 +8,7 @@ import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.
 import { broadcastMessages, users } from "../../src/db/schema/index.ts";
 import { type Api, dbOf, type Json, staffApi, userApi } from "../helpers/api.ts";
 import { type OrderFixture, orderFixture, placeOrder } from "../helpers/orders.ts";
-import { type Mailbox, startMailbox } from "./broadcast-mailbox.ts";
+import { type Mailbox, startMailbox } from "../helpers/mailbox.ts";
 
 let host: WorkerHost;
 let bare: WorkerHost;
@@ -21,7 +21,7 @@ let otherOrg: Json;
 
 before(async () => {
   smtp = await startMailbox();
-  host = await startWorkerHost({ vars: { VE_MAIL_TRANSPORT: smtp.transport } });
+  host = await startWorkerHost({ vars: smtp.transport });
   bare = await startWorkerHost({});
   staff = await staffApi(host);
   f = await orderFixture(host);
