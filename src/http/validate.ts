@@ -92,7 +92,8 @@ export const str = (max = 255) =>
   );
 export const requiredStr = (max = 255) =>
   v.pipe(
-    v.string(REQUIRED),
+    // A key that is absent reads as REQUIRED (issuesToDrf); a value of the wrong type is not missing.
+    v.string((issue) => (issue.input === null ? "This field may not be null." : issue.input === undefined ? REQUIRED : "Not a valid string.")),
     v.trim(),
     v.nonEmpty("This field may not be blank."),
     v.maxLength(max, `Ensure this field has no more than ${max} characters.`),
