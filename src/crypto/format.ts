@@ -278,12 +278,27 @@ export function parseHeader(bytes: Uint8Array): Result<Header> {
 }
 
 export function hasDuplicateIds(entries: { keyId: Uint8Array }[]): boolean {
-  if (entries.length < 2) return false;
+  const n = entries.length;
+  if (n < 2) return false;
+  // Runs on every seal and parse. Pairwise for the usual handful of recipients (most pairs differ
+  // in their first byte); a set of binary strings for long lists.
+  if (n <= 32) {
+    for (let i = 1; i < n; i++)
+      for (let j = 0; j < i; j++) if (sameBytes(entries[i]!.keyId, entries[j]!.keyId)) return true;
+    return false;
+  }
   const seen = new Set<string>();
   for (const e of entries) {
-    const k = Array.from(e.keyId).join(",");
+    const k = String.fromCharCode.apply(null, e.keyId as unknown as number[]);
     if (seen.has(k)) return true;
     seen.add(k);
   }
   return false;
+}
+
+/** Plain equality of key ids (public values: no need for constant time). */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -318,3 +318,31 @@ describe("one-shot chunk size", () => {
     assert.equal(errorCode(await open(bad, { key: alice!, context: ctxA })), "chunk_auth");
   });
 });
+
+const many = await Promise.all(Array.from({ length: 40 }, () => generateKeyPair()));
+
+describe("duplicate recipients", () => {
+  const entryAt = (i: number) => FIXED_PREFIX + encodeContext(ctxA).length + 2 + i * RECIPIENT_ENTRY_LENGTH;
+
+  for (const n of [3, 40]) {
+    test(`${n} recipients: a key listed twice is refused when sealing and when parsing`, async () => {
+      const keys = many.slice(0, n);
+      await assert.rejects(
+        seal(secret, { context: ctxA, recipients: [...keys.map((k) => asRecipient(k)), asRecipient(keys[1]!, 9)] }),
+        RangeError,
+      );
+      const env = await seal(secret, { context: ctxA, recipients: keys.map((k) => asRecipient(k)) });
+      assert.ok(parseHeader(env).ok);
+      // The last entry's key id rewritten to the first one's.
+      const dup = env.slice();
+      dup.set(env.subarray(entryAt(0), entryAt(0) + 32), entryAt(n - 1));
+      const h = parseHeader(dup);
+      assert.equal(errorCode(h), "malformed");
+      // Ids that differ only in their last byte are not duplicates.
+      const near = env.slice();
+      near.set(env.subarray(entryAt(0), entryAt(0) + 31), entryAt(n - 1));
+      near[entryAt(n - 1) + 31] = env[entryAt(0) + 31]! ^ 1;
+      assert.ok(parseHeader(near).ok);
+    });
+  }
+});
