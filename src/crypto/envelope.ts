@@ -150,8 +150,7 @@ async function wrapForV2(
 }
 
 function rejectDuplicates(entries: RecipientEntry[]): void {
-  // One entry cannot repeat itself (the common case; the check builds a string per entry).
-  if (entries.length > 1 && hasDuplicateIds(entries)) throw new RangeError("the same key is listed twice as a recipient");
+  if (hasDuplicateIds(entries)) throw new RangeError("the same key is listed twice as a recipient");
 }
 
 async function finishHeader(
