@@ -75,6 +75,26 @@ test("revenue per offering per month: usage × price, fixed and limit prorated, 
   assert.equal((await report(f.staff, `customer_uuid=${f.customer.uuid}&start=${Y}-01&end=${Y}-12`)).count, 3);
 });
 
+test("months of years 0-99 are those years, not 1900-1999", async () => {
+  const f = await orderFixture(w.host, { components: COMPONENTS, plans: [PLAN] });
+  const o = await placeOrder(f, { limits: { storage: 10 } });
+  await f.provider.expect(200, f.provider.post(`/api/marketplace-orders/${o.uuid}/approve_by_provider/`, {}));
+  await f.provider.expect(200, f.provider.post(`/api/marketplace-orders/${o.uuid}/set_state_done/`));
+  const db = dbOf(w.host);
+  const res = (await db.select().from(resources).where(eq(resources.uuid, o.marketplace_resource_uuid)).get())!;
+  // The plan ran the last 16 days of December of year 99 and nothing else.
+  await db.update(resourcePlanPeriods).set({ start: "0099-12-16T00:00:00.000Z", end: "0100-01-01T00:00:00.000Z" }).where(eq(resourcePlanPeriods.resourceId, res.id));
+  const r = await report(f.provider, `customer_uuid=${f.customer.uuid}&start=0099-11&end=0100-02&o=month`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const fixed = prorated(2_000_000n, 4n, 16n * 86_400n) + prorated(100_000n, 10n, 16n * 86_400n);
+  assert.deepEqual(
+    r.body.map((x: Json) => [x.month, x.resources_count, x.usage_uve, x.fixed_uve, x.total_uve]),
+    [["0099-12", 1, "0", String(fixed), String(fixed)]],
+  );
+  // The same months in 1999 hold nothing of it.
+  assert.equal((await report(f.provider, `customer_uuid=${f.customer.uuid}&start=1999-11&end=2000-02`)).count, 0);
+});
+
 test("refusals: parameters named in 400s; customers, strangers and anonymous refused", async () => {
   const f = await orderFixture(w.host);
   const bad = async (qs: string, field: string) => {
