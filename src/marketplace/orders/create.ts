@@ -17,6 +17,7 @@ import { orderCreatedItems } from "../../bridge/chain/marketplace.ts";
 import type { Bindings } from "../../env.ts";
 import { sealFollowUpAttributes } from "../../secrets/order-attributes.ts";
 import { identityScoreOf } from "../../identity/scoring/current.ts";
+import { orderCost } from "./cost.ts";
 
 type Project = { id: number; uuid: string; customerId: number; startDate: string | null; endDate: string | null; isRemoved: boolean };
 type Component = typeof offeringComponents.$inferSelect;
@@ -105,6 +106,7 @@ export async function createOrder(db: Db, user: User, input: CreateOrderInput): 
   const orderUuid = input.uuid ?? newUuid();
   const resId = sql`(SELECT id FROM resources WHERE uuid = ${resUuid})`;
   const onChain = await orderCreatedItems(db, { orderUuid, offering, planId: input.planId, limits: input.limits, state, creator: user });
+  const cost = await orderCost(db, input.planId, "Create", input.limits);
   await db.batch([
     db.insert(resources).values({
       uuid: resUuid,
@@ -131,6 +133,7 @@ export async function createOrder(db: Db, user: User, input: CreateOrderInput): 
       state,
       attributes: input.attributes,
       limits: input.limits,
+      cost,
       slug: `${slugify(name)}-${orderUuid.slice(0, 6)}`,
       requestComment: input.requestComment,
       callbackUrl: input.callbackUrl,
@@ -177,6 +180,8 @@ export async function createFollowUpOrder(
   if (await pendingOrderFor(db, resource.id)) throw viewError("Pending order for resource already exists.");
   const state = type === "Terminate" && (await managesOffering(db, user, offering)) ? "executing" : await initialState(db, user, offering, project, null, type);
   const now = nowIso();
+  const planId = extra.planId ?? resource.planId;
+  const cost = await orderCost(db, planId, type, extra.limits ?? {});
   // Sealed before the order exists, so the order is never written without its envelope.
   const sealed = await sealFollowUpAttributes(db, extra.env, user, offering, project, extra.attributes ?? {});
   const row = await db
@@ -184,7 +189,7 @@ export async function createFollowUpOrder(
     .values({
       uuid: sealed.orderUuid,
       offeringId: offering.id,
-      planId: extra.planId ?? resource.planId,
+      planId,
       oldPlanId: extra.planId ? resource.planId : null,
       projectId: project.id,
       resourceId: resource.id,
@@ -192,6 +197,7 @@ export async function createFollowUpOrder(
       state,
       attributes: sealed.publicAttributes,
       limits: extra.limits ?? {},
+      cost,
       slug: `${resource.slug}-${type.toLowerCase()}-${newUuid().slice(0, 6)}`,
       requestComment: extra.requestComment ?? null,
       createdById: user.id,
