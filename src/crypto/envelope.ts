@@ -17,6 +17,7 @@ import {
   sameContext,
   TAG_LENGTH,
   validateContext,
+  cekLength,
   type EnvelopeVersion,
   VERSION,
   VERSION_1,
@@ -29,6 +30,8 @@ import {
   chunkAad,
   chunkNonce,
   contentKeys,
+  directContentKeys,
+  macInputV2,
   ephemeralKeyPair,
   headerMac,
   hkdf,
@@ -64,8 +67,9 @@ export interface SealOptions {
   /** Plaintext bytes per chunk (DEFAULT_CHUNK_SIZE, 1 MiB, unless given). */
   chunkSize?: number;
   /**
-   * Randomness, drawn in this order: CEK (32), base nonce (12), then (version 1 only) one ephemeral
-   * private key (32) per recipient. Injected only to reproduce the test vectors.
+   * Randomness, drawn in this order: content key (v1: 32 bytes; v2: 64, payload_key ‖ mac_key),
+   * base nonce (12), then (version 1 only) one ephemeral private key (32) per recipient. Injected
+   * only to reproduce the test vectors.
    */
   random?: RandomSource;
   /**
@@ -162,9 +166,10 @@ async function finishHeader(
     recipients: RecipientEntry[];
   },
   macKey: CryptoKey,
+  cek: Uint8Array,
 ): Promise<Bytes> {
   const body = encodeHeaderBody(fields);
-  const mac = await headerMac(macKey, body);
+  const mac = await headerMac(macKey, fields.version === VERSION_1 ? body : macInputV2(body, cek));
   const out = new Uint8Array(body.length + mac.length);
   out.set(body);
   out.set(mac, body.length);
@@ -185,30 +190,34 @@ export async function sealHeader(opts: SealOptions): Promise<SealedHeader> {
   // Draw every random value up front, in the documented order, so injected randomness is reproducible
   // however the async work below interleaves.
   const random = opts.random ?? systemRandom;
+  const cekBytes = cekLength(version);
   let cek: Uint8Array;
   let baseNonce: Bytes;
   if (opts.random) {
-    cek = random(32);
+    cek = random(cekBytes);
     baseNonce = random(12).slice() as Bytes;
   } else {
     // One call for both: the same draw order, one WebCrypto round-trip fewer per seal.
-    const r = systemRandom(44);
-    cek = r.subarray(0, 32);
-    baseNonce = r.slice(32) as Bytes;
+    const r = systemRandom(cekBytes + 12);
+    cek = r.subarray(0, cekBytes);
+    baseNonce = r.slice(cekBytes) as Bytes;
   }
   const ephemerals = version === VERSION_1 ? opts.recipients.map(() => random(32)) : [];
   const ctxHash = await contextHash(opts.context);
   const [keys, recipients] = await Promise.all([
-    contentKeys(cek, ctxHash),
+    version === VERSION_1 ? contentKeys(cek, ctxHash) : directContentKeys(cek),
     version === VERSION_1
       ? wrapForV1(cek, ctxHash, opts.recipients, ephemerals)
       : wrapForV2(cek, ctxHash, opts.recipients, opts.senders ?? defaultSenderContexts),
   ]);
-  cek.fill(0);
-  for (const e of ephemerals) e.fill(0);
-  rejectDuplicates(recipients);
-  const header = await finishHeader({ version, chunkSize, baseNonce, context: opts.context, recipients }, keys.mac);
-  return { header, recipients, keys, ctxHash, baseNonce, chunkSize };
+  try {
+    rejectDuplicates(recipients);
+    const header = await finishHeader({ version, chunkSize, baseNonce, context: opts.context, recipients }, keys.mac, cek);
+    return { header, recipients, keys, ctxHash, baseNonce, chunkSize };
+  } finally {
+    cek.fill(0);
+    for (const e of ephemerals) e.fill(0);
+  }
 }
 
 export function encryptChunk(
@@ -329,9 +338,10 @@ export async function unlockHeader(header: Header, opts: OpenOptions): Promise<R
   } catch {
     return fail("unwrap_failed", "the wrapped content key does not authenticate for this key");
   }
-  const keys = await contentKeys(cek, ctxHash);
+  if (cek.length !== cekLength(header.version)) return fail("unwrap_failed", "the wrapped content key has the wrong length");
+  const keys = header.version === VERSION_1 ? await contentKeys(cek, ctxHash) : await directContentKeys(cek);
   const body = header.bytes.subarray(0, header.bytes.length - header.mac.length);
-  if (!(await verifyHeaderMac(keys.mac, body, header.mac)))
+  if (!(await verifyHeaderMac(keys.mac, header.version === VERSION_1 ? body : macInputV2(body, cek), header.mac)))
     return fail("header_mac", "the header was modified (recipients, context or parameters)");
   return ok({ header, cek, keys, ctxHash, baseNonce: header.baseNonce, chunkSize: header.chunkSize });
 }
@@ -429,6 +439,7 @@ export async function rewrap(
   const header = await finishHeader(
     { version, chunkSize: u.value.chunkSize, baseNonce: u.value.baseNonce, context: opts.context, recipients },
     u.value.keys.mac,
+    u.value.cek,
   );
   u.value.cek.fill(0);
   const rest = envelope.subarray(parsed.value.bytes.length);

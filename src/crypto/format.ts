@@ -23,8 +23,10 @@ export const MAC_LENGTH = 32;
 export const FIXED_PREFIX = 28;
 /** v1: key_id(32) ‖ key_version(4) ‖ ephemeral_public(32) ‖ wrapped_cek(32 + 16). */
 export const RECIPIENT_ENTRY_LENGTH = 32 + 4 + 32 + 48;
-/** v2: key_id(32) ‖ key_version(4) ‖ enc(32) ‖ seq(8) ‖ wrapped_cek(32 + 16). */
-export const RECIPIENT_ENTRY_LENGTH_V2 = RECIPIENT_ENTRY_LENGTH + 8;
+/** v2: key_id(32) ‖ key_version(4) ‖ enc(32) ‖ seq(8) ‖ wrapped content keys(64 + 16). */
+export const RECIPIENT_ENTRY_LENGTH_V2 = 32 + 4 + 32 + 8 + 80;
+/** Bytes of content key an entry wraps: v1 a 32-byte CEK, v2 payload_key ‖ mac_key. */
+export const cekLength = (v: EnvelopeVersion) => (v === VERSION_1 ? 32 : 64);
 export const entryLength = (v: EnvelopeVersion) => (v === VERSION_1 ? RECIPIENT_ENTRY_LENGTH : RECIPIENT_ENTRY_LENGTH_V2);
 /** A header larger than this is refused before it is buffered (1024 recipients fit easily). */
 export const MAX_HEADER_LENGTH = 256 * 1024;
@@ -170,7 +172,7 @@ export function encodeHeaderBody(h: HeaderFields): Bytes {
       o += 8;
     }
     out.set(r.wrappedKey, o);
-    o += 48;
+    o += cekLength(h.version) + 16;
   }
   return out;
 }
@@ -265,7 +267,7 @@ export function parseHeader(bytes: Uint8Array): Result<Header> {
       // A context ends long before 2^53 messages; a larger number is not something we sealed.
       if (hi >= 2 ** 21) return fail("malformed", "sequence number out of range");
       const seq = hi * 2 ** 32 + r.u32();
-      recipients.push({ keyId, keyVersion, ephemeralPublicKey, seq, wrappedKey: r.take(48) });
+      recipients.push({ keyId, keyVersion, ephemeralPublicKey, seq, wrappedKey: r.take(80) });
     }
     if (hasDuplicateIds(recipients)) return fail("malformed", "the same key is listed twice");
     const mac = r.take(MAC_LENGTH);

@@ -206,6 +206,28 @@ export async function contentKeys(cek: Uint8Array, ctxHash: Uint8Array): Promise
   return { payload, mac };
 }
 
+/**
+ * Version 2's content keys: the 64-byte content key is payload_key ‖ mac_key, both random, imported
+ * as they are (no HKDF: two WebCrypto calls fewer on each side). What keeps every recipient on the
+ * same payload key is the header MAC, which covers the payload key (`headerMacV2`).
+ */
+export async function directContentKeys(cek: Uint8Array): Promise<ContentKeys> {
+  if (cek.length !== 64) throw new RangeError("a v2 content key is 64 bytes");
+  const [payload, mac] = await Promise.all([
+    aesKey(cek.subarray(0, 32), ["encrypt", "decrypt"]),
+    subtle().importKey("raw", cek.subarray(32) as Bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
+  ]);
+  return { payload, mac };
+}
+
+/** The MAC input of a v2 header: the header body followed by the payload key (never stored). */
+export function macInputV2(headerBody: Uint8Array, cek: Uint8Array): Bytes {
+  const out = new Uint8Array(headerBody.length + 32);
+  out.set(headerBody);
+  out.set(cek.subarray(0, 32), headerBody.length);
+  return out;
+}
+
 export async function headerMac(key: CryptoKey, headerBody: Uint8Array): Promise<Bytes> {
   return new Uint8Array(await subtle().sign("HMAC", key, headerBody as Bytes));
 }

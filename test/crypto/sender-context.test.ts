@@ -16,7 +16,9 @@ import {
   SenderContexts,
   seal,
 } from "../../src/crypto/index.ts";
-import { encodeContext, FIXED_PREFIX, RECIPIENT_ENTRY_LENGTH_V2 } from "../../src/crypto/format.ts";
+import { contextHash, encodeContext, encodeHeaderBody, FIXED_PREFIX, RECIPIENT_ENTRY_LENGTH_V2 } from "../../src/crypto/format.ts";
+import { aesGcm, chunkAad, chunkNonce, directContentKeys, headerMac, macInputV2 } from "../../src/crypto/primitives.ts";
+import { wrapAadV2, wrapV2 } from "../../src/crypto/sender-context.ts";
 import { asRecipient, ctxA, ctxB, errorCode, pattern, readAll, streamOf, text } from "./helpers.ts";
 import { openReadable, sealReadable } from "../../src/crypto/stream.ts";
 
@@ -313,5 +315,39 @@ describe("v2 opener cache and foreign keys", () => {
     const relabelled = env.slice();
     relabelled.set(text(ctxB.recordId), Buffer.from(env).indexOf(Buffer.from(ctxA.recordId)));
     assert.equal(errorCode(await open(relabelled, { key: alice!, context: ctxB })), "unwrap_failed");
+  });
+});
+
+describe("v2 content keys are committed by the header MAC", () => {
+  test("a sender who wraps a different payload key for one recipient is caught by that recipient (header_mac)", async () => {
+    // A dishonest sender builds one header in which alice's entry holds p ‖ m and bob's holds p′ ‖ m,
+    // with the MAC computed for alice. Same mac_key, different payload key: without the payload key
+    // under the MAC, both would verify and decrypt the same chunks to different plaintexts.
+    const senders = new SenderContexts();
+    const cek = pattern(64, 11);
+    const forged = cek.slice();
+    forged[3]! ^= 0x40;
+    const ctxHash = await contextHash(ctxA);
+    const entryFor = async (k: typeof alice, content: Uint8Array) => {
+      const { context, seq } = await senders.acquire(k!.publicKey);
+      const wrappedKey = await wrapV2(context.key, seq, wrapAadV2(context.keyId, 1, seq, ctxHash), content);
+      return { keyId: context.keyId, keyVersion: 1, ephemeralPublicKey: context.enc, seq, wrappedKey };
+    };
+    const baseNonce = pattern(12, 5);
+    const body = encodeHeaderBody({
+      version: 2,
+      chunkSize: 1024,
+      baseNonce,
+      context: ctxA,
+      recipients: [await entryFor(alice, cek), await entryFor(bob, forged)],
+    });
+    const keys = await directContentKeys(cek);
+    const header = new Uint8Array([...body, ...(await headerMac(keys.mac, macInputV2(body, cek)))]);
+    const chunk = await aesGcm(keys.payload, "encrypt", chunkNonce(baseNonce, 0), chunkAad(ctxHash, 0, true), secret);
+    const env = new Uint8Array([...header, ...chunk]);
+    const a = await open(env, { key: alice!, context: ctxA });
+    assert.ok(a.ok, errorCode(a));
+    assert.deepEqual(a.value.plaintext, secret);
+    assert.equal(errorCode(await open(env, { key: bob!, context: ctxA })), "header_mac");
   });
 });

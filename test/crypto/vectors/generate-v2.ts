@@ -5,7 +5,7 @@ import { hex, unhex } from "../../../src/crypto/bytes.ts";
 import { seal } from "../../../src/crypto/envelope.ts";
 import { contextHash, encodeContext, FIXED_PREFIX, parseHeader } from "../../../src/crypto/format.ts";
 import { importPrivateKey, importX25519 } from "../../../src/crypto/keys.ts";
-import { chunkNonce, hkdf, LABEL_KEYS, x25519 } from "../../../src/crypto/primitives.ts";
+import { chunkNonce, hkdf, x25519 } from "../../../src/crypto/primitives.ts";
 import { LABEL_CONTEXT_V2, SenderContexts } from "../../../src/crypto/sender-context.ts";
 import { concat } from "../../../src/crypto/bytes.ts";
 import { type NegativeCase, scripted, type VectorContext, type VectorRecipient } from "./generate.ts";
@@ -120,14 +120,13 @@ export async function sealCaseV2(c: PositiveCaseV2): Promise<Uint8Array> {
 
 async function positive(s: SpecV2): Promise<PositiveCaseV2> {
   const recipients = await Promise.all(s.keyIdx.map((i, j) => recipient(i, s.keyVersions[j]!, s.seqs[j]!)));
-  const cek = fixed(32, s.tag * 3 + s.seqs[0]!);
+  const cek = fixed(64, s.tag * 3 + s.seqs[0]!);
   const baseNonce = fixed(12, s.tag * 3 + 1 + s.seqs[0]!);
   // A context's ephemeral key depends on the spec tag and the recipient, not the message: cases with
   // one tag share their contexts (seq 0 and seq 5 of the same one).
   const ephs = s.keyIdx.map((i) => fixed(32, 9 + s.tag * 5 + i));
   const ctx = toCtx(s.context);
   const ctxHash = await contextHash(ctx);
-  const keys = await hkdf(cek, new Uint8Array(0), concat(LABEL_KEYS, ctxHash), 64);
   const wraps = await Promise.all(
     recipients.map(async (r, j) => {
       const eph = await importX25519(ephs[j]!);
@@ -159,8 +158,8 @@ async function positive(s: SpecV2): Promise<PositiveCaseV2> {
     plaintext: hex(s.plaintext),
     intermediate: {
       context_hash: hex(ctxHash),
-      payload_key: hex(keys.subarray(0, 32)),
-      mac_key: hex(keys.subarray(32)),
+      payload_key: hex(cek.subarray(0, 32)),
+      mac_key: hex(cek.subarray(32)),
       header_length: 0,
       wraps,
     },

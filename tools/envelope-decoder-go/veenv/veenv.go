@@ -34,7 +34,7 @@ const (
 const (
 	prefixLen    = 28
 	entryLen     = 116
-	entryLenV2   = 124 // version 2 adds the u64 sequence number of the sender context
+	entryLenV2   = 156 // version 2: the u64 sequence number, and 64 wrapped key bytes instead of 32
 	macLen       = 32
 	tagLen       = 16
 	maxHeaderLen = 256 * 1024
@@ -192,7 +192,11 @@ func ParseHeader(env []byte) (h *Header, err error) {
 				return nil, fail(Malformed, "sequence number out of range")
 			}
 		}
-		e.WrappedCEK = r.take(48)
+		if h.Version == 2 {
+			e.WrappedCEK = r.take(80)
+		} else {
+			e.WrappedCEK = r.take(48)
+		}
 		if seen[string(e.KeyID)] {
 			return nil, fail(Malformed, "duplicate key id")
 		}
@@ -247,13 +251,25 @@ func Open(env []byte, priv *ecdh.PrivateKey, ctx Context) ([]byte, *Header, erro
 	if err != nil {
 		return nil, nil, fail(UnwrapFailed, "%v", err)
 	}
-	okm, err := hkdf.Key(sha256.New, cek, nil, "virtengine/envelope/v1/keys"+string(ctxHash), 64)
-	if err != nil {
-		return nil, nil, err
+	var payloadKey, macKey []byte
+	if h.Version == 2 {
+		// v2 wraps payload_key ‖ mac_key themselves; the header MAC also covers the payload key.
+		if len(cek) != 64 {
+			return nil, nil, fail(UnwrapFailed, "wrapped key of %d bytes", len(cek))
+		}
+		payloadKey, macKey = cek[:32], cek[32:]
+	} else {
+		okm, err := hkdf.Key(sha256.New, cek, nil, "virtengine/envelope/v1/keys"+string(ctxHash), 64)
+		if err != nil {
+			return nil, nil, err
+		}
+		payloadKey, macKey = okm[:32], okm[32:]
 	}
-	payloadKey, macKey := okm[:32], okm[32:]
 	m := hmac.New(sha256.New, macKey)
 	m.Write(h.Raw[:len(h.Raw)-macLen])
+	if h.Version == 2 {
+		m.Write(payloadKey)
+	}
 	if !hmac.Equal(m.Sum(nil), h.MAC) {
 		return nil, nil, fail(HeaderMAC, "header MAC does not verify")
 	}
