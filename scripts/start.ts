@@ -51,6 +51,14 @@ const stopChildren = () => {
   for (const c of children) if (c.pid && c.exitCode === null) try { process.kill(-c.pid, "SIGTERM"); } catch { /* already gone */ }
 };
 process.on("exit", stopChildren);
+// Until Miniflare installs its SIGINT hook, Node's default handling of Ctrl-C ends the process
+// without an "exit" event, which would leave the localnet running: stop it and exit here instead.
+const interruptedWhileStarting = (signal: NodeJS.Signals) => {
+  stopChildren();
+  process.exit(signal === "SIGINT" ? 130 : 143);
+};
+process.on("SIGINT", interruptedWhileStarting);
+process.on("SIGTERM", interruptedWhileStarting);
 
 // The chain bridge: once the localnet answers, the Worker gets its RPC and the bridge account's
 // mnemonic, and the demo users' localnet accounts grant the bridge their Msgs (x/authz).
@@ -113,5 +121,7 @@ async function shutdown() {
   await host.dispose();
   process.exit(0);
 }
+process.off("SIGINT", interruptedWhileStarting);
+process.off("SIGTERM", interruptedWhileStarting);
 process.prependListener("SIGINT", shutdown);
 process.prependListener("SIGTERM", shutdown);
