@@ -192,6 +192,7 @@ interface Broadcast {
   sent_count: number;
   failed_count: number;
   author_full_name: string;
+  send_at: string | null;
 }
 
 type Audience = "all" | "owners" | "offerings";
@@ -269,6 +270,8 @@ export function AdminBroadcast() {
   );
   const [subject, setSubject] = useState("");
   const [body, setBody] = useState("");
+  // Waldur's send_at: a UTC day from which the cron sends the SCHEDULED message; empty sends now.
+  const [sendAt, setSendAt] = useState("");
   const [audience, setAudience] = useState<Audience>("all");
   const [chosenOrgs, setOrgs] = useState<string[]>([]);
   const [chosenOffs, setOffs] = useState<string[]>([]);
@@ -300,15 +303,18 @@ export function AdminBroadcast() {
         subject: subject.trim(),
         body,
         query,
+        ...(sendAt ? { send_at: sendAt } : {}),
       });
-      if (send) {
+      if (m.state === "SCHEDULED") setNotice(t.scheduled(m.send_at ?? sendAt));
+      else if (send) {
         const done = await post<Broadcast>("/api/broadcast-messages/{uuid}/send/", { uuid: m.uuid });
         setNotice(t.sent(done.sent_count, done.failed_count));
       } else setNotice(t.saved);
       setSubject("");
       setBody("");
+      setSendAt("");
       listing.result.reload();
-    }, ["subject", "body", "query"]);
+    }, ["subject", "body", "query", "send_at"]);
   const audiences: [Audience, string][] = [
     ["all", t.audienceAll],
     ["owners", t.audienceOwners],
@@ -342,6 +348,15 @@ export function AdminBroadcast() {
           value={body}
           onValue={setBody}
           errors={form.fields.body}
+        />
+        <TextField
+          label={t.sendOn}
+          name="bc-send-at"
+          type="date"
+          hint={t.sendOnHint}
+          value={sendAt}
+          onValue={setSendAt}
+          errors={form.fields.send_at}
         />
         <fieldset>
           <legend>{t.audience}</legend>
@@ -403,11 +418,14 @@ export function AdminBroadcast() {
         {notice && <Notice kind="ok">{notice}</Notice>}
         <div class="buttons">
           <button type="submit" class="primary" disabled={form.busy || !count.n}>
-            {t.send}
+            {sendAt ? t.schedule : t.send}
           </button>
-          <button type="button" disabled={form.busy} onClick={() => void submit(false)}>
-            {t.saveDraft}
-          </button>
+          {/* A dated message is scheduled, never a draft. */}
+          {!sendAt && (
+            <button type="button" disabled={form.busy} onClick={() => void submit(false)}>
+              {t.saveDraft}
+            </button>
+          )}
         </div>
       </form>
       <h2>{t.messages}</h2>
@@ -427,6 +445,7 @@ export function AdminBroadcast() {
           { label: t.created, sort: "created", render: (m) => when(m.created) },
           { label: t.subject, sort: "subject", render: (m) => m.subject },
           { label: t.state, sort: "state", render: (m) => <StateBadge state={m.state} /> },
+          { label: t.sendOn, sort: "send_at", render: (m) => m.send_at ?? "—" },
           {
             label: t.recipients,
             render: (m) => (m.state === "SENT" ? `${m.sent_count}/${m.recipient_count}` : "—"),
