@@ -8,7 +8,7 @@
 //                 the production default (VEENV v2: sender contexts shared by the isolate, so a warm
 //                 seal+open makes no X25519 operation; sender-context.ts)
 //   ratio_1k_v1 = the same for v1 (a fresh ephemeral key per message); ratio_1k_bound_v1 = (raw AES-GCM +
-//                 one X25519) ops/s ÷ (raw AES-GCM + X25519 keygen + 2 agreements) ops/s, the most v1 could
+//                 X25519 keygen + 2 agreements) ops/s ÷ (raw AES-GCM + one X25519) ops/s, the most v1 could
 //                 reach if it cost nothing beyond its three X25519 operations and the AES-GCM itself
 //   ratio_10mib = 10 MiB seal+open (one-shot: seal() then open()) MB/s ÷ raw AES-GCM enc+dec MB/s;
 //                 ratio_10mib_bound = raw AES-GCM plus one 10 MiB copy ÷ raw: WebCrypto returns a new
