@@ -10,7 +10,7 @@ import { ensurePortal } from "../../scripts/lib/build-worker.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { type Json, staffApi, userApi } from "../helpers/api.ts";
 import { orderFixture, placeOrder } from "../helpers/orders.ts";
-import { assertAccessible, type BrowserSession, launch, step } from "./browser.ts";
+import { assertAccessible, type BrowserSession, launch, logIn, step } from "./browser.ts";
 
 let host: WorkerHost;
 let browser: BrowserSession;
@@ -25,14 +25,6 @@ after(async () => {
   await browser?.close();
   await host?.dispose();
 });
-
-async function logIn(page: Page, username: string, password: string, next: string) {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByRole("button", { name: "Log out" }).waitFor();
-}
 
 const ve = (uve: string) => {
   const v = BigInt(uve);

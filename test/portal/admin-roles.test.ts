@@ -16,7 +16,7 @@ import { MsgNominateRole, Role } from "../../src/bridge/chain/proto.ts";
 import { ensureStaff } from "../../src/seed/staff.ts";
 import { Api, dbOf, login, userApi } from "../helpers/api.ts";
 import { type Chain, linkWallet, startChain } from "../helpers/chain.ts";
-import { assertAccessible, type BrowserSession, launch, step } from "./browser.ts";
+import { assertAccessible, type BrowserSession, launch, logIn, step } from "./browser.ts";
 
 const STAFF = { username: "rolesadmin", password: "roles-staff-pass-1" };
 let chain: Chain;
@@ -139,10 +139,7 @@ test("genesis admin nominates a Moderator, suspends an account (its next tx is r
   const { page } = await browser.person();
   const target = acct("customer2").address;
   await step(page, "staff opens chain roles", async () => {
-    await page.goto("/login");
-    await page.getByLabel("Username").fill(STAFF.username);
-    await page.getByLabel("Password").fill(STAFF.password);
-    await page.getByRole("button", { name: "Log in" }).click();
+    await logIn(page, STAFF.username, STAFF.password);
     await page.getByRole("link", { name: "Chain roles" }).click();
     await page.getByRole("heading", { name: "Chain roles and account states" }).waitFor();
     await page.getByText("Nobody holds this role.").waitFor();

@@ -57,6 +57,15 @@ export async function launch(baseURL: string): Promise<BrowserSession> {
 // emptied at the first step so a run never mixes with an older one.
 const shotDir = path.join(SHOTS, path.basename(process.argv[1] ?? "portal").replace(/\.test\.ts$/, ""));
 let shotNo = 0;
+/** Signs in through the log-in form (then the portal goes to `next`, if given) and waits until it is done. */
+export async function logIn(page: Page, username: string, password: string, next?: string): Promise<void> {
+  await page.goto(next ? `/login?next=${encodeURIComponent(next)}` : "/login");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await page.getByRole("button", { name: "Log out" }).waitFor();
+}
+
 /** Runs one step of a journey; its screenshot is saved either way, and a failure fails the test. */
 export async function step(page: Page, name: string, body: () => Promise<void>): Promise<void> {
   if (shotNo === 0) rmSync(shotDir, { recursive: true, force: true });

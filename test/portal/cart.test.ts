@@ -11,7 +11,7 @@ import { ensurePortal } from "../../scripts/lib/build-worker.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { type Api, type Json, userApi } from "../helpers/api.ts";
 import { createOffering, createProvider, type ProviderFixture } from "../helpers/catalog.ts";
-import { assertAccessible, type BrowserSession, launch, step } from "./browser.ts";
+import { assertAccessible, type BrowserSession, launch, logIn, step } from "./browser.ts";
 
 let host: WorkerHost;
 let browser: BrowserSession;
@@ -92,14 +92,6 @@ after(async () => {
   await host?.dispose();
 });
 
-async function logIn(page: Page, username: string) {
-  await page.goto("/login");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill("user-password-1");
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByRole("button", { name: "Log out" }).waitFor();
-}
-
 const cardNames = async (page: Page) => {
   await page.locator("ul.cards, .state").first().waitFor();
   return (await page.locator("ul.cards h3, ul.cards h2").allTextContents()).map((t) => t.trim()).sort();
@@ -120,7 +112,7 @@ test("attribute filters in the URL; cart with exact totals, terms per offering, 
   timeout: 180_000,
 }, async () => {
   const { page } = await browser.person();
-  await logIn(page, customer.username);
+  await logIn(page, customer.username, "user-password-1");
 
   await step(page, "category shows its declared attribute filters with counts", async () => {
     await page.goto(`/marketplace?category=${category.uuid}`);

@@ -15,7 +15,7 @@ import { openJson } from "../../src/secrets/sealed-json.ts";
 import { type Json, userApi } from "../helpers/api.ts";
 import { createProvider, type ProviderFixture } from "../helpers/catalog.ts";
 import { d1Dump, findPlaintext } from "../crypto-flows/helpers.ts";
-import { assertAccessible, type BrowserSession, launch, step } from "./browser.ts";
+import { assertAccessible, type BrowserSession, launch, logIn, step } from "./browser.ts";
 
 let host: WorkerHost;
 let browser: BrowserSession;
@@ -38,14 +38,6 @@ const SECRET_PLAIN = `VeWizardPlainPw${suffix}`;
 const SECRET_SEALED = `VeWizardSealedPw${suffix}`;
 const execPath = () => `/api/marketplace-service-providers/${f.serviceProvider.uuid}/executor_key/`;
 const orgName = () => String(f.customer.name);
-
-async function logIn(page: Page, username: string, password: string) {
-  await page.goto("/login");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByRole("button", { name: "Log out" }).waitFor();
-}
 
 const offeringsNamed = async (name: string) =>
   (await host.db.prepare("SELECT uuid, secret_options_sealed AS s FROM offerings WHERE name = ?").bind(name).all<{ uuid: string; s: string | null }>()).results;

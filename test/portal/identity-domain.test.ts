@@ -10,7 +10,7 @@ import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.
 import { identityScopes } from "../../src/db/schema/index.ts";
 import { dbOf, userApi } from "../helpers/api.ts";
 import { type DohResolver, startDohResolver, startWellKnownServer, type WellKnownServer } from "../helpers/domain.ts";
-import { assertAccessible, type BrowserSession, launch, step } from "./browser.ts";
+import { assertAccessible, type BrowserSession, launch, logIn, step } from "./browser.ts";
 
 let doh: DohResolver;
 let web: WellKnownServer;
@@ -44,10 +44,7 @@ after(async () => {
 });
 
 async function signIn(page: Page, username: string) {
-  await page.goto("/login?next=/identity");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill("user-password-1");
-  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await logIn(page, username, "user-password-1", "/identity");
   await page.getByRole("heading", { name: "Verify a domain" }).waitFor();
 }
 

@@ -12,7 +12,7 @@ import { identityScopes } from "../../src/db/schema/index.ts";
 import { createUser } from "../../src/structure/users.ts";
 import { dbOf } from "../helpers/api.ts";
 import { type OidcTestProvider, startOidcProvider } from "../servers/oidc-test-provider.ts";
-import { assertAccessible, type BrowserSession, launch, step } from "./browser.ts";
+import { assertAccessible, type BrowserSession, launch, logIn, step } from "./browser.ts";
 
 // VE_SSO names one redirect URI, so the portal runs on a fixed port of this task's range.
 const PORT = 19400;
@@ -53,14 +53,6 @@ after(async () => {
   await corp?.close();
 });
 
-async function passwordLogin(page: Page, username: string, password: string, next: string) {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in", exact: true }).click();
-  await page.locator(".account .who", { hasText: username }).waitFor();
-}
-
 const ssoError = (page: Page) => page.getByTestId("sso-error");
 
 test("sso: link an identity on the identity page, then sign in with it instead of a password", { timeout: 180_000 }, async () => {
@@ -93,7 +85,7 @@ test("sso: link an identity on the identity page, then sign in with it instead o
   });
 
   await step(page, "identity page: the provider is not linked yet", async () => {
-    await passwordLogin(page, "erin", "erin-password-1", "/identity");
+    await logIn(page, "erin", "erin-password-1", "/identity");
     const section = page.getByTestId("sso-scope");
     await section.getByRole("heading", { name: "Single sign-on identities" }).waitFor();
     await section.getByRole("row", { name: /Corp login\s+Not linked/ }).waitFor();
@@ -135,7 +127,7 @@ test("sso: bad paths on the callback page — identity linked elsewhere, provide
   const fred = await browser.person();
   corp.loginAs = "erin-at-corp";
   await step(fred.page, "an identity linked to another account is refused", async () => {
-    await passwordLogin(fred.page, "fred", "fred-password-1", "/identity");
+    await logIn(fred.page, "fred", "fred-password-1", "/identity");
     await fred.page.getByRole("button", { name: "Link Corp login" }).click();
     await fred.page.waitForURL((u) => u.pathname === "/sso/callback");
     await ssoError(fred.page).getByText("This Corp login identity is linked to another account.").waitFor();
@@ -156,13 +148,13 @@ test("sso: bad paths on the callback page — identity linked elsewhere, provide
 
   // Login CSRF: a state and code from someone else's flow, opened in a tab that never started it.
   corp.loginAs = "erin-at-corp";
-  const start = await (
+  const start = (await (
     await host.fetch("/api/identity/sso/start/", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ provider: "corp", purpose: "login" }),
     })
-  ).json();
+  ).json()) as { authorization_url: string };
   const back = await corp.authorize(start.authorization_url);
   assert.equal(`${back.origin}${back.pathname}`, REDIRECT);
   await step(other.page, "a callback this tab did not start signs nobody in", async () => {

@@ -16,7 +16,7 @@ import { seedOfferings } from "../bridge/seed.ts";
 import { d1Dump, findPlaintext } from "../crypto-flows/helpers.ts";
 import type { Json } from "../helpers/api.ts";
 import { createProvider, type ProviderFixture } from "../helpers/catalog.ts";
-import { assertAccessible, type BrowserSession, launch, step } from "./browser.ts";
+import { assertAccessible, type BrowserSession, launch, logIn, step } from "./browser.ts";
 
 let local: WorkerHost;
 let remote: WorkerHost | undefined;
@@ -40,14 +40,6 @@ after(async () => {
   await remote?.dispose();
   await local?.dispose();
 });
-
-async function logIn(page: Page, username: string) {
-  await page.goto("/login");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill("user-password-1");
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByRole("button", { name: "Log out" }).waitFor();
-}
 
 /**
  * To the import page by the main navigation, through another page so the page (and its wizard)
@@ -91,7 +83,7 @@ test("a provider imports offerings from a remote Waldur through the portal", asy
   const orgName = String(r.customer.name);
 
   await step(p, "empty import page from the navigation", async () => {
-    await logIn(p, l.provider.username);
+    await logIn(p, l.provider.username, "user-password-1");
     await p.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Import from Waldur" }).click();
     await p.getByRole("heading", { name: "Import offerings from a remote Waldur" }).waitFor();
     await p.getByRole("heading", { name: "1. Credentials" }).waitFor();
@@ -236,7 +228,7 @@ test("a provider imports offerings from a remote Waldur through the portal", asy
   const phone = await browser.person({ width: 390, height: 844 });
   await step(phone.page, "phone width: connections and the offerings step fit", async () => {
     const q = phone.page;
-    await logIn(q, l.provider.username);
+    await logIn(q, l.provider.username, "user-password-1");
     await openImport(q);
     await q.getByTestId("connection").getByText("Partner Waldur").waitFor();
     assert.equal(await noOverflow(q), true, "no sideways scrolling on the import page");

@@ -7,14 +7,13 @@
 // approves a pending order; usage reported through the API appears; termination.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { Page } from "playwright-core";
 import { seedDemo } from "../../scripts/lib/demo-seed.ts";
 import { ensurePortal } from "../../scripts/lib/build-worker.ts";
 import { startWorkerHost, type WorkerHost } from "../../scripts/lib/worker-host.ts";
 import { ensureStaff } from "../../src/seed/staff.ts";
 import { Api, dbOf } from "../helpers/api.ts";
 import { KubernetesTestServer } from "../servers/kubernetes-test-server.ts";
-import { assertAccessible, type BrowserSession, launch, step, until } from "./browser.ts";
+import { assertAccessible, type BrowserSession, launch, logIn, step, until } from "./browser.ts";
 
 const STAFF = { username: "admin", password: "portal-staff-pass-1" };
 const DEMO_PASSWORD = "virtengine-demo-1";
@@ -46,14 +45,6 @@ after(async () => {
   await host?.dispose();
   await k8s.stop();
 });
-
-async function logIn(page: Page, username: string, password: string) {
-  await page.goto("/login");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByRole("button", { name: "Log out" }).waitFor();
-}
 
 const SSH_KEY =
   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl carol@laptop";
