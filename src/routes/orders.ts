@@ -17,6 +17,7 @@ import { findPublicOffering } from "../marketplace/catalog/queries.ts";
 import { loadBundles, serializeOffering } from "../marketplace/catalog/serialize.ts";
 import { AGENT_TYPES, MANUAL_TYPES } from "../marketplace/catalog/types.ts";
 import { dispatchOrder } from "../marketplace/execution/dispatch.ts";
+import { pluginFor } from "../plugins/registry.ts";
 import { loadRelated, type Order } from "../marketplace/orders/context.ts";
 import { createOrder } from "../marketplace/orders/create.ts";
 import { findOrder, orderVisible } from "../marketplace/orders/queries.ts";
@@ -210,6 +211,12 @@ export function mountOrders(app: Hono<AppEnv>) {
   const typeOnly = (allowed: readonly string[], type: string) => {
     if (!allowed.includes(type)) throw new ApiError(405, { detail: `The order's offering with ${type} type does not support this action` });
   };
+  // The provider's hand-moves: for manual and agent types, and for any type no plugin serves here
+  // (nothing else would ever finish those orders, while their chain lease keeps charging).
+  const providerMoves = (c: Context<AppEnv>, offering: Awaited<ReturnType<typeof offeringOf>>) => {
+    if (!pluginFor(c.env, offering).ok) return;
+    typeOnly([...AGENT_TYPES, ...MANUAL_TYPES], offering.type);
+  };
 
   app.post(`${BASE}/:uuid/approve_by_consumer/`, async (c) => {
     const { me, o, offering } = await orderFor(c, "consumer");
@@ -257,14 +264,14 @@ export function mountOrders(app: Hono<AppEnv>) {
 
   app.post(`${BASE}/:uuid/set_state_done/`, async (c) => {
     const { o, offering } = await orderFor(c, "provider");
-    typeOnly([...AGENT_TYPES, ...MANUAL_TYPES], offering.type);
+    providerMoves(c, offering);
     await moveOrder(c.var.db, o, ["executing"], "done");
     return c.json({ detail: "Order state has been changed to done." });
   });
 
   app.post(`${BASE}/:uuid/set_state_erred/`, async (c) => {
     const { o, offering } = await orderFor(c, "provider");
-    typeOnly([...AGENT_TYPES, ...MANUAL_TYPES], offering.type);
+    providerMoves(c, offering);
     const b = await body(c, v.object({ error_message: v.optional(str(10_000), ""), error_traceback: v.optional(str(100_000), "") }));
     await moveOrder(c.var.db, o, [...PENDING, "executing"], "erred", { errorMessage: b.error_message, errorTraceback: b.error_traceback });
     return c.json({ detail: "Order state has been changed to erred." });
