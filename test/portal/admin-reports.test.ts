@@ -28,7 +28,8 @@ after(async () => {
 
 const ve = (uve: string) => {
   const v = BigInt(uve);
-  return `${v / 1_000_000n}.${(v % 1_000_000n).toString().padStart(6, "0")} VE`;
+  const frac = (v % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "");
+  return `${(v / 1_000_000n).toLocaleString("en-US")}${frac ? `.${frac}` : ""} VE`;
 };
 const region = (page: Page, name: string) => page.getByRole("region", { name, exact: true });
 

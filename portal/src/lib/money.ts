@@ -86,3 +86,12 @@ export const hasUsageComponents = (components: Component[]) =>
 export const money = (s: string) => `${formatDecimal(s, 2)} VE`;
 /** A unit price: two places, or up to four when the small digits matter. */
 export const unitMoney = (s: string) => `${trimPlaces(formatDecimal(s, 4))} VE`;
+
+/** Integer uve as VE, exactly: thousands grouped, the fraction without trailing zeros. */
+export function uveToVe(uve: string | bigint): string {
+  const v = BigInt(uve);
+  const abs = v < 0n ? -v : v;
+  const whole = (abs / 1_000_000n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const frac = (abs % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "");
+  return `${v < 0n ? "-" : ""}${whole}${frac ? `.${frac}` : ""} VE`;
+}

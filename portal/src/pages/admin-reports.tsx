@@ -8,10 +8,10 @@ import { ApiFailure, get, list, type PathWith, type Query } from "../api/client.
 import { useSession } from "../auth/session.ts";
 import { s } from "../i18n/en.ts";
 import { type Async, useAsync } from "../lib/async.ts";
+import { uveToVe } from "../lib/money.ts";
 import { TextField } from "../ui/field.tsx";
 import { AsyncView, Empty, ErrorBox, Loading } from "../ui/states.tsx";
 import { toCsv } from "./admin.tsx";
-import { uveToVe } from "./provider-report.tsx";
 
 const t = s.adminReports;
 const FILTERS = { display: "flex", flexWrap: "wrap", gap: "0 1rem", alignItems: "flex-end" } as const;

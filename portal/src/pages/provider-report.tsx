@@ -7,6 +7,7 @@ import type { ServiceProvider } from "../api/models.ts";
 import { useSession } from "../auth/session.ts";
 import { s } from "../i18n/en.ts";
 import { useAsync } from "../lib/async.ts";
+import { uveToVe } from "../lib/money.ts";
 import { SelectField, TextField } from "../ui/field.tsx";
 import { DataTable, useListing } from "../ui/listing.tsx";
 import { AsyncView, Empty } from "../ui/states.tsx";
@@ -27,13 +28,6 @@ interface ReportRow {
 }
 
 /** Integer uve as VE with all six places: exact, no floats. */
-export function uveToVe(uve: string | bigint): string {
-  const v = BigInt(uve);
-  const neg = v < 0n;
-  const a = neg ? -v : v;
-  return `${neg ? "-" : ""}${a / 1_000_000n}.${(a % 1_000_000n).toString().padStart(6, "0")} VE`;
-}
-
 const ym = (d: Date) => d.toISOString().slice(0, 7);
 
 /** Organizations whose report the user may read: owner/manager roles, or every provider for staff. */

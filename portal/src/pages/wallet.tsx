@@ -5,6 +5,7 @@ import { useState } from "preact/hooks";
 import { get } from "../api/client.ts";
 import { s } from "../i18n/en.ts";
 import { useAsync } from "../lib/async.ts";
+import { uveToVe } from "../lib/money.ts";
 import { navigate } from "../lib/router.ts";
 import { Checkbox, FormErrors, TextArea, TextField } from "../ui/field.tsx";
 import { useForm } from "../ui/form.ts";
@@ -157,19 +158,6 @@ function Create() {
   );
 }
 
-const UVE_PER_VE = 1_000_000n;
-
-/** Integer uve as VE, exactly: thousands grouped, the fraction without trailing zeros. */
-export function formatVe(uve: string): string {
-  if (!/^-?[0-9]+$/.test(uve)) return uve;
-  const n = BigInt(uve);
-  const neg = n < 0n;
-  const abs = neg ? -n : n;
-  const whole = (abs / UVE_PER_VE).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  const frac = (abs % UVE_PER_VE).toString().padStart(6, "0").replace(/0+$/, "");
-  return `${neg ? "-" : ""}${whole}${frac ? `.${frac}` : ""} VE`;
-}
-
 interface EscrowAccount {
   account_id: string;
   order_id: string;
@@ -188,7 +176,7 @@ interface Balance {
 
 const Amount = ({ uve, testId }: { uve: string; testId?: string }) => (
   <span class="amount" title={`${uve} uve`} data-testid={testId}>
-    {formatVe(uve)}
+    {uveToVe(uve)}
   </span>
 );
 
