@@ -79,7 +79,11 @@ if (process.env.VE_CHAIN !== "off" && existsSync(chainScript)) {
     console.log(`chain bridge: account ${bridge.address}; orders, offerings and usage go on chain through x/authz grants`);
     // Identity captures are sealed to the bonded validators' x/roles keys: give the localnet's validator one.
     await ensureLocalValidatorIdentityKey(rpcUrl, chainHome, accounts, prefix).then(
-      (k) => console.log(`identity network: the localnet validator's key (version ${k.version}) is on chain; its scorer key is ${k.file} (VE_SCORER_KEY_FILE)`),
+      (k) => {
+        console.log(`identity network: the localnet validator's key (version ${k.version}) is on chain; its scorer key is ${k.file} (VE_SCORER_KEY_FILE)`);
+        // Without a scorer no validator attests, and score rounds expire with no result.
+        console.log("identity scores: run `npm run scorer` in another terminal so score rounds are attested");
+      },
       (e) => console.error(`identity network: registering the validator's key failed, captures will answer 503: ${(e as Error).message}`),
     );
   } catch (e) {

@@ -215,7 +215,7 @@ done
 # First start only: give the demo provider its public x/market record, so it
 # can list offerings right away. A failure here only warns.
 if [[ ! -f "$HOME_DIR/.provider-registered" ]]; then
-  if out=$("$BIN" tx market upsert-provider --name "Local demo provider" --host-uri "http://127.0.0.1:8787" \
+  if out=$("$BIN" tx market upsert-provider --name "Local demo provider" --host-uri "http://127.0.0.1:${PORT:-8787}" \
       --from provider "${KR[@]}" --chain-id "$CHAIN_ID" --node "$NODE" -y -o json 2>&1) && [[ "$out" == *'"code":0'* ]]; then
     touch "$HOME_DIR/.provider-registered"
     log "registered the demo provider's x/market record"
