@@ -88,6 +88,26 @@ test("support and provider screens: broadcast with count and SMTP delivery, deac
     await p.getByRole("row", { name: new RegExp(subject) }).getByText("SENT").waitFor();
   });
 
+  await step(p, "staff schedules a message for a later day: created SCHEDULED with that date, not sent", async () => {
+    const later = `${subject} (scheduled)`;
+    const day = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    await p.getByLabel("Subject", { exact: true }).fill(later);
+    await p.getByLabel("Message", { exact: true }).fill("Reminder: maintenance window next month.");
+    await p.getByLabel("Send on").fill(day);
+    // A dated message is scheduled, so there is no draft to save.
+    assert.equal(await p.getByRole("button", { name: "Save as draft" }).count(), 0);
+    await p.getByRole("button", { name: "Schedule", exact: true }).click();
+    await p.getByText(`Scheduled for ${day} (UTC).`).waitFor();
+    const row = p.getByRole("row", { name: new RegExp(later.replace(/[()]/g, "\\$&")) });
+    await row.getByText("SCHEDULED", { exact: true }).waitFor();
+    await row.getByText(day).waitFor();
+    const [m] = await staff.expect(200, staff.get(`/api/broadcast-messages/?subject=${encodeURIComponent(later)}`));
+    assert.deepEqual([m.state, m.send_at, m.sent_count], ["SCHEDULED", day, 0]);
+    // The field is cleared and the composer sends at once again.
+    assert.equal(await p.getByLabel("Send on").inputValue(), "");
+    await p.getByRole("button", { name: "Send", exact: true }).waitFor();
+  });
+
   // ---- deactivation
   const victim = `dana${Math.random().toString(36).slice(2, 7)}`;
   await createUser(dbOf(host), { username: victim, password: DEMO_PASSWORD, email: `${victim}@example.org` });
@@ -186,7 +206,10 @@ test("support and provider screens: broadcast with count and SMTP delivery, deac
   assert.equal(rows.length, 1);
   const month = new Date().toISOString().slice(0, 7);
   assert.equal(rows[0].month, month);
-  const ve = (uve: string) => `${BigInt(uve) / 1_000_000n}.${(BigInt(uve) % 1_000_000n).toString().padStart(6, "0")} VE`;
+  const ve = (uve: string) => {
+    const frac = (BigInt(uve) % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "");
+    return `${(BigInt(uve) / 1_000_000n).toLocaleString("en-US")}${frac ? `.${frac}` : ""} VE`;
+  };
   await step(v, "provider report lists revenue per offering and month", async () => {
     await v.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Provider report" }).click();
     await v.getByRole("heading", { level: 1, name: "Provider report" }).waitFor();
