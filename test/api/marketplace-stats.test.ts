@@ -132,7 +132,9 @@ test("cost per offering over a range agrees with the provider report and the pla
   assert.equal(row.cost_uve, expected.toString());
   assert.equal(row.cost, Number(expected) / 1e6);
   assert.equal(row.offering_name, f.offering.name);
-  // The provider's own report over the same months sums to the same amount.
+  // The provider's own report over the same months sums to the same amount: both use
+  // src/marketplace/reports/costs.ts, so this checks the report's resource selection and grouping,
+  // while the plan arithmetic above checks the rules themselves.
   const report = await f.staff.expect(200, f.staff.get(`/api/marketplace-provider-reports/?customer_uuid=${f.customer.uuid}&start=${Y}-01&end=${Y}-12&page_size=300`));
   const reported = report.filter((x: Json) => x.offering_uuid === f.offering.uuid).reduce((s: bigint, x: Json) => s + BigInt(x.total_uve), 0n);
   assert.equal(row.cost_uve, reported.toString());
