@@ -6,6 +6,7 @@ import { recordAudit } from "./audit/record.ts";
 import { authenticate } from "./auth/session.ts";
 import * as schema from "./db/schema/index.ts";
 import { ApiError } from "./http/errors.ts";
+import { methodNotAllowedGuard } from "./http/method-not-allowed.ts";
 import { mountRoutes } from "./routes/index.ts";
 
 export type { AppEnv };
@@ -61,12 +62,15 @@ export function createApp(): Hono<AppEnv> {
   app.use("/api-auth/*", authenticate);
   app.use("/api/*", recordAudit);
   mountRoutes(app);
+  const notAllowed = methodNotAllowedGuard(() => app.routes);
   app.notFound((c) => {
     const assets = (c.env as { ASSETS?: { fetch: (r: Request | string) => Promise<Response> } }).ASSETS;
     const p = c.req.path;
     if (assets && (c.req.method === "GET" || c.req.method === "HEAD") && !p.startsWith("/api/") && !p.startsWith("/api-auth/")) {
       return portalAsset(assets, c.req.raw);
     }
+    const refused = notAllowed(c.req.method, p);
+    if (refused) return c.json(refused.body, refused.status, refused.headers);
     return c.json({ detail: "Not found." }, 404);
   });
   app.onError((err, c) => {
