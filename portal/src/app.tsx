@@ -1,6 +1,8 @@
 // The shell: skip link, header navigation (by role), and the route table.
 import type { ComponentChildren, FunctionComponent } from "preact";
 import { useEffect, useRef } from "preact/hooks";
+import { useProviderAccess } from "./auth/provider-access.ts";
+import { ProviderOnly } from "./auth/provider-guard.tsx";
 import { logOut, type Session, useSession } from "./auth/session.ts";
 import { s } from "./i18n/en.ts";
 import { match, navigate, useLocation } from "./lib/router.ts";
@@ -41,6 +43,8 @@ interface Route {
   pattern: string;
   page: FunctionComponent<Params>;
   signedIn?: boolean;
+  /** Provider workspace: only for providers (and staff); "report" also for support. */
+  provider?: "workspace" | "report";
 }
 
 const ROUTES: Route[] = [
@@ -68,13 +72,13 @@ const ROUTES: Route[] = [
   { pattern: "/team", page: TeamPage, signedIn: true },
   { pattern: "/notifications", page: NotificationsPage, signedIn: true },
   { pattern: "/invitations/:uuid", page: InvitationAccept },
-  { pattern: "/provider/offerings", page: ProviderOfferings, signedIn: true },
+  { pattern: "/provider/offerings", page: ProviderOfferings, signedIn: true, provider: "workspace" },
   { pattern: "/provider/offerings/new", page: OfferingWizard, signedIn: true },
-  { pattern: "/provider/executor-key", page: ProviderExecutorKey, signedIn: true },
-  { pattern: "/provider/import", page: ProviderImport, signedIn: true },
-  { pattern: "/provider/offerings/:uuid", page: ProviderOfferingDetail, signedIn: true },
-  { pattern: "/provider/orders", page: ProviderOrders, signedIn: true },
-  { pattern: "/provider/resources", page: ProviderResources, signedIn: true },
+  { pattern: "/provider/executor-key", page: ProviderExecutorKey, signedIn: true, provider: "workspace" },
+  { pattern: "/provider/import", page: ProviderImport, signedIn: true, provider: "workspace" },
+  { pattern: "/provider/offerings/:uuid", page: ProviderOfferingDetail, signedIn: true, provider: "workspace" },
+  { pattern: "/provider/orders", page: ProviderOrders, signedIn: true, provider: "workspace" },
+  { pattern: "/provider/resources", page: ProviderResources, signedIn: true, provider: "workspace" },
   { pattern: "/admin/users", page: AdminUsers, signedIn: true },
   { pattern: "/admin/organizations", page: AdminOrgs, signedIn: true },
   { pattern: "/admin/users/:uuid", page: AdminUserDetail, signedIn: true },
@@ -84,11 +88,17 @@ const ROUTES: Route[] = [
   { pattern: "/admin/audit", page: AdminAudit, signedIn: true },
   { pattern: "/admin/roles", page: AdminRoles, signedIn: true },
   { pattern: "/admin/reports", page: AdminReports, signedIn: true },
-  { pattern: "/provider/report", page: ProviderReport, signedIn: true },
+  { pattern: "/provider/report", page: ProviderReport, signedIn: true, provider: "report" },
 ];
 
-/** The main navigation in display order: everyone, then signed-in users, then staff and support. */
-function navLinks(user: { is_staff?: boolean; is_support?: boolean } | null | undefined): [string, string][] {
+/**
+ * The main navigation in display order: everyone, then signed-in users, the provider workspace for
+ * providers (support staff get its report), then staff and support.
+ */
+function navLinks(
+  user: { is_staff?: boolean; is_support?: boolean } | null | undefined,
+  provider: boolean,
+): [string, string][] {
   const links: [string, string][] = [["/marketplace", s.nav.marketplace]];
   if (!user) return links;
   links.push(
@@ -104,12 +114,15 @@ function navLinks(user: { is_staff?: boolean; is_support?: boolean } | null | un
     ["/events", s.nav.events],
     ["/identity", s.nav.identity],
     ["/wallet/balance", s.nav.wallet],
-    ["/provider/offerings", s.nav.providerOfferings],
-    ["/provider/import", s.waldurImport.nav],
-    ["/provider/orders", s.nav.providerOrders],
-    ["/provider/resources", s.nav.providerResources],
-    ["/provider/report", s.adminTools.navReport],
   );
+  if (provider)
+    links.push(
+      ["/provider/offerings", s.nav.providerOfferings],
+      ["/provider/import", s.waldurImport.nav],
+      ["/provider/orders", s.nav.providerOrders],
+      ["/provider/resources", s.nav.providerResources],
+    );
+  if (provider || user.is_support) links.push(["/provider/report", s.adminTools.navReport]);
   if (user.is_staff) links.push(["/admin/roles", s.adminRoles.nav]);
   if (user.is_staff || user.is_support) links.push(
       ["/admin/users", s.nav.adminUsers],
@@ -136,6 +149,8 @@ function NavLink({ href, children, path }: { href: string; children: ComponentCh
 
 function Header({ session, path }: { session: Session; path: string }) {
   const user = session.status === "user" ? session.user : null;
+  // Hidden until the answer is in: offering then withdrawing the items would shift the menu.
+  const provider = useProviderAccess().status === "provider";
   return (
     <header class="top">
       <a class="brand" href="/">
@@ -143,7 +158,7 @@ function Header({ session, path }: { session: Session; path: string }) {
       </a>
       <nav aria-label={s.nav.main}>
         <ul>
-          {navLinks(user).map(([href, label]) => (
+          {navLinks(user, provider).map(([href, label]) => (
             <NavLink key={href} href={href} path={path}>
               {label}
             </NavLink>
@@ -203,6 +218,7 @@ export function App() {
     } else {
       const Page = r.page;
       body = <Page key={loc.path} uuid={params.uuid ?? ""} />;
+      if (r.provider) body = <ProviderOnly support={r.provider === "report"}>{body}</ProviderOnly>;
     }
     break;
   }

@@ -36,6 +36,23 @@ export const en = {
     retry: "Try again",
     notFound: "Page not found.",
     signInNeeded: "Please log in to see this page.",
+    notFoundTitle: "Not found",
+  },
+  missing: {
+    offering: "This offering does not exist or is not visible to you.",
+    order: "This order does not exist or is not visible to you.",
+    resource: "This resource does not exist or is not visible to you.",
+    provider: "This provider does not exist or is not visible to you.",
+    backToMarketplace: "Back to the marketplace",
+    backToOrders: "Back to your orders",
+    backToResources: "Back to your resources",
+    backToProviderOfferings: "Back to my offerings",
+  },
+  providerOnly: {
+    title: "For service providers",
+    lead: "These pages are for owners and managers of an organization registered as a service provider on the marketplace. None of your organizations is one.",
+    register: "Register a provider organization",
+    marketplace: "Browse the marketplace",
   },
   list: {
     search: "Search",

@@ -6,7 +6,7 @@ import { type Offering, termsOf } from "../api/models.ts";
 import { s } from "../i18n/en.ts";
 import { useAsync } from "../lib/async.ts";
 import { PlanPricing } from "../ui/pricing.tsx";
-import { AsyncView, Empty } from "../ui/states.tsx";
+import { AsyncView, Empty, MISSING } from "../ui/states.tsx";
 import { DataTable, useListing } from "../ui/listing.tsx";
 import type { Screenshot } from "./provider-offering-media.tsx";
 
@@ -25,7 +25,7 @@ export function OfferingPage({ uuid }: { uuid: string }) {
   const a = useAsync(() => get<Offering>("/api/marketplace-public-offerings/{uuid}/", { uuid }), [uuid]);
   const [tab, setTab] = useState<Tab>("overview");
   return (
-    <AsyncView a={a}>
+    <AsyncView a={a} missing={MISSING.offering}>
       {(o) => (
         <article>
           <header class="page-head">

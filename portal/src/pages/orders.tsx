@@ -7,7 +7,7 @@ import { FormErrors } from "../ui/field.tsx";
 import { useForm } from "../ui/form.ts";
 import { StateBadge, when } from "../ui/format.tsx";
 import { ChoiceFilter, DataTable, SearchBox, useListing } from "../ui/listing.tsx";
-import { AsyncView } from "../ui/states.tsx";
+import { AsyncView, MISSING } from "../ui/states.tsx";
 
 export function Orders() {
   const listing = useListing<Order>("/api/marketplace-orders/", { ordering: "-created" });
@@ -38,7 +38,7 @@ export function OrderDetail({ uuid }: { uuid: string }) {
   const a = useAsync(() => get<Order>("/api/marketplace-orders/{uuid}/", { uuid }), [uuid]);
   const form = useForm();
   return (
-    <AsyncView a={a}>
+    <AsyncView a={a} missing={MISSING.order}>
       {(o) => (
         <article>
           <header class="page-head">

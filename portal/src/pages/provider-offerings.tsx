@@ -13,7 +13,7 @@ import { useForm } from "../ui/form.ts";
 import { StateBadge, when } from "../ui/format.tsx";
 import { ChoiceFilter, DataTable, SearchBox, useListing } from "../ui/listing.tsx";
 import { PlanPricing } from "../ui/pricing.tsx";
-import { AsyncView, Notice } from "../ui/states.tsx";
+import { AsyncView, MISSING, Notice } from "../ui/states.tsx";
 import { OfferingLocation, OfferingScreenshots } from "./provider-offering-media.tsx";
 
 export function ProviderOfferings() {
@@ -68,7 +68,7 @@ export function ProviderOfferingDetail({ uuid }: { uuid: string }) {
   const form = useForm();
   const [notice, setNotice] = useState(loc.query.get("created") ? s.wizard.created : "");
   return (
-    <AsyncView a={a}>
+    <AsyncView a={a} missing={MISSING.providerOffering}>
       {(o) => (
         <article>
           <header class="page-head">

@@ -12,7 +12,7 @@ import { FormErrors, TextField } from "../ui/field.tsx";
 import { useForm } from "../ui/form.ts";
 import { day, StateBadge, when } from "../ui/format.tsx";
 import { DataTable, useListing } from "../ui/listing.tsx";
-import { AsyncView, Notice } from "../ui/states.tsx";
+import { AsyncView, MISSING, Notice } from "../ui/states.tsx";
 import { RESOURCE_COLUMNS as c, ResourceList } from "./resource-list.tsx";
 
 export function Resources() {
@@ -39,7 +39,7 @@ export function ResourceDetail({ uuid }: { uuid: string }) {
   const form = useForm();
   const [notice, setNotice] = useState("");
   return (
-    <AsyncView a={a}>
+    <AsyncView a={a} missing={MISSING.resource}>
       {(r) => (
         <article>
           <header class="page-head">

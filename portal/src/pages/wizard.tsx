@@ -6,6 +6,7 @@
 // once the offering exists, otherwise sent in plaintext for the server to seal.
 import { useState } from "preact/hooks";
 import { ApiFailure, get, list, post } from "../api/client.ts";
+import { refreshProviderAccess } from "../auth/provider-access.ts";
 import { currentUser } from "../auth/session.ts";
 import type { Category, Offering, ServiceProvider } from "../api/models.ts";
 import { s } from "../i18n/en.ts";
@@ -147,6 +148,7 @@ function RegisterProvider({ onDone }: { onDone: () => void }) {
         void form.run(async () => {
           const customer = await post<{ url: string }>("/api/customers/", undefined, { name: name.trim() });
           await post("/api/marketplace-service-providers/", undefined, { customer: customer.url });
+          refreshProviderAccess();
           onDone();
         }, ["name"]);
       }}
