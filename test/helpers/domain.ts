@@ -17,16 +17,24 @@ export interface DohResolver {
   txt: Map<string, string[]>;
   /** `<accept> <path> <name> <type>` of every query. */
   queries: string[];
+  /** Every later query gets this raw reply instead (a failing or garbled resolver); null restores answers. */
+  setFault(fault: { status: number; body: string } | null): void;
   close(): Promise<void>;
 }
 
 export async function startDohResolver(): Promise<DohResolver> {
   const txt = new Map<string, string[]>();
   const queries: string[] = [];
+  let fault: { status: number; body: string } | null = null;
   const server = createServer((req, res) => {
     const u = new URL(req.url ?? "/", "http://x");
     const name = (u.searchParams.get("name") ?? "").replace(/\.$/, "");
     queries.push(`${req.headers.accept} ${u.pathname} ${name} ${u.searchParams.get("type")}`);
+    if (fault) {
+      res.writeHead(fault.status, { "content-type": "application/dns-json" });
+      res.end(fault.body);
+      return;
+    }
     const records = txt.get(name) ?? [];
     res.writeHead(200, { "content-type": "application/dns-json" });
     res.end(
@@ -43,7 +51,10 @@ export async function startDohResolver(): Promise<DohResolver> {
     );
   });
   const port = await new Promise<number>((r) => server.listen(0, "127.0.0.1", () => r((server.address() as AddressInfo).port)));
-  return { server, url: `http://127.0.0.1:${port}/dns-query`, txt, queries, close: () => new Promise<void>((r) => server.close(() => r())) };
+  const setFault = (f: { status: number; body: string } | null) => {
+    fault = f;
+  };
+  return { server, url: `http://127.0.0.1:${port}/dns-query`, txt, queries, setFault, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 export const callOf =

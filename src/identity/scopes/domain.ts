@@ -9,7 +9,7 @@ import type { Db } from "../../app-env.ts";
 import { CUSTOMER_ROLES, hasRole } from "../../auth/access.ts";
 import type { User } from "../../auth/session.ts";
 import { customers, identityChallenges, identityScopes } from "../../db/schema/index.ts";
-import { fieldError, notFound } from "../../http/errors.ts";
+import { ApiError, fieldError, notFound } from "../../http/errors.ts";
 import { newUuid, nowIso } from "../../http/ids.ts";
 import { hyperlink } from "../../http/links.ts";
 import { choice, v } from "../../http/validate.ts";
@@ -97,25 +97,45 @@ export async function startDomain(db: Db, env: IdentityEnv, me: User, domain: st
   };
 }
 
-/** TXT strings at a name through a DoH JSON resolver; [] on any failure. */
+/** The resolver could not be asked or gave no usable answer: says nothing about the record. */
+export class DnsUnavailableError extends Error {}
+
+// RCODEs that are answers about the name: NOERROR (records or none) and NXDOMAIN. Any other
+// (SERVFAIL, REFUSED, ...) is the resolver failing.
+const DNS_NOERROR = 0;
+const DNS_NXDOMAIN = 3;
+
+/**
+ * TXT strings at a name through a DoH JSON resolver; [] when the name has none or does not exist.
+ * DnsUnavailableError when the resolver is unreachable or its answer is not a DNS JSON answer, so a
+ * resolver outage is not reported to the user as a wrong record.
+ */
 export async function dohTxt(env: IdentityEnv, name: string): Promise<string[]> {
   const url = new URL(env.VE_DOH_URL || DEFAULT_DOH);
   url.searchParams.set("name", name);
   url.searchParams.set("type", "TXT");
+  let j: { Status?: unknown; Answer?: unknown };
   try {
     const res = await fetch(url, { headers: { accept: "application/dns-json" }, signal: AbortSignal.timeout(5000) });
-    if (!res.ok) return [];
-    const j = (await res.json()) as { Status?: number; Answer?: { type?: number; data?: unknown }[] };
-    if (j.Status !== 0 || !Array.isArray(j.Answer)) return [];
-    return j.Answer.filter((a) => a.type === 16 && typeof a.data === "string").map((a) => {
+    if (!res.ok) throw new DnsUnavailableError(`resolver answered HTTP ${res.status}`);
+    j = await res.json();
+  } catch (e) {
+    if (e instanceof DnsUnavailableError) throw e;
+    throw new DnsUnavailableError(`resolver unreachable or not JSON: ${(e as Error).name}`);
+  }
+  if (typeof j !== "object" || j === null || typeof j.Status !== "number") throw new DnsUnavailableError("resolver answer has no Status");
+  if (j.Status === DNS_NXDOMAIN) return [];
+  if (j.Status !== DNS_NOERROR) throw new DnsUnavailableError(`resolver status ${j.Status}`);
+  if (j.Answer === undefined) return [];
+  if (!Array.isArray(j.Answer)) throw new DnsUnavailableError("resolver Answer is not a list");
+  return (j.Answer as { type?: unknown; data?: unknown }[])
+    .filter((a) => typeof a === "object" && a !== null && a.type === 16 && typeof a.data === "string")
+    .map((a) => {
       const data = a.data as string;
       // "chunk1" "chunk2" → chunk1chunk2 (a TXT record's strings are concatenated); unquoted data as is.
       const parts = [...data.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\(.)/g, "$1"));
       return parts.length > 0 ? parts.join("") : data.trim();
     });
-  } catch {
-    return [];
-  }
 }
 
 /** The well-known file's first line (up to 1 KB; redirects not followed); null on failure. */
@@ -151,13 +171,22 @@ export async function verifyDomain(db: Db, env: IdentityEnv, me: User, domain: s
   if (!ch || ch.expiresAt <= now) throw fieldError("domain", "No live verification token for this domain; start again.");
   const matches = async (candidate: string) => constantTimeEqualHex(await secretHash(env, ch.uuid, candidate), ch.secretHash);
   let proven: "dns" | "http" | null = null;
+  let dnsDown = false;
   if (method !== "http") {
-    for (const txt of await dohTxt(env, `${DNS_LABEL}.${hostOnly(domain)}`)) if (await matches(txt)) proven = "dns";
+    try {
+      for (const txt of await dohTxt(env, `${DNS_LABEL}.${hostOnly(domain)}`)) if (await matches(txt)) proven = "dns";
+    } catch (e) {
+      if (!(e instanceof DnsUnavailableError)) throw e;
+      console.error(`identity domain: ${e.message}`);
+      dnsDown = true;
+    }
   }
   if (!proven && method !== "dns") {
     const body = await wellKnown(env, domain);
     if (body !== null && (await matches(body))) proven = "http";
   }
+  // Unproven with the record unread is not a wrong record: the token stays live for a retry.
+  if (!proven && dnsDown) throw new ApiError(503, { detail: "The DNS resolver could not be reached; try again later." });
   if (!proven) {
     const where = method === "dns" ? `the TXT record ${DNS_LABEL}.${hostOnly(domain)}` : method === "http" ? `${WELL_KNOWN_PATH}` : `the TXT record ${DNS_LABEL}.${hostOnly(domain)} or ${WELL_KNOWN_PATH}`;
     throw fieldError("domain", `The verification token was not found in ${where}.`);

@@ -49,7 +49,7 @@ export async function startSms(db: Db, env: IdentityEnv, me: User, phone: string
     console.error(`identity sms: ${e.message}`);
     settings = null;
   }
-  if (!settings) throw new ApiError(503, { detail: "Text messages are not available on this deployment." });
+  if (!settings) throw new ApiError(503, { detail: "Text message verification is not configured on this deployment." });
   const configured = settings;
   const subject = await phoneKey(env, phone);
   const deliver = async (code: string) => {
