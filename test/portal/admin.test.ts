@@ -13,7 +13,7 @@ import { ensureStaff } from "../../src/seed/staff.ts";
 import { png } from "../catalog/screenshots-png.ts";
 import { Api, dbOf, type Json } from "../helpers/api.ts";
 import { createUser } from "../../src/structure/users.ts";
-import { type Mailbox, startMailbox } from "../structure/broadcast-mailbox.ts";
+import { type Mailbox, startMailbox } from "../helpers/mailbox.ts";
 import { assertAccessible, type BrowserSession, launch, step } from "./browser.ts";
 
 const STAFF = { username: "admin", password: "portal-staff-pass-1" };
@@ -26,7 +26,7 @@ let staff: Api;
 before(async () => {
   await ensurePortal();
   smtp = await startMailbox();
-  host = await startWorkerHost({ portal: true, vars: { VE_MAIL_TRANSPORT: smtp.transport } });
+  host = await startWorkerHost({ portal: true, vars: smtp.transport });
   await ensureStaff(dbOf(host), STAFF);
   await seedDemo(host.url, STAFF);
   const r = await new Api(host).post<{ token: string }>("/api-auth/password/", STAFF);
