@@ -121,11 +121,66 @@ test("staff user list pages, sorts and searches through the API's parameters", {
     assert.equal(q.get("page_size"), "25");
     await page.getByText(/Page 1 of 2/).waitFor();
   });
-  await step(page, "an object the API does not find shows its error with a retry", async () => {
+  await step(page, "an object the API does not find shows the not-found state, not a retry", async () => {
     await page.goto("/resources/0123456789abcdef0123456789abcdef");
-    const alert = page.getByRole("alert");
-    await alert.getByText("Not found.").waitFor();
-    await alert.getByRole("button", { name: "Try again" }).waitFor();
+    await assertNotFound(page, "This resource does not exist or is not visible to you.", "Back to your resources", "/resources");
+  });
+  await step(page, "other signed-in detail pages say the same for their objects", async () => {
+    await page.goto("/orders/0123456789abcdef0123456789abcdef");
+    await assertNotFound(page, "This order does not exist or is not visible to you.", "Back to your orders", "/orders");
+    await page.goto("/provider/offerings/0123456789abcdef0123456789abcdef");
+    await assertNotFound(page, "This offering does not exist or is not visible to you.", "Back to my offerings", "/provider/offerings");
+  });
+});
+
+/** The not-found state of a detail page: its heading and sentence, no error or retry, and a working way back. */
+async function assertNotFound(page: Page, message: string, back: string, backPath: string) {
+  const main = page.getByRole("main");
+  await main.getByRole("heading", { level: 1, name: "Not found" }).waitFor();
+  await main.getByText(message).waitFor();
+  assert.equal(await main.getByRole("alert").count(), 0, "no error box");
+  assert.equal(await main.getByRole("button", { name: "Try again" }).count(), 0, "no retry");
+  await assertAccessible(page, `not found: ${message}`);
+  await main.getByRole("link", { name: back }).click();
+  await page.waitForURL((u) => u.pathname === backPath);
+  await main.getByRole("heading", { level: 1, name: "Not found" }).waitFor({ state: "detached" });
+}
+
+test("public detail pages: unknown or malformed ids are not found; a failed request keeps its retry", {
+  timeout: 90_000,
+}, async () => {
+  const { page } = await browser.person();
+  await step(page, "an unknown offering and a malformed offering id", async () => {
+    await page.goto("/offerings/0123456789abcdef0123456789abcdef");
+    await assertNotFound(page, "This offering does not exist or is not visible to you.", "Back to the marketplace", "/marketplace");
+    await page.goto("/offerings/not-an-id");
+    await assertNotFound(page, "This offering does not exist or is not visible to you.", "Back to the marketplace", "/marketplace");
+  });
+  await step(page, "an unknown provider and a malformed provider id", async () => {
+    await page.goto("/providers/0123456789abcdef0123456789abcdef");
+    await assertNotFound(page, "This provider does not exist or is not visible to you.", "Back to the marketplace", "/marketplace");
+    await page.goto("/providers/not-an-id");
+    await assertNotFound(page, "This provider does not exist or is not visible to you.", "Back to the marketplace", "/marketplace");
+  });
+  await step(page, "a provider and an offering that exist still show", async () => {
+    await page.getByRole("link", { name: "Kubernetes namespace" }).click();
+    await page.getByRole("heading", { level: 1, name: "Kubernetes namespace" }).waitFor();
+    await page.getByRole("main").getByRole("link", { name: "Nimbus Compute" }).click();
+    await page.getByRole("heading", { level: 1, name: "Nimbus Compute" }).waitFor();
+  });
+  await step(page, "a request that fails (the network, not a 404) shows the error with a retry that works", async () => {
+    await page.goto("/marketplace");
+    const href = (await page.getByRole("link", { name: "Kubernetes namespace" }).getAttribute("href")) ?? "";
+    assert.match(href, /^\/offerings\/[0-9a-f-]+$/);
+    const api = `**/api/marketplace-public-offerings/${href.split("/")[2]}/`;
+    await page.route(api, (route) => route.abort("connectionrefused"));
+    await page.goto(href);
+    const alert = page.getByRole("main").getByRole("alert");
+    await alert.getByText("Something went wrong").waitFor();
+    assert.equal(await page.getByRole("heading", { name: "Not found" }).count(), 0);
+    await page.unroute(api);
+    await alert.getByRole("button", { name: "Try again" }).click();
+    await page.getByRole("heading", { level: 1, name: "Kubernetes namespace" }).waitFor();
   });
 });
 

@@ -21,12 +21,14 @@ export function ProviderOnly({ children, support = false }: { children: Componen
     <section class="state provider-only" aria-labelledby="provider-only-h">
       <h1 id="provider-only-h">{s.providerOnly.title}</h1>
       <p>{s.providerOnly.lead}</p>
-      <p>
+      <div class="buttons">
         <a class="button primary" href={REGISTER_PROVIDER}>
           {s.providerOnly.register}
-        </a>{" "}
-        <a href="/marketplace">{s.providerOnly.marketplace}</a>
-      </p>
+        </a>
+        <a class="button" href="/marketplace">
+          {s.providerOnly.marketplace}
+        </a>
+      </div>
     </section>
   );
 }
