@@ -151,7 +151,11 @@ export const isoDate = () =>
   v.pipe(
     v.string("Not a valid string."),
     v.regex(/^\d{4}-\d{2}-\d{2}$/, "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."),
-    v.check((s) => !Number.isNaN(Date.parse(s)), "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."),
+    // The round trip refuses 2026-02-30, which Date.parse would roll over into March.
+    v.check(
+      (s) => !Number.isNaN(Date.parse(s)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s,
+      "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
+    ),
   );
 export const isoDateTime = () =>
   v.pipe(

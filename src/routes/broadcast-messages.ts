@@ -12,7 +12,7 @@ import { broadcastMessages, users } from "../db/schema/index.ts";
 import { invalidState, notFound, permissionDenied } from "../http/errors.ts";
 import { newUuid, nowIso, pathUuid } from "../http/ids.ts";
 import { ordering, pageOf, paginated, qAll, qChoices, qOne, sparse } from "../http/list.ts";
-import { body, parseWith, requiredStr } from "../http/validate.ts";
+import { body, isoDate, parseWith, requiredStr } from "../http/validate.ts";
 import { identityEnv } from "../identity/scopes/common.ts";
 import { normalizeQuery, querySchema, recipientIds } from "../structure/broadcast/query.ts";
 import { sendBroadcast } from "../structure/broadcast/send.ts";
@@ -24,13 +24,7 @@ const STATES = ["DRAFT", "SCHEDULED", "SENT"] as const;
 
 const subject = v.pipe(requiredStr(1000), v.regex(/^[^\r\n]*$/, "The subject must be one line."));
 const text = v.pipe(requiredStr(100_000));
-const sendAt = v.nullable(
-  v.pipe(
-    v.string("Date has wrong format. Use one of these formats instead: YYYY-MM-DD."),
-    v.regex(/^\d{4}-\d{2}-\d{2}$/, "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."),
-    v.check((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."),
-  ),
-);
+const sendAt = v.nullable(isoDate());
 const createBody = v.object({ subject, body: text, query: querySchema, send_at: v.optional(sendAt, null) });
 const patchBody = v.partial(createBody);
 

@@ -18,7 +18,7 @@ import { addDecimal, formatDecimal } from "../http/decimal.ts";
 import { fieldErrors, permissionDenied } from "../http/errors.ts";
 import { parseUuid } from "../http/ids.ts";
 import { pageOf, paginated } from "../http/list.ts";
-import { parseWith } from "../http/validate.ts";
+import { isoDate, parseWith } from "../http/validate.ts";
 import { nextMonth, offeringMonthCosts, uveToVe } from "../marketplace/reports/costs.ts";
 
 const BASE = "/api/marketplace-stats";
@@ -30,15 +30,9 @@ const PENDING: OrderState[] = ["pending-consumer", "pending-provider", "pending-
 const ORDER_TYPES: OrderType[] = ["Create", "Update", "Terminate", "Restore"];
 
 const MONTH_MSG = "Enter a month as YYYY-MM.";
-const DATE_MSG = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
 // From 1970: the month arithmetic uses Date.UTC, which reads years 0-99 as 1900-1999.
 const month = v.pipe(v.string(MONTH_MSG), v.regex(/^(19[7-9]\d|[2-9]\d{3})-(0[1-9]|1[0-2])$/, MONTH_MSG));
-const day = v.pipe(
-  v.string(DATE_MSG),
-  v.regex(/^\d{4}-\d{2}-\d{2}$/, DATE_MSG),
-  // Rejects 2026-02-30, which Date.parse would roll over into March.
-  v.check((s) => !Number.isNaN(Date.parse(s)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s, DATE_MSG),
-);
+const day = isoDate();
 const uuid = v.pipe(
   v.string(),
   v.check((s) => parseUuid(s) !== null, "Must be a valid UUID."),

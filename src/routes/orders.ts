@@ -1,5 +1,5 @@
 // /api/marketplace-orders/: placing orders, the approval workflow and the provider's state actions.
-import { and, count, eq, gte, like, lte, or, type SQL } from "drizzle-orm";
+import { and, count, eq, gte, like, lte, or, type SQL, sql } from "drizzle-orm";
 import { inArray } from "../db/in-list.ts";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
@@ -133,7 +133,8 @@ export function mountOrders(app: Hono<AppEnv>) {
       .select()
       .from(orders)
       .where(where)
-      .orderBy(...ordering(c, { created: orders.created, state: orders.state, cost: orders.cost, consumer_reviewed_at: orders.consumerReviewedAt }, [orders.created, orders.id]))
+      // cost is an exact decimal kept as text: ordered by its value (8 before 15), never summed here.
+      .orderBy(...ordering(c, { created: orders.created, state: orders.state, cost: sql`cast(${orders.cost} as real)`, consumer_reviewed_at: orders.consumerReviewedAt }, [orders.created, orders.id]))
       .limit(p.size)
       .offset(p.offset)
       .all();

@@ -93,3 +93,22 @@ test("an order without a plan has no cost, and order_stats totals stay null", as
   const stats = await f.staff.expect(200, f.staff.get(`/api/marketplace-stats/order_stats/?customer_uuid=${f.org.uuid}`));
   assert.deepEqual([stats.summary.total, stats.summary.total_cost, stats.summary.total_revenue], [1, null, null]);
 });
+
+test("o=cost orders by value, not as text", async () => {
+  const f = await orderFixture(w.host, {
+    components: [{ type: "storage", name: "Storage", measured_unit: "GB", billing_type: "limit", limit_period: "month", max_value: 1000 }],
+    plans: [
+      { name: "small", unit: "month", unit_price: "8.00", prices: { storage: "0.10" } },
+      { name: "large", unit: "month", unit_price: "15.00", prices: { storage: "0.10" } },
+    ],
+  });
+  const plans = await f.customerApi.expect(200, f.customerApi.get(`/api/marketplace-public-offerings/${f.offering.uuid}/plans/`));
+  const plan = (name: string) => plans.find((p: Json) => p.name === name).url;
+  await placeOrder(f, { plan: plan("large"), limits: { storage: 0 }, attributes: { name: "l" } });
+  await placeOrder(f, { plan: plan("small"), limits: { storage: 0 }, attributes: { name: "s" } });
+  const costs = async (o: string) =>
+    (await f.customerApi.expect(200, f.customerApi.get(`/api/marketplace-orders/?offering_uuid=${f.offering.uuid}&o=${o}`))).map((x: Json) => x.cost);
+  // As text "15.0…" would come before "8.0…".
+  assert.deepEqual(await costs("cost"), ["8.0000000000", "15.0000000000"]);
+  assert.deepEqual(await costs("-cost"), ["15.0000000000", "8.0000000000"]);
+});

@@ -113,7 +113,7 @@ test("without a mail transport the cron claims nothing: the message stays SCHEDU
 });
 
 test("send_at must be a date: bad values are 400s naming send_at", async () => {
-  for (const bad of ["tomorrow", "2026-02-30T10:00", 20260101, "2026-1-1"]) {
+  for (const bad of ["tomorrow", "2026-02-30T10:00", "2026-02-30", "2025-02-29", 20260101, "2026-1-1"]) {
     const r = await staff.post("/api/broadcast-messages/", { subject: "s", body: "b", query: { all_users: true }, send_at: bad });
     assert.equal(r.status, 400, `${bad}: ${JSON.stringify(r.body)}`);
     assert.ok("send_at" in (r.body as object), `${bad}: ${JSON.stringify(r.body)}`);
