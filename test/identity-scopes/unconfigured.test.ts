@@ -1,6 +1,7 @@
 // A channel this deployment has no (usable) transport for says so: 503 "not configured", which no
 // retry can fix, told apart from a send that failed and may work later (README start QA: without
-// VE_MAIL_TRANSPORT the email start said "try again later"). Nothing is issued or counted then.
+// VE_MAIL_TRANSPORT the email start said "try again later"). Nothing is issued or counted then;
+// invitations by email answer the same way.
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { after, before, test } from "node:test";
@@ -81,4 +82,18 @@ test("a configured mail server that cannot be reached is transient: 'try again l
   assert.equal(rows.length, 1, "a failed send counts against the hourly limit");
   assert.ok(rows[0]!.usedAt, "no live code after a failed send");
   assert.deepEqual(await dbOf(down).select().from(identityScopes).all(), []);
+});
+
+test("invitations by email: 'not configured' without a transport, 'try again later' when the server is down; nothing kept either way", async () => {
+  for (const [host, detail] of [
+    [bare, "Email is not configured on this deployment, so invitations cannot be sent."],
+    [down, "The invitation email could not be sent; try again later."],
+  ] as const) {
+    const owner = await userApi(host);
+    const org = await owner.expect(201, owner.post("/api/customers/", { name: `Mail-less ${detail.length}` }));
+    const r = await owner.post("/api/user-invitations/", { scope: org.url, role: "CUSTOMER.MANAGER", email: "colleague@example.org" });
+    assert.equal(r.status, 503);
+    assert.deepEqual(r.body, { detail });
+    assert.deepEqual(await owner.expect(200, owner.get("/api/user-invitations/")), []);
+  }
 });

@@ -6,7 +6,7 @@ import { ApiError } from "../../http/errors.ts";
 import { v } from "../../http/validate.ts";
 import { codeField, type CodePolicy, consumeCode, issueCode } from "./codes.ts";
 import { type IdentityEnv, upsertScope } from "./common.ts";
-import { MailConfigError, MailSendError, mailSettings, sendSmtp, type SmtpSettings } from "./mail.ts";
+import { configuredMail, MailSendError, sendSmtp } from "./mail.ts";
 
 export const EMAIL_CODE_TTL_SECONDS = 600;
 export const EMAIL_MAX_ATTEMPTS = 5;
@@ -34,26 +34,8 @@ export { codeField };
 export const emailStartSchema = v.object({ email: emailField() });
 export const emailVerifySchema = v.object({ email: emailField(), code: codeField() });
 
-/**
- * Without a usable transport no retry can ever succeed, so that is told apart from a failed send
- * (which may) and refused before a code is issued or counted. A malformed setting is the operator's
- * to fix: logged, and the user told the same.
- */
-function configuredMail(env: IdentityEnv): SmtpSettings {
-  let settings: SmtpSettings | null;
-  try {
-    settings = mailSettings(env);
-  } catch (e) {
-    if (!(e instanceof MailConfigError)) throw e;
-    console.error(`identity email: ${e.message}`);
-    settings = null;
-  }
-  if (!settings) throw new ApiError(503, { detail: "Email verification is not configured on this deployment." });
-  return settings;
-}
-
 export async function startEmail(db: Db, env: IdentityEnv, me: User, email: string) {
-  const settings = configuredMail(env);
+  const settings = configuredMail(env, "Email verification is not configured on this deployment.");
   const deliver = (code: string) =>
     sendSmtp(settings, {
       to: email,

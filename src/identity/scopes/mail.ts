@@ -8,6 +8,7 @@
 // {"$secret": "<NAME>"} is read from the Worker binding of that name (a wrangler secret), so the
 // password never sits in the JSON variable. Nothing here logs the message body (it holds the code).
 import * as v from "valibot";
+import { ApiError } from "../../http/errors.ts";
 import type { IdentityEnv } from "./common.ts";
 
 const secretRef = v.union([v.string(), v.object({ $secret: v.pipe(v.string(), v.nonEmpty()) })]);
@@ -208,8 +209,20 @@ export async function sendSmtp(s: SmtpSettings, msg: MailMessage): Promise<void>
   }
 }
 
-export async function sendMail(env: IdentityEnv, msg: MailMessage): Promise<void> {
-  const s = mailSettings(env);
-  if (!s) throw new MailConfigError("no mail transport is configured (VE_MAIL_TRANSPORT)");
-  await sendSmtp(s, msg);
+/**
+ * The transport, or a 503 with `detail` when there is none or it is malformed (logged: the
+ * operator's to fix). No retry can help then, unlike a failed send, so callers check this before
+ * they issue or store anything.
+ */
+export function configuredMail(env: IdentityEnv, detail: string): SmtpSettings {
+  let settings: SmtpSettings | null;
+  try {
+    settings = mailSettings(env);
+  } catch (e) {
+    if (!(e instanceof MailConfigError)) throw e;
+    console.error(e.message);
+    settings = null;
+  }
+  if (!settings) throw new ApiError(503, { detail });
+  return settings;
 }

@@ -3,7 +3,7 @@
 // being invited, so the body never goes to a log.
 import { ApiError } from "../../http/errors.ts";
 import type { IdentityEnv } from "../../identity/scopes/common.ts";
-import { MailConfigError, MailSendError, sendMail } from "../../identity/scopes/mail.ts";
+import { configuredMail, MailSendError, sendSmtp } from "../../identity/scopes/mail.ts";
 import { ROLE_DESCRIPTIONS } from "./store.ts";
 
 export interface InvitationMail {
@@ -37,13 +37,17 @@ export function invitationText(m: InvitationMail): { subject: string; text: stri
   return { subject: `Invitation to ${m.scopeName} on VirtEngine`, text: lines.join("\n") };
 }
 
-/** Sends the message; a transport that is missing or fails is a 503 the caller can retry. */
+/**
+ * Sends the message: 503 "not configured" when the deployment has no mail transport (no retry can
+ * help), 503 "try again later" when the send fails.
+ */
 export async function sendInvitation(env: IdentityEnv, m: InvitationMail): Promise<void> {
+  const settings = configuredMail(env, "Email is not configured on this deployment, so invitations cannot be sent.");
   const { subject, text } = invitationText(m);
   try {
-    await sendMail(env, { to: m.to, subject: subject.replace(/[\r\n]+/g, " "), text });
+    await sendSmtp(settings, { to: m.to, subject: subject.replace(/[\r\n]+/g, " "), text });
   } catch (e) {
-    if (e instanceof MailConfigError || e instanceof MailSendError) {
+    if (e instanceof MailSendError) {
       console.error(`user invitation ${m.uuid}: ${e.message}`);
       throw new ApiError(503, { detail: "The invitation email could not be sent; try again later." });
     }
