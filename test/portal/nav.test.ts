@@ -15,7 +15,13 @@ import { assertAccessible, type BrowserSession, launch, logIn, step } from "./br
 
 const STAFF = { username: "admin", password: "portal-staff-pass-1" };
 const PASSWORD = "nav-password-1";
-const PROVIDER_ITEMS = ["My offerings", "Import from Waldur", "Pending orders", "Customer resources", "Provider report"];
+const PROVIDER_ITEMS = [
+  "My offerings",
+  "Import from Waldur",
+  "Pending orders",
+  "Customer resources",
+  "Provider report",
+];
 const PROVIDER_PAGES = [
   "/provider/offerings",
   "/provider/import",
@@ -35,7 +41,12 @@ before(async () => {
   await seedDemo(host.url, STAFF);
   staff = await login(host, STAFF.username, STAFF.password);
   await createUser(dbOf(host), { username: "carol", password: PASSWORD, email: "carol@nav.example" });
-  await createUser(dbOf(host), { username: "sam", password: PASSWORD, email: "sam@nav.example", isSupport: true });
+  await createUser(dbOf(host), {
+    username: "sam",
+    password: PASSWORD,
+    email: "sam@nav.example",
+    isSupport: true,
+  });
   await createUser(dbOf(host), { username: "max", password: PASSWORD, email: "max@nav.example" });
   browser = await launch(host.url);
 });
@@ -45,13 +56,19 @@ after(async () => {
 });
 
 const navLabels = async (page: Page) =>
-  (await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).map((t) => t.trim());
+  (await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).map((t) =>
+    t.trim(),
+  );
 const providerItems = async (page: Page) => (await navLabels(page)).filter((l) => PROVIDER_ITEMS.includes(l));
 
 /** A provider-access lookup: the service-provider list filtered to one's organizations, one row. */
 const isLookup = (r: { url(): string }) => {
   const u = new URL(r.url());
-  return u.pathname === "/api/marketplace-service-providers/" && u.searchParams.has("customer_uuid") && u.searchParams.get("page_size") === "1";
+  return (
+    u.pathname === "/api/marketplace-service-providers/" &&
+    u.searchParams.has("customer_uuid") &&
+    u.searchParams.get("page_size") === "1"
+  );
 };
 
 function countLookups(page: Page): { n: number } {
@@ -93,7 +110,8 @@ test("a customer sees no provider workspace; provider pages say they are for pro
     // The nav is drawn from the answer: wait for the re-render after it.
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wallet" }).waitFor();
     const labels = await navLabels(page);
-    for (const l of ["Marketplace", "Dashboard", "Orders", "Resources", "Organization"]) assert.ok(labels.includes(l), `${l} in ${labels}`);
+    for (const l of ["Marketplace", "Dashboard", "Orders", "Resources", "Organization"])
+      assert.ok(labels.includes(l), `${l} in ${labels}`);
     assert.deepEqual(await providerItems(page), []);
   });
   await step(page, "the answer is kept for the session: moving around asks no more", async () => {
@@ -108,7 +126,9 @@ test("a customer sees no provider workspace; provider pages say they are for pro
   });
   await step(page, "every provider page opened directly says it is for providers", async () => {
     for (const path of PROVIDER_PAGES) await assertForProvidersOnly(page, path);
-    const nimbusOffering = (await staff.expect<Json[]>(200, staff.get("/api/marketplace-provider-offerings/?name=Expert%20support")))[0];
+    const nimbusOffering = (
+      await staff.expect<Json[]>(200, staff.get("/api/marketplace-provider-offerings/?name=Expert%20support"))
+    )[0];
     await assertForProvidersOnly(page, `/provider/offerings/${nimbusOffering.uuid}`);
     await assertAccessible(page, "for providers only");
   });
@@ -122,18 +142,22 @@ test("a customer sees no provider workspace; provider pages say they are for pro
     await assertForProvidersOnly(carol, "/provider/orders");
     assert.equal(carolLookups.n, 0);
   });
-  await step(carol, "registering a provider organization from there opens the workspace in the same session", async () => {
-    await carol.getByRole("link", { name: "Register a provider organization" }).click();
-    await carol.getByLabel("Organization name").fill("Carol Compute");
-    await carol.getByRole("button", { name: "Register as provider" }).click();
-    await carol.getByRole("heading", { name: "1. Overview" }).waitFor();
-    const nav = carol.getByRole("navigation", { name: "Main" });
-    await nav.getByRole("link", { name: "My offerings" }).waitFor();
-    assert.deepEqual(await providerItems(carol), PROVIDER_ITEMS);
-    await nav.getByRole("link", { name: "Pending orders" }).click();
-    await carol.getByRole("heading", { level: 1, name: "Orders waiting for you" }).waitFor();
-    assert.equal(await carol.getByRole("heading", { name: "For service providers" }).count(), 0);
-  });
+  await step(
+    carol,
+    "registering a provider organization from there opens the workspace in the same session",
+    async () => {
+      await carol.getByRole("link", { name: "Register a provider organization" }).click();
+      await carol.getByLabel("Organization name").fill("Carol Compute");
+      await carol.getByRole("button", { name: "Register as provider" }).click();
+      await carol.getByRole("heading", { name: "1. Overview" }).waitFor();
+      const nav = carol.getByRole("navigation", { name: "Main" });
+      await nav.getByRole("link", { name: "My offerings" }).waitFor();
+      assert.deepEqual(await providerItems(carol), PROVIDER_ITEMS);
+      await nav.getByRole("link", { name: "Pending orders" }).click();
+      await carol.getByRole("heading", { level: 1, name: "Orders waiting for you" }).waitFor();
+      assert.equal(await carol.getByRole("heading", { name: "For service providers" }).count(), 0);
+    },
+  );
 });
 
 test("providers, staff and support: the menu follows who is signed in, across log-out and log-in", {
@@ -181,10 +205,16 @@ test("providers, staff and support: the menu follows who is signed in, across lo
   const sup = (await browser.person()).page;
   await step(sup, "support staff get the provider report only", async () => {
     await logIn(sup, "sam", PASSWORD);
-    await sup.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Provider report" }).waitFor();
+    await sup
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Provider report" })
+      .waitFor();
     await sup.waitForLoadState("networkidle");
     assert.deepEqual(await providerItems(sup), ["Provider report"]);
-    await sup.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Provider report" }).click();
+    await sup
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Provider report" })
+      .click();
     await sup.getByRole("heading", { level: 1, name: "Provider report" }).waitFor();
     await assertForProvidersOnly(sup, "/provider/orders");
   });
@@ -193,18 +223,26 @@ test("providers, staff and support: the menu follows who is signed in, across lo
 test("roles decide, not membership: a project member or an expired manager of the provider is not a provider", {
   timeout: 120_000,
 }, async () => {
-  const nimbus = (await staff.expect<Json[]>(200, staff.get("/api/customers/?name_exact=Nimbus%20Compute")))[0];
+  const nimbus = (
+    await staff.expect<Json[]>(200, staff.get("/api/customers/?name_exact=Nimbus%20Compute"))
+  )[0];
   const max = (await staff.expect<Json[]>(200, staff.get("/api/users/?username=max")))[0];
   const { page } = await browser.person();
   const expires = Date.now() + 12_000;
   await step(page, "a manager of the provider organization is a provider", async () => {
-    await staff.expect(201, staff.post(`/api/customers/${nimbus.uuid}/add_user/`, {
-      user: max.uuid,
-      role: "CUSTOMER.MANAGER",
-      expiration_time: new Date(expires).toISOString(),
-    }));
+    await staff.expect(
+      201,
+      staff.post(`/api/customers/${nimbus.uuid}/add_user/`, {
+        user: max.uuid,
+        role: "CUSTOMER.MANAGER",
+        expiration_time: new Date(expires).toISOString(),
+      }),
+    );
     await logIn(page, "max", PASSWORD);
-    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Pending orders" }).waitFor();
+    await page
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Pending orders" })
+      .waitFor();
   });
   await step(page, "once the manager role has expired, a new session has no provider items", async () => {
     await page.waitForTimeout(Math.max(0, expires - Date.now()) + 500);

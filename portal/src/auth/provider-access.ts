@@ -55,7 +55,11 @@ const notify = () => {
 
 function start(user: User, permissions: () => Promise<readonly Permission[]>) {
   const run = ++runs;
-  entry = { user, access: entry?.user === user && entry.access.status !== "error" ? entry.access : { status: "loading" }, run };
+  entry = {
+    user,
+    access: entry?.user === user && entry.access.status !== "error" ? entry.access : { status: "loading" },
+    run,
+  };
   notify();
   permissions()
     .then((p) => decide(user, p))
@@ -87,7 +91,12 @@ onTokenChange(() => {
 export function refreshProviderAccess() {
   const user = currentUser();
   if (!user) return;
-  start(user, async () => (await get<{ permissions?: Permission[] }>("/api/users/me/", undefined, { field: "permissions" })).permissions ?? []);
+  start(
+    user,
+    async () =>
+      (await get<{ permissions?: Permission[] }>("/api/users/me/", undefined, { field: "permissions" }))
+        .permissions ?? [],
+  );
 }
 
 /** The provider access of the signed-in user; "none" when nobody is signed in. */

@@ -9,7 +9,13 @@ import { useSession } from "./session.ts";
 /** Where a signed-in user without a provider organization registers one (the offering wizard). */
 export const REGISTER_PROVIDER = "/provider/offerings/new";
 
-export function ProviderOnly({ children, support = false }: { children: ComponentChildren; support?: boolean }) {
+export function ProviderOnly({
+  children,
+  support = false,
+}: {
+  children: ComponentChildren;
+  support?: boolean;
+}) {
   const session = useSession();
   const access = useProviderAccess();
   // Support staff read every provider's report (the API lets them), not the rest of the workspace.
