@@ -4,7 +4,6 @@ import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env.ts";
 import { recordAudit } from "./audit/record.ts";
 import { authenticate } from "./auth/session.ts";
-import * as schema from "./db/schema/index.ts";
 import { ApiError } from "./http/errors.ts";
 import { methodNotAllowedGuard } from "./http/method-not-allowed.ts";
 import { mountRoutes } from "./routes/index.ts";
