@@ -43,8 +43,7 @@ after(async () => {
 
 /**
  * To the import page by the main navigation, through another page so the page (and its wizard)
- * starts afresh. In-app, not page.goto: a full load of a signed-in page can stay on "Loading…" when
- * /api/users/me/ answers before the shell subscribes to the session (src/auth/session.ts).
+ * starts afresh, as a provider moves around the portal.
  */
 async function openImport(page: Page) {
   const nav = page.getByRole("navigation", { name: "Main" });
