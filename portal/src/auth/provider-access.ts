@@ -3,9 +3,10 @@
 // owner or manager of an organization registered as a service provider (the roles the API lets
 // manage offerings and orders). Worked out once per session from the permissions /api/users/me/
 // already returned: a user with no such role costs no request, others one service-provider lookup.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import { get, list } from "../api/client.ts";
 import type { User } from "../api/models.ts";
+import { changes, useExternal } from "../lib/external.ts";
 import { currentUser, useSession } from "./session.ts";
 import { onTokenChange } from "./token.ts";
 
@@ -48,10 +49,8 @@ async function decide(user: User, permissions: readonly Permission[]): Promise<b
 // user (or the same one signed in again) is always asked afresh.
 let entry: { user: User; access: ProviderAccess; run: number } | null = null;
 let runs = 0;
-const listeners = new Set<() => void>();
-const notify = () => {
-  for (const l of listeners) l();
-};
+const accessChanges = changes();
+const notify = accessChanges.notify;
 
 function start(user: User, permissions: () => Promise<readonly Permission[]>) {
   const run = ++runs;
@@ -102,17 +101,7 @@ export function refreshProviderAccess() {
 /** The provider access of the signed-in user; "none" when nobody is signed in. */
 export function useProviderAccess(): ProviderAccess {
   const session = useSession();
-  const [, bump] = useState(0);
-  const shown = entry;
-  useEffect(() => {
-    const l = () => bump((n) => n + 1);
-    listeners.add(l);
-    // An answer that came between this render and the effect had nobody to tell.
-    if (entry !== shown) l();
-    return () => {
-      listeners.delete(l);
-    };
-  }, []);
+  useExternal(() => entry, accessChanges);
   const user = session.status === "user" ? session.user : null;
   useEffect(() => {
     if (user && entry?.user !== user) start(user, sessionPermissions(user));

@@ -1,16 +1,16 @@
 // The signed-in user, read from /api/users/me/ whenever the token changes.
-import { useEffect, useState } from "preact/hooks";
 import { get, post } from "../api/client.ts";
 import type { User } from "../api/models.ts";
+import { changes, useExternal } from "../lib/external.ts";
 import { currentToken, keepToken, onTokenChange, signedOut } from "./token.ts";
 
 export type Session = { status: "loading" } | { status: "anonymous" } | { status: "user"; user: User };
 
 let session: Session = { status: currentToken() ? "loading" : "anonymous" };
-const listeners = new Set<() => void>();
+const sessionChanges = changes();
 const set = (s: Session) => {
   session = s;
-  for (const l of listeners) l();
+  sessionChanges.notify();
 };
 
 async function refresh() {
@@ -26,17 +26,7 @@ onTokenChange(refresh);
 void refresh();
 
 export function useSession(): Session {
-  const [, bump] = useState(0);
-  const shown = session;
-  useEffect(() => {
-    const l = () => bump((n) => n + 1);
-    listeners.add(l);
-    // Effects run after paint: /users/me/ may have answered in between, with no listener to tell.
-    // Without this check the page stays on "Loading…" for good.
-    if (session !== shown) l();
-    return () => listeners.delete(l);
-  }, []);
-  return session;
+  return useExternal(() => session, sessionChanges);
 }
 
 export const currentUser = (): User | null => (session.status === "user" ? session.user : null);

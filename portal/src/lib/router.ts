@@ -1,12 +1,10 @@
 // A small History-API router: the app's routes are few and flat, so a pattern table beats a
 // dependency. Links are real <a href> elements (keyboard and middle-click work); navigation
 // inside the app is intercepted once, at the document.
-import { useEffect, useState } from "preact/hooks";
+import { changes, useExternal } from "./external.ts";
 
-const listeners = new Set<() => void>();
-const notify = () => {
-  for (const l of listeners) l();
-};
+const locationChanges = changes();
+const notify = locationChanges.notify;
 
 export function navigate(to: string, replace = false) {
   if (replace) history.replaceState(null, "", to);
@@ -33,12 +31,7 @@ export interface Location {
 }
 
 export function useLocation(): Location {
-  const [, bump] = useState(0);
-  useEffect(() => {
-    const l = () => bump((n) => n + 1);
-    listeners.add(l);
-    return () => listeners.delete(l);
-  }, []);
+  useExternal(() => location.pathname + location.search, locationChanges);
   return { path: location.pathname, query: new URLSearchParams(location.search) };
 }
 
