@@ -11,7 +11,7 @@ import { type Async, useAsync } from "../lib/async.ts";
 import { uveToVe } from "../lib/money.ts";
 import { TextField } from "../ui/field.tsx";
 import { AsyncView, Empty, ErrorBox, Loading } from "../ui/states.tsx";
-import { toCsv } from "./admin.tsx";
+import { downloadCsv } from "../lib/csv.ts";
 
 const t = s.adminReports;
 const FILTERS = { display: "flex", flexWrap: "wrap", gap: "0 1rem", alignItems: "flex-end" } as const;
@@ -63,19 +63,6 @@ async function allRows<T>(path: PathWith<"get">, query: Query = {}): Promise<T[]
 const fieldErrors = (a: Async<unknown>, name: string) =>
   a.status === "error" && a.error instanceof ApiFailure ? a.error.fields[name] : undefined;
 
-function download(rows: unknown[], columns: Col<never>[], file: string) {
-  const url = URL.createObjectURL(
-    new Blob([toCsv(rows as never[], columns)], { type: "text/csv;charset=utf-8" }),
-  );
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = file;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
 function StatsTable<T>({
   rows,
   columns,
@@ -118,7 +105,7 @@ function StatsTable<T>({
           ))}
         </tbody>
       </table>
-      <button type="button" onClick={() => download(rows.data, columns as Col<never>[], file)}>
+      <button type="button" onClick={() => downloadCsv(rows.data, columns, file)}>
         {t.csv(caption)}
       </button>
     </div>

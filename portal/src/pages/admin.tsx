@@ -19,6 +19,7 @@ import { errorsFor, useForm } from "../ui/form.ts";
 import { StateBadge, when } from "../ui/format.tsx";
 import { ChoiceFilter, type Column, DataTable, type Listing, SearchBox, useListing } from "../ui/listing.tsx";
 import { AsyncView, Notice } from "../ui/states.tsx";
+import { type CsvColumn, downloadCsv } from "../lib/csv.ts";
 import { RESOURCE_COLUMNS as c, ResourceList } from "./resource-list.tsx";
 
 const t = s.adminTools;
@@ -482,24 +483,10 @@ export function AdminBroadcast() {
 
 // ---- CSV export of every row a listing's filters match
 
-const csvCell = (v: unknown) => {
-  const text = v === null || v === undefined ? "" : String(v);
-  // Cells a spreadsheet would run as a formula are prefixed, as OWASP advises for CSV injection.
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-};
-
-export function toCsv<T>(rows: T[], columns: [string, (r: T) => unknown][]): string {
-  return [
-    columns.map(([h]) => csvCell(h)).join(","),
-    ...rows.map((r) => columns.map(([, f]) => csvCell(f(r))).join(",")),
-  ].join("\r\n");
-}
-
 async function exportAll<T>(
   path: PathWith<"get">,
   listing: Listing<T>,
-  columns: [string, (r: T) => unknown][],
+  columns: CsvColumn<T>[],
   file: string,
 ) {
   const rows: T[] = [];
@@ -511,14 +498,7 @@ async function exportAll<T>(
     rows.push(...p.items);
     if (rows.length >= p.count || p.items.length === 0) break;
   }
-  const url = URL.createObjectURL(new Blob([toCsv(rows, columns)], { type: "text/csv;charset=utf-8" }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = file;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  downloadCsv(rows, columns, file);
 }
 
 function ExportButton<T>({
@@ -529,7 +509,7 @@ function ExportButton<T>({
 }: {
   path: PathWith<"get">;
   listing: Listing<T>;
-  columns: [string, (r: T) => unknown][];
+  columns: CsvColumn<T>[];
   file: string;
 }) {
   const form = useForm();
