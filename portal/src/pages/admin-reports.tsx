@@ -114,34 +114,54 @@ function StatsTable<T>({
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
+/** A from/to range typed into a panel, applied when the user asks to show it. */
+function useRange(initial: { start: string; end: string }) {
+  const [draft, setDraft] = useState(initial);
+  const [range, setRange] = useState(initial);
+  return { draft, setDraft, range, apply: () => setRange({ start: draft.start.trim(), end: draft.end.trim() }) };
+}
+
+/** The range's fields with the API's errors for `start` and `end` beside them. */
+function RangeForm(props: {
+  r: ReturnType<typeof useRange>;
+  id: string;
+  labels: [string, string];
+  placeholder: string;
+  answer: Async<unknown>;
+}) {
+  const { r } = props;
+  return (
+    <form
+      style={FILTERS}
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        r.apply();
+      }}
+    >
+      <TextField label={props.labels[0]} name={`${props.id}-from`} placeholder={props.placeholder} value={r.draft.start} onValue={(start) => r.setDraft({ ...r.draft, start })} errors={fieldErrors(props.answer, "start")} />
+      <TextField label={props.labels[1]} name={`${props.id}-to`} placeholder={props.placeholder} value={r.draft.end} onValue={(end) => r.setDraft({ ...r.draft, end })} errors={fieldErrors(props.answer, "end")} />
+      <button type="submit" style={{ marginBottom: "0.8rem" }}>
+        {t.show}
+      </button>
+    </form>
+  );
+}
+
+const rangeRefused = (a: Async<unknown>) => !!(fieldErrors(a, "start") || fieldErrors(a, "end"));
+
 function OrdersPanel() {
   const today = new Date();
-  const [start, setStart] = useState(isoDay(new Date(today.getTime() - 30 * 86_400_000)));
-  const [end, setEnd] = useState(isoDay(today));
-  const [range, setRange] = useState({ start, end });
+  const r = useRange({ start: isoDay(new Date(today.getTime() - 30 * 86_400_000)), end: isoDay(today) });
   const stats = useAsync(
-    () => get<OrderStats>("/api/marketplace-stats/order_stats/", undefined, range),
-    [range.start, range.end],
+    () => get<OrderStats>("/api/marketplace-stats/order_stats/", undefined, r.range),
+    [r.range.start, r.range.end],
   );
-  const rangeError = !!(fieldErrors(stats, "start") || fieldErrors(stats, "end"));
   return (
     <section aria-labelledby="rep-orders" class="panel">
       <h2 id="rep-orders">{t.orders}</h2>
-      <form
-        style={FILTERS}
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          setRange({ start: start.trim(), end: end.trim() });
-        }}
-      >
-        <TextField label={t.from} name="orders-from" placeholder="YYYY-MM-DD" value={start} onValue={setStart} errors={fieldErrors(stats, "start")} />
-        <TextField label={t.to} name="orders-to" placeholder="YYYY-MM-DD" value={end} onValue={setEnd} errors={fieldErrors(stats, "end")} />
-        <button type="submit" style={{ marginBottom: "0.8rem" }}>
-          {t.show}
-        </button>
-      </form>
-      {rangeError ? null : (
+      <RangeForm r={r} id="orders" labels={[t.from, t.to]} placeholder="YYYY-MM-DD" answer={stats} />
+      {rangeRefused(stats) ? null : (
         <AsyncView a={stats}>
           {(o) => (
             <>
@@ -177,32 +197,16 @@ const ym = (d: Date) => d.toISOString().slice(0, 7);
 
 function CostPanel() {
   const now = new Date();
-  const [start, setStart] = useState(ym(new Date(Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth(), 1))));
-  const [end, setEnd] = useState(ym(now));
-  const [range, setRange] = useState({ start, end });
+  const r = useRange({ start: ym(new Date(Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth(), 1))), end: ym(now) });
   const rows = useAsync(
-    () => allRows<OfferingCost>("/api/marketplace-stats/total_cost_of_active_resources_per_offering/", range),
-    [range.start, range.end],
+    () => allRows<OfferingCost>("/api/marketplace-stats/total_cost_of_active_resources_per_offering/", r.range),
+    [r.range.start, r.range.end],
   );
-  const rangeError = !!(fieldErrors(rows, "start") || fieldErrors(rows, "end"));
   return (
     <section aria-labelledby="rep-cost" class="panel">
       <h2 id="rep-cost">{t.cost}</h2>
-      <form
-        style={FILTERS}
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          setRange({ start: start.trim(), end: end.trim() });
-        }}
-      >
-        <TextField label={t.fromMonth} name="cost-from" placeholder="YYYY-MM" value={start} onValue={setStart} errors={fieldErrors(rows, "start")} />
-        <TextField label={t.toMonth} name="cost-to" placeholder="YYYY-MM" value={end} onValue={setEnd} errors={fieldErrors(rows, "end")} />
-        <button type="submit" style={{ marginBottom: "0.8rem" }}>
-          {t.show}
-        </button>
-      </form>
-      {rangeError ? null : (
+      <RangeForm r={r} id="cost" labels={[t.fromMonth, t.toMonth]} placeholder="YYYY-MM" answer={rows} />
+      {rangeRefused(rows) ? null : (
         <StatsTable
           rows={rows}
           caption={t.cost}
